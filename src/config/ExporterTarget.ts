@@ -1,0 +1,44 @@
+import { ConfigError } from '../errors.js';
+
+/** Default size at which a capture file is rotated: 100 MiB, as Teleport's file exporter. */
+export const DEFAULT_FILE_LIMIT_BYTES = 104_857_600;
+/** The OTLP/HTTP traces path (OTLP spec, "OTLP/HTTP Request"). */
+export const DEFAULT_HTTP_PATH = '/v1/traces';
+
+export type HttpEncoding = 'protobuf' | 'json';
+export type Compression = 'none' | 'gzip';
+
+export interface GrpcTarget {
+  kind: 'grpc';
+  /** `host:port`, as @grpc/grpc-js takes it. */
+  address: string;
+  compression: Compression;
+  /** The URL as the user wrote it, for messages and logs. */
+  url: string;
+}
+
+export interface HttpTarget {
+  kind: 'http';
+  /** Full URL including the path (default `/v1/traces`). */
+  endpoint: string;
+  /** `https:` always uses TLS; there is no silent fallback to plaintext. */
+  secure: boolean;
+  encoding: HttpEncoding;
+  compression: Compression;
+  url: string;
+}
+
+export interface FileTarget {
+  kind: 'file';
+  /** Absolute directory that holds the capture files. */
+  dir: string;
+  /** Rotate before a write would take a non-empty file past this many bytes. */
+  limitBytes: number;
+  /** Keep at most this many files (oldest deleted); undefined keeps all. */
+  maxFiles: number | undefined;
+  url: string;
+}
+
+export type ExporterTarget = GrpcTarget | HttpTarget | FileTarget;
+
+export const SUPPORTED_SCHEMES = ['grpc://', 'http://', 'https://', 'file://', 'host:port (gRPC)'];

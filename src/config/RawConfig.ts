@@ -1,0 +1,49 @@
+/**
+ * The configuration as a user writes it: the YAML file's shape, or the same object in code.
+ * Keys are snake_case, as in Teleport's `tracing_service`.
+ */
+export interface RawKeypair {
+  key_file: string;
+  cert_file: string;
+}
+
+export interface RawTracingService {
+  enabled?: boolean;
+  exporter_url?: string;
+  sampling_rate_per_million?: number;
+  ca_certs?: string[];
+  https_keypairs?: RawKeypair[];
+  /** Alias of `https_keypairs`: the key Teleport's own code reads. */
+  keypairs?: RawKeypair[];
+  queue_max_bytes?: number;
+  max_export_batch_size?: number;
+  schedule_delay_ms?: number;
+  export_timeout_ms?: number;
+  shutdown_timeout_ms?: number;
+}
+
+export interface RawReceiver {
+  grpc_listen?: string;
+  http_listen?: string;
+  tls?: { cert_file: string; key_file: string; client_ca_file?: string };
+  max_request_bytes?: number;
+  queue_max_bytes?: number;
+  /** `true` tags with `tracepipe.forwarded_for`; a string names the attribute. */
+  tag_sender?: boolean | string;
+  shutdown_timeout_ms?: number;
+}
+
+export interface RawDiagnostics {
+  heartbeat_interval_ms?: number;
+  heartbeat_retry_interval_ms?: number;
+}
+
+export interface RawConfig {
+  service_name?: string;
+  resource_attributes?: Record<string, string | number | boolean>;
+  tracing_service?: RawTracingService;
+  receiver?: RawReceiver;
+  diag_addr?: string;
+  debug?: boolean;
+  diagnostics?: RawDiagnostics;
+}

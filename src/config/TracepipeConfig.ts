@@ -1,0 +1,72 @@
+import type { ExporterTarget } from './ExporterTarget.js';
+
+/** PEM material read and checked at start-up: a bad file is a config error, never a failed export. */
+export interface TlsMaterial {
+  /** Concatenated CA certificates; undefined means the system roots. */
+  ca: Buffer | undefined;
+  /** The client keypair for mTLS (the first configured one is presented). */
+  keypairs: Array<{ key: Buffer; cert: Buffer; keyFile: string; certFile: string }>;
+  caFiles: string[];
+}
+
+export interface TracingServiceConfig {
+  enabled: boolean;
+  /** Set whenever `enabled` is true. */
+  exporter: ExporterTarget | undefined;
+  samplingRatePerMillion: number;
+  /** Undefined when no `ca_certs` and no keypairs are configured. */
+  tls: TlsMaterial | undefined;
+  /** Memory budget of the span queue between the provider and the exporter. */
+  queueMaxBytes: number;
+  maxExportBatchSize: number;
+  scheduleDelayMs: number;
+  exportTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface ServerTlsConfig {
+  cert: Buffer;
+  key: Buffer;
+  /** When set, clients must present a certificate signed by it (mTLS). */
+  clientCa: Buffer | undefined;
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string | undefined;
+}
+
+export interface ReceiverConfig {
+  /** `host:port` or undefined when that transport is off. */
+  grpcAddr: string | undefined;
+  httpAddr: string | undefined;
+  tls: ServerTlsConfig | undefined;
+  maxRequestBytes: number;
+  queueMaxBytes: number;
+  /** Attribute name to tag forwarded spans with the sender's identity; undefined leaves spans untouched. */
+  tagSenderAttribute: string | undefined;
+  shutdownTimeoutMs: number;
+}
+
+export interface DiagnosticsConfig {
+  /** `host:port`; undefined when the service is off (the default). */
+  addr: string | undefined;
+  debug: boolean;
+  heartbeatIntervalMs: number;
+  heartbeatRetryIntervalMs: number;
+}
+
+/** The validated configuration: every default applied, every file read, once. */
+export interface TracepipeConfig {
+  readonly [RESOLVED]: true;
+  serviceName: string;
+  resourceAttributes: Record<string, string | number | boolean>;
+  tracing: TracingServiceConfig;
+  receiver: ReceiverConfig;
+  diagnostics: DiagnosticsConfig;
+}
+
+/** Brands a validated config so `createTracing` can take either form without validating twice. */
+export const RESOLVED: unique symbol = Symbol.for('tracepipe.config.resolved');
+
+export function isResolvedConfig(value: unknown): value is TracepipeConfig {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RESOLVED] === true;
+}

@@ -1,0 +1,271 @@
+import { ConfigError } from '../errors.js';
+import { readCertificates, readKeypair } from '../tls/readPem.js';
+import { didYouMean } from './didYouMean.js';
+import { parseExporterUrl } from './parseExporterUrl.js';
+import type { RawConfig } from './RawConfig.js';
+import {
+  type DiagnosticsConfig,
+  RESOLVED,
+  type ReceiverConfig,
+  type ServerTlsConfig,
+  type TlsMaterial,
+  type TracepipeConfig,
+  type TracingServiceConfig,
+} from './TracepipeConfig.js';
+
+/** Defaults, each decided here once; nothing downstream re-checks them. */
+export const DEFAULTS = {
+  serviceName: 'unknown_service:node', // OTel resource semantic conventions, service.name
+  queueMaxBytes: 64 * 1024 * 1024,
+  maxExportBatchSize: 512, // the OTel SDK's batch size
+  scheduleDelayMs: 200,
+  exportTimeoutMs: 10_000, // OTLP exporter default timeout (OTEL_EXPORTER_OTLP_TIMEOUT)
+  shutdownTimeoutMs: 10_000,
+  grpcListen: '127.0.0.1:4317', // OTLP default ports
+  httpListen: '127.0.0.1:4318',
+  maxRequestBytes: 20 * 1024 * 1024, // 20 MiB, as the OTLP spec suggests for receivers
+  tagSenderAttribute: 'tracepipe.forwarded_for',
+  heartbeatIntervalMs: 60_000, // tbot's diagnostics heartbeat
+  heartbeatRetryIntervalMs: 5_000,
+} as const;
+
+const TOP_KEYS = ['service_name', 'resource_attributes', 'tracing_service', 'receiver', 'diag_addr', 'debug', 'diagnostics'];
+const TRACING_KEYS = [
+  'enabled',
+  'exporter_url',
+  'sampling_rate_per_million',
+  'ca_certs',
+  'https_keypairs',
+  'keypairs',
+  'queue_max_bytes',
+  'max_export_batch_size',
+  'schedule_delay_ms',
+  'export_timeout_ms',
+  'shutdown_timeout_ms',
+];
+const RECEIVER_KEYS = ['grpc_listen', 'http_listen', 'tls', 'max_request_bytes', 'queue_max_bytes', 'tag_sender', 'shutdown_timeout_ms'];
+const RECEIVER_TLS_KEYS = ['cert_file', 'key_file', 'client_ca_file'];
+const KEYPAIR_KEYS = ['key_file', 'cert_file'];
+const DIAGNOSTICS_KEYS = ['heartbeat_interval_ms', 'heartbeat_retry_interval_ms'];
+
+type Obj = Record<string, unknown>;
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+}
+
+function fail(key: string, rule: string, value: unknown): never {
+  throw new ConfigError(`${key} must be ${rule}, got ${show(value)}`, { key });
+}
+
+function object(value: unknown, key: string, known: readonly string[]): Obj {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) fail(key, 'a mapping', value);
+  for (const k of Object.keys(value)) {
+    if (!known.includes(k)) {
+      const full = key === '' ? k : `${key}.${k}`;
+      const hint = didYouMean(k, known);
+      throw new ConfigError(`unknown key ${full}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`, {
+        key: full,
+        code: 'TRACEPIPE_CONFIG_UNKNOWN_KEY',
+      });
+    }
+  }
+  return value as Obj;
+}
+
+function integer(value: unknown, key: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(key, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function boolean(value: unknown, key: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(key, 'true or false', value);
+  return value;
+}
+
+function string(value: unknown, key: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') fail(key, 'a string', value);
+  return value;
+}
+
+function list(value: unknown, key: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail(key, 'a list', value);
+  return value;
+}
+
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^/:\s[\]]+):(\d{1,5})$/;
+
+/** `host:port` for a listener; an empty string turns that listener off. */
+export function listenAddress(value: unknown, key: string, fallback: string | undefined): string | undefined {
+  if (value === undefined) return fallback;
+  if (value === '') return undefined;
+  if (typeof value !== 'string' || !ADDRESS.test(value) || Number(ADDRESS.exec(value)![2]) > 65535) {
+    fail(key, 'an address host:port with a port from 0 to 65535', value);
+  }
+  return value;
+}
+
+const MAX_BYTES = 2 ** 40;
+const MAX_MS = 24 * 3600 * 1000;
+
+function tracingService(raw: unknown): TracingServiceConfig {
+  const t = object(raw, 'tracing_service', TRACING_KEYS);
+  const enabled = boolean(t.enabled, 'tracing_service.enabled', false);
+  const url = string(t.exporter_url, 'tracing_service.exporter_url');
+  if (enabled && (url === undefined || url.trim() === '')) {
+    throw new ConfigError('tracing_service is enabled but no exporter_url is specified', {
+      key: 'tracing_service.exporter_url',
+      code: 'TRACEPIPE_CONFIG_MISSING',
+    });
+  }
+  if (t.https_keypairs !== undefined && t.keypairs !== undefined) {
+    throw new ConfigError('tracing_service.https_keypairs and tracing_service.keypairs are the same setting: give only one', {
+      key: 'tracing_service.keypairs',
+    });
+  }
+  const keypairsKey = t.keypairs !== undefined ? 'tracing_service.keypairs' : 'tracing_service.https_keypairs';
+  return {
+    enabled,
+    exporter: url === undefined || url.trim() === '' ? undefined : parseExporterUrl(url),
+    samplingRatePerMillion: integer(t.sampling_rate_per_million, 'tracing_service.sampling_rate_per_million', 0, 1_000_000, 0),
+    tls: tlsMaterial(t.ca_certs, t.keypairs ?? t.https_keypairs, keypairsKey),
+    queueMaxBytes: integer(t.queue_max_bytes, 'tracing_service.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
+    maxExportBatchSize: integer(t.max_export_batch_size, 'tracing_service.max_export_batch_size', 1, 1_000_000, DEFAULTS.maxExportBatchSize),
+    scheduleDelayMs: integer(t.schedule_delay_ms, 'tracing_service.schedule_delay_ms', 0, MAX_MS, DEFAULTS.scheduleDelayMs),
+    exportTimeoutMs: integer(t.export_timeout_ms, 'tracing_service.export_timeout_ms', 1, MAX_MS, DEFAULTS.exportTimeoutMs),
+    shutdownTimeoutMs: integer(t.shutdown_timeout_ms, 'tracing_service.shutdown_timeout_ms', 1, MAX_MS, DEFAULTS.shutdownTimeoutMs),
+  };
+}
+
+/** Reads and checks the exporter's CA certificates and client keypairs (also used by `replay --to`). */
+export function tlsMaterial(caCerts: unknown, keypairs: unknown, keypairsKey: string): TlsMaterial | undefined {
+  const caFiles = list(caCerts, 'tracing_service.ca_certs').map((f, i) => {
+    const key = `tracing_service.ca_certs[${i}]`;
+    if (typeof f !== 'string' || f === '') fail(key, 'a file path', f);
+    return f;
+  });
+  const cas = caFiles.map((f, i) => readCertificates(f, `tracing_service.ca_certs[${i}]`).pem);
+  const pairs = list(keypairs, keypairsKey).map((p, i) => {
+    const key = `${keypairsKey}[${i}]`;
+    const o = object(p, key, KEYPAIR_KEYS);
+    const keyFile = string(o.key_file, `${key}.key_file`);
+    const certFile = string(o.cert_file, `${key}.cert_file`);
+    if (keyFile === undefined || keyFile === '') fail(`${key}.key_file`, 'a file path', o.key_file);
+    if (certFile === undefined || certFile === '') fail(`${key}.cert_file`, 'a file path', o.cert_file);
+    return { ...readKeypair(keyFile, certFile, key), keyFile, certFile };
+  });
+  if (cas.length === 0 && pairs.length === 0) return undefined;
+  return { ca: cas.length === 0 ? undefined : Buffer.concat(cas), keypairs: pairs, caFiles };
+}
+
+function receiver(raw: unknown): ReceiverConfig {
+  const r = object(raw, 'receiver', RECEIVER_KEYS);
+  let tls: ServerTlsConfig | undefined;
+  if (r.tls !== undefined) {
+    const o = object(r.tls, 'receiver.tls', RECEIVER_TLS_KEYS);
+    const certFile = string(o.cert_file, 'receiver.tls.cert_file');
+    const keyFile = string(o.key_file, 'receiver.tls.key_file');
+    if (certFile === undefined) fail('receiver.tls.cert_file', 'a file path', o.cert_file);
+    if (keyFile === undefined) fail('receiver.tls.key_file', 'a file path', o.key_file);
+    const clientCaFile = string(o.client_ca_file, 'receiver.tls.client_ca_file');
+    const pair = readKeypair(keyFile, certFile, 'receiver.tls');
+    tls = {
+      ...pair,
+      certFile,
+      keyFile,
+      clientCaFile,
+      clientCa: clientCaFile === undefined ? undefined : readCertificates(clientCaFile, 'receiver.tls.client_ca_file').pem,
+    };
+  }
+  const tag = r.tag_sender;
+  if (tag !== undefined && typeof tag !== 'boolean' && (typeof tag !== 'string' || tag === '')) {
+    fail('receiver.tag_sender', 'true, false or an attribute name', tag);
+  }
+  return {
+    grpcAddr: listenAddress(r.grpc_listen, 'receiver.grpc_listen', DEFAULTS.grpcListen),
+    httpAddr: listenAddress(r.http_listen, 'receiver.http_listen', DEFAULTS.httpListen),
+    tls,
+    maxRequestBytes: integer(r.max_request_bytes, 'receiver.max_request_bytes', 1024, MAX_BYTES, DEFAULTS.maxRequestBytes),
+    queueMaxBytes: integer(r.queue_max_bytes, 'receiver.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
+    tagSenderAttribute: tag === true ? DEFAULTS.tagSenderAttribute : typeof tag === 'string' ? tag : undefined,
+    shutdownTimeoutMs: integer(r.shutdown_timeout_ms, 'receiver.shutdown_timeout_ms', 1, MAX_MS, DEFAULTS.shutdownTimeoutMs),
+  };
+}
+
+function diagnostics(addr: unknown, debug: unknown, raw: unknown): DiagnosticsConfig {
+  const d = object(raw, 'diagnostics', DIAGNOSTICS_KEYS);
+  return {
+    addr: listenAddress(addr, 'diag_addr', undefined),
+    debug: boolean(debug, 'debug', false),
+    heartbeatIntervalMs: integer(d.heartbeat_interval_ms, 'diagnostics.heartbeat_interval_ms', 1, MAX_MS, DEFAULTS.heartbeatIntervalMs),
+    heartbeatRetryIntervalMs: integer(
+      d.heartbeat_retry_interval_ms,
+      'diagnostics.heartbeat_retry_interval_ms',
+      1,
+      MAX_MS,
+      DEFAULTS.heartbeatRetryIntervalMs,
+    ),
+  };
+}
+
+function resourceAttributes(raw: unknown): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  if (raw === undefined || raw === null) return out;
+  if (typeof raw !== 'object' || Array.isArray(raw)) fail('resource_attributes', 'a mapping', raw);
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      fail(`resource_attributes.${k}`, 'a string, number or boolean', v);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Parses `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, values percent-encoded) as the OTel SDKs do. */
+function envResourceAttributes(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  const raw = env.OTEL_RESOURCE_ATTRIBUTES;
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const pair of raw.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES must be key=value pairs separated by commas, got ${show(raw)}`, { key: 'OTEL_RESOURCE_ATTRIBUTES' });
+    try {
+      out[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch (cause) {
+      throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES has a badly percent-encoded pair ${show(pair)}`, { key: 'OTEL_RESOURCE_ATTRIBUTES', cause });
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates a raw configuration once, applies every default and reads every TLS file.
+ * Resource precedence, lowest first: OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, then the
+ * config's `resource_attributes` and `service_name` (explicit configuration wins, as in the
+ * OTel NodeSDK where code-given options override the environment).
+ */
+export function validateConfig(raw: RawConfig | unknown, env: NodeJS.ProcessEnv = process.env): TracepipeConfig {
+  const top = object(raw, '', TOP_KEYS);
+  const attrs: Record<string, string | number | boolean> = { ...envResourceAttributes(env) };
+  if (env.OTEL_SERVICE_NAME !== undefined && env.OTEL_SERVICE_NAME !== '') attrs['service.name'] = env.OTEL_SERVICE_NAME;
+  Object.assign(attrs, resourceAttributes(top.resource_attributes));
+  const configured = string(top.service_name, 'service_name');
+  if (configured !== undefined && configured !== '') attrs['service.name'] = configured;
+  const serviceName = typeof attrs['service.name'] === 'string' ? attrs['service.name'] : DEFAULTS.serviceName;
+  attrs['service.name'] = serviceName;
+  return {
+    [RESOLVED]: true,
+    serviceName,
+    resourceAttributes: attrs,
+    tracing: tracingService(top.tracing_service),
+    receiver: receiver(top.receiver),
+    diagnostics: diagnostics(top.diag_addr, top.debug, top.diagnostics),
+  };
+}

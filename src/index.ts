@@ -1,0 +1,17 @@
+export { ConfigError, ExportError, TracepipeError, type TracepipeErrorCode } from './errors.js';
+export { loadConfig } from './config/loadConfig.js';
+export { validateConfig, DEFAULTS } from './config/validateConfig.js';
+export { parseExporterUrl } from './config/parseExporterUrl.js';
+export type { RawConfig, RawTracingService, RawReceiver, RawKeypair } from './config/RawConfig.js';
+export type {
+  TracepipeConfig,
+  TracingServiceConfig,
+  ReceiverConfig,
+  DiagnosticsConfig,
+  TlsMaterial,
+} from './config/TracepipeConfig.js';
+export type { ExporterTarget, GrpcTarget, HttpTarget, FileTarget } from './config/ExporterTarget.js';
+export { DEFAULT_FILE_LIMIT_BYTES } from './config/ExporterTarget.js';
+export { PipelineStats, type ExportOutcome, type DropReason } from './diagnostics/PipelineStats.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export { VERSION } from './version.js';
