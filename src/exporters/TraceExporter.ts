@@ -1,0 +1,17 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+
+/**
+ * What every tracepipe exporter is: promise-based, so the queue in front of it can await,
+ * count and retry. `export` resolves when the batch is delivered and rejects with an
+ * ExportError (its `retryable` flag set) when it is not.
+ */
+export interface TraceExporter {
+  export(spans: readonly ReadableSpan[]): Promise<void>;
+  /** A cheap check that the destination is reachable/writable, for readiness heartbeats. */
+  probe(): Promise<void>;
+  forceFlush(): Promise<void>;
+  /** Idempotent; later exports reject with code TRACEPIPE_EXPORTER_SHUTDOWN. */
+  shutdown(): Promise<void>;
+  /** Describes the destination (`grpc collector:4317`), for logs and `toString()`. */
+  toString(): string;
+}
