@@ -16,7 +16,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const where = e.linePos?.[0] === undefined ? '' : ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}`;
-    throw new ConfigError(`config file ${path} is not valid YAML${where}: ${e.message.split('\n')[0]}`, {
+    throw new ConfigError(`config file ${path} is not valid YAML${where}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, {
       code: 'TRACEPIPE_CONFIG_FILE',
       cause: e,
     });

@@ -55,7 +55,8 @@ function show(value: unknown): string {
 }
 
 function fail(key: string, rule: string, value: unknown): never {
-  throw new ConfigError(`${key} must be ${rule}, got ${show(value)}`, { key });
+  const subject = key === '' ? 'the configuration' : key;
+  throw new ConfigError(`${subject} must be ${rule}, got ${show(value)}`, { key: key === '' ? undefined : key });
 }
 
 function object(value: unknown, key: string, known: readonly string[]): Obj {
