@@ -16,7 +16,9 @@ export type TracepipeErrorCode =
   | 'TRACEPIPE_FILE_WRITE'
   | 'TRACEPIPE_CAPTURE_MALFORMED'
   | 'TRACEPIPE_INVALID_OTLP'
-  | 'TRACEPIPE_QUEUE_FULL';
+  | 'TRACEPIPE_QUEUE_FULL'
+  | 'TRACEPIPE_DIAGNOSTICS_LISTEN'
+  | 'TRACEPIPE_DIAGNOSTICS_REQUEST';
 
 export class TracepipeError extends Error {
   readonly code: TracepipeErrorCode;
