@@ -1,0 +1,191 @@
+import { close, fdatasync, fstat, ftruncate, mkdir, open, readdir, unlink, write } from 'node:fs';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import { ExportError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { fileExporterShutdownError } from './fileExporterShutdownError.js';
+import { CAPTURE_FILE_PATTERN, compareCaptureFileNames, nextCaptureFileName } from './captureFileName.js';
+
+const openAsync = promisify(open);
+const closeAsync = promisify(close);
+const fstatAsync = promisify(fstat);
+const ftruncateAsync = promisify(ftruncate);
+const fdatasyncAsync = promisify(fdatasync);
+const mkdirAsync = promisify(mkdir);
+const readdirAsync = promisify(readdir);
+const unlinkAsync = promisify(unlink);
+
+function writeAsync(fd: number, data: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    write(fd, data, 0, data.length, null, (err, written) => (err === null ? resolve(written) : reject(err)));
+  });
+}
+
+export interface RotatingFileWriterOptions {
+  dir: string;
+  /** Rotate before a write would take a non-empty file past this many bytes. */
+  limitBytes: number;
+  /** Keep at most this many capture files in `dir`; undefined keeps all. */
+  maxFiles: number | undefined;
+  stats: PipelineStats;
+  logger: Logger;
+}
+
+/**
+ * Appends whole lines to rotating capture files. Writes are serialized through one promise
+ * chain and each line is one write(2), so lines never interleave or split. A write resolves once
+ * the line is in the OS (no fsync per line); `close()` syncs and closes the current file.
+ */
+export class RotatingFileWriter {
+  private readonly dir: string;
+  private readonly limitBytes: number;
+  private readonly maxFiles: number | undefined;
+  private readonly stats: PipelineStats;
+  private readonly logger: Logger;
+  private fd: number | undefined;
+  private path: string | undefined;
+  private size = 0;
+  private tail: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Consecutive failed writes, so a failure burst is logged once. */
+  private failures = 0;
+
+  constructor(options: RotatingFileWriterOptions) {
+    this.dir = options.dir;
+    this.limitBytes = options.limitBytes;
+    this.maxFiles = options.maxFiles;
+    this.stats = options.stats;
+    this.logger = options.logger;
+  }
+
+  /** The file being written, if one is open. */
+  get currentFile(): string | undefined {
+    return this.path;
+  }
+
+  /** Appends `line` (which must end with `\n`) as one write; rejects with an ExportError. */
+  write(line: Buffer): Promise<void> {
+    if (this.closed) return Promise.reject(fileExporterShutdownError());
+    const done = this.tail.then(() => this.writeNow(line));
+    this.tail = done.catch(() => {});
+    return done;
+  }
+
+  /** Resolves when every write queued so far has finished. */
+  flush(): Promise<void> {
+    return this.tail;
+  }
+
+  /** Finishes queued writes, then syncs and closes the current file. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    this.path = undefined;
+    try {
+      await fdatasyncAsync(fd);
+    } finally {
+      await closeAsync(fd);
+    }
+  }
+
+  private async writeNow(line: Buffer): Promise<void> {
+    try {
+      if (this.fd !== undefined && this.size > 0 && this.size + line.length > this.limitBytes) {
+        await this.closeCurrent();
+        this.stats.fileRotations++;
+      }
+      if (this.fd === undefined) await this.openNext();
+      const fd = this.fd!;
+      const written = await writeAsync(fd, line);
+      if (written !== line.length) {
+        // Only a full disk or a file size limit cuts a regular-file write short: take the piece back.
+        await ftruncateAsync(fd, this.size).catch(() => {});
+        throw Object.assign(new Error(`short write: ${written} of ${line.length} bytes (disk full?)`), { code: 'ENOSPC' });
+      }
+      // A file whose directory or name was removed still takes writes, into nothing: catch that.
+      if ((await fstatAsync(fd)).nlink === 0) {
+        throw Object.assign(new Error(`${this.path} was deleted while being written`), { code: 'ENOENT' });
+      }
+      this.size += written;
+      this.stats.fileBytesWritten += written;
+      this.stats.fileLinesWritten++;
+      if (this.failures > 0) {
+        this.logger.info('capture file writes recovered', { file: this.path, failedWrites: this.failures });
+        this.failures = 0;
+      }
+    } catch (cause) {
+      this.stats.fileWriteErrors++;
+      const file = this.path ?? this.dir;
+      await this.abandonCurrent();
+      const message = `cannot write capture file ${file}: ${(cause as Error).message}`;
+      if (this.failures++ === 0) this.logger.error(message, { code: (cause as NodeJS.ErrnoException).code });
+      throw new ExportError(message, { code: 'TRACEPIPE_FILE_WRITE', retryable: false, cause });
+    }
+  }
+
+  private async openNext(): Promise<void> {
+    const path = join(this.dir, nextCaptureFileName());
+    let fd: number;
+    try {
+      fd = await openAsync(path, 'ax', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The directory was removed under us: make it again, as at start-up.
+      await mkdirAsync(this.dir, { recursive: true, mode: 0o700 });
+      fd = await openAsync(path, 'ax', 0o600);
+    }
+    this.fd = fd;
+    this.path = path;
+    this.size = 0;
+    if (this.maxFiles !== undefined) await this.applyRetention(this.maxFiles);
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const fd = this.fd!;
+    this.fd = undefined;
+    this.path = undefined;
+    await closeAsync(fd);
+  }
+
+  /** After a failed write: close the file (removing it if it holds nothing) so the next write starts afresh. */
+  private async abandonCurrent(): Promise<void> {
+    const fd = this.fd;
+    const path = this.path;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    this.path = undefined;
+    await closeAsync(fd).catch(() => {});
+    if (this.size === 0 && path !== undefined) await unlinkAsync(path).catch(() => {});
+  }
+
+  /** Deletes the oldest capture files so at most `max` remain, never the one being written. */
+  private async applyRetention(max: number): Promise<void> {
+    let names: string[];
+    try {
+      names = (await readdirAsync(this.dir)).filter((n) => CAPTURE_FILE_PATTERN.test(n)).sort(compareCaptureFileNames);
+    } catch (err) {
+      this.logger.warn('capture retention: cannot list directory', { dir: this.dir, error: (err as Error).message });
+      return;
+    }
+    const current = this.path === undefined ? undefined : basename(this.path);
+    let excess = names.length - max;
+    for (const name of names) {
+      if (excess <= 0) break;
+      if (name === current) continue;
+      try {
+        await unlinkAsync(join(this.dir, name));
+        this.stats.fileDeletedByRetention++;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.logger.warn('capture retention: cannot delete file', { file: name, error: (err as Error).message });
+          continue;
+        }
+      }
+      excess--;
+    }
+  }
+}
