@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { BurstLog } from '../BurstLog.js';
 import { fileExporterShutdownError } from './fileExporterShutdownError.js';
 import { CAPTURE_FILE_PATTERN, compareCaptureFileNames, nextCaptureFileName } from './captureFileName.js';
 
@@ -48,8 +49,7 @@ export class RotatingFileWriter {
   private size = 0;
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
-  /** Consecutive failed writes, so a failure burst is logged once. */
-  private failures = 0;
+  private readonly failures: BurstLog;
 
   constructor(options: RotatingFileWriterOptions) {
     this.dir = options.dir;
@@ -57,6 +57,7 @@ export class RotatingFileWriter {
     this.maxFiles = options.maxFiles;
     this.stats = options.stats;
     this.logger = options.logger;
+    this.failures = new BurstLog(options.logger, 'error');
   }
 
   /** The file being written, if one is open. */
@@ -113,16 +114,13 @@ export class RotatingFileWriter {
       this.size += written;
       this.stats.fileBytesWritten += written;
       this.stats.fileLinesWritten++;
-      if (this.failures > 0) {
-        this.logger.info('capture file writes recovered', { file: this.path, failedWrites: this.failures });
-        this.failures = 0;
-      }
+      this.failures.recovered('capture file writes recovered', { file: this.path });
     } catch (cause) {
       this.stats.fileWriteErrors++;
       const file = this.path ?? this.dir;
       await this.abandonCurrent();
       const message = `cannot write capture file ${file}: ${(cause as Error).message}`;
-      if (this.failures++ === 0) this.logger.error(message, { code: (cause as NodeJS.ErrnoException).code });
+      this.failures.failure(message, { code: (cause as NodeJS.ErrnoException).code });
       throw new ExportError(message, { code: 'TRACEPIPE_FILE_WRITE', retryable: false, cause });
     }
   }
