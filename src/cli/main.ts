@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { TracepipeError } from '../errors.js';
+import { debugCommand } from './debugCommand.js';
+import { replayCommand } from './replayCommand.js';
+import { viewCommand } from './viewCommand.js';
 import { VERSION } from '../version.js';
 
 /** Builds the `tracepipe` command line: a thin layer over the library's own functions. */
@@ -9,6 +12,9 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
+  program.addCommand(debugCommand());
+  program.addCommand(viewCommand());
+  program.addCommand(replayCommand());
   return program;
 }
 
