@@ -15,3 +15,11 @@ export { DEFAULT_FILE_LIMIT_BYTES } from './config/ExporterTarget.js';
 export { PipelineStats, type ExportOutcome, type DropReason } from './diagnostics/PipelineStats.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { VERSION } from './version.js';
+export { startDiagnostics, type DiagnosticsOptions, type DiagnosticsServer } from './diagnostics/startDiagnostics.js';
+export {
+  Readiness,
+  type ProcessState,
+  type ReadinessReport,
+  type ServiceStatus,
+} from './diagnostics/Readiness.js';
+export { DEFAULT_DIAG_ADDR } from './diagnostics/parseDiagAddr.js';
