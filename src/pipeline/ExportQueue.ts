@@ -1,0 +1,282 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { TraceExporter } from '../exporters/TraceExporter.js';
+import type { Logger } from '../logger.js';
+
+export interface ExportQueueOptions {
+  exporter: TraceExporter;
+  stats: PipelineStats;
+  logger: Logger;
+  /** Memory budget: an offer that would take the queue (queued plus being exported) past it is refused. */
+  maxBytes: number;
+  maxBatchSize: number;
+  /** How long a partly filled batch may wait for more spans before it is exported anyway. */
+  scheduleDelayMs: number;
+  /** Exports in flight at once, so a slow round trip does not stall a sustained stream. Default 4. */
+  maxConcurrentExports?: number;
+}
+
+interface Batch {
+  spans: ReadableSpan[];
+  bytes: number;
+  /** Order of sealing; flush() waits for every batch up to a sequence number. */
+  seq: number;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * A bounded queue between span producers (the provider's processor, the forwarder's receivers)
+ * and one exporter. It is sized in bytes, not spans, so a burst of small spans is kept whole while
+ * memory stays bounded. Spans are packed into batches as they arrive; a full batch is exported as
+ * soon as the current synchronous turn ends, a partial one after `scheduleDelayMs`, with up to
+ * `maxConcurrentExports` exports in flight. Every outcome is recorded in the stats; the caller of
+ * `offer` counts what it refuses.
+ */
+export class ExportQueue {
+  private readonly exporter: TraceExporter;
+  private readonly stats: PipelineStats;
+  private readonly logger: Logger;
+  private readonly maxBytes: number;
+  private readonly maxBatchSize: number;
+  private readonly scheduleDelayMs: number;
+  private readonly maxConcurrent: number;
+
+  private readonly ready: Array<Batch | undefined> = [];
+  private readyHead = 0;
+  private open: ReadableSpan[] = [];
+  private openBytes = 0;
+  private nextSeq = 0;
+  private readonly inFlight = new Set<number>();
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  private closed = false;
+  private shutdownPromise: Promise<void> | undefined;
+  private failures = 0;
+  private failedSpans = 0;
+  private heldSpans = 0;
+  private heldBytes = 0;
+
+  constructor(options: ExportQueueOptions) {
+    this.exporter = options.exporter;
+    this.stats = options.stats;
+    this.logger = options.logger;
+    this.maxBytes = options.maxBytes;
+    this.maxBatchSize = Math.max(1, options.maxBatchSize);
+    this.scheduleDelayMs = options.scheduleDelayMs;
+    this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? DEFAULT_CONCURRENCY);
+    this.stats.queueSpans = () => this.heldSpans;
+    this.stats.queueBytes = () => this.heldBytes;
+  }
+
+  /** Spans held: waiting for export or being exported. */
+  get spans(): number {
+    return this.heldSpans;
+  }
+
+  /** Estimated bytes held, counted against `maxBytes` until their export settles. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  /**
+   * Takes all of `spans` or none: false when they would exceed the byte budget or the queue has
+   * shut down. `bytes` is the caller's estimate of the memory the spans hold.
+   */
+  offer(spans: readonly ReadableSpan[], bytes: number): boolean {
+    if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
+    const n = spans.length;
+    if (n === 0) return true;
+    this.heldSpans += n;
+    this.heldBytes += bytes;
+    if (n === 1) {
+      this.open.push(spans[0]!);
+      this.openBytes += bytes;
+      if (this.open.length >= this.maxBatchSize) this.seal();
+    } else {
+      this.add(spans, bytes);
+    }
+    if (this.open.length > 0 && this.timer === undefined) {
+      this.timer = setTimeout(() => this.onTimer(), this.scheduleDelayMs);
+      this.timer.unref();
+    }
+    return true;
+  }
+
+  /** Resolves when everything queued at call time has been exported or has failed. */
+  flush(): Promise<void> {
+    if (this.open.length > 0) this.seal();
+    const seq = this.nextSeq - 1;
+    if (this.settledThrough() >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+  }
+
+  /**
+   * Stops accepting spans, exports what is queued within `timeoutMs` (what cannot be sent in time
+   * is counted as dropped `shutdown`), then shuts the exporter down. Idempotent.
+   */
+  shutdown(timeoutMs: number): Promise<void> {
+    this.shutdownPromise ??= this.close(timeoutMs);
+    return this.shutdownPromise;
+  }
+
+  private async close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    const deadline = performance.now() + timeoutMs;
+    const drained = await within(this.flush(), timeoutMs);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!drained) this.dropQueued();
+    const closed = this.exporter.shutdown().catch((error: unknown) => {
+      this.logger.warn('exporter shutdown failed', { exporter: String(this.exporter), error: String(error) });
+    });
+    await within(closed, Math.max(0, deadline - performance.now()));
+  }
+
+  /** Splits a multi-span offer across batches; bytes are shared out in proportion, summing exactly. */
+  private add(spans: readonly ReadableSpan[], bytes: number): void {
+    const n = spans.length;
+    let i = 0;
+    let given = 0;
+    while (i < n) {
+      const take = Math.min(this.maxBatchSize - this.open.length, n - i);
+      for (let k = 0; k < take; k++) this.open.push(spans[i + k]!);
+      i += take;
+      const share = i === n ? bytes - given : Math.floor((bytes * i) / n) - given;
+      given += share;
+      this.openBytes += share;
+      if (this.open.length >= this.maxBatchSize) this.seal();
+    }
+  }
+
+  private seal(): void {
+    this.ready.push({ spans: this.open, bytes: this.openBytes, seq: this.nextSeq++ });
+    this.open = [];
+    this.openBytes = 0;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => this.pump());
+    }
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (this.open.length > 0) this.seal();
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    while (this.inFlight.size < this.maxConcurrent && this.readyHead < this.ready.length) {
+      const batch = this.ready[this.readyHead]!;
+      this.ready[this.readyHead++] = undefined;
+      this.start(batch);
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+
+  private start(batch: Batch): void {
+    this.inFlight.add(batch.seq);
+    const startedAt = performance.now();
+    let exported: Promise<void>;
+    try {
+      exported = this.exporter.export(batch.spans);
+    } catch (error) {
+      exported = Promise.reject(error);
+    }
+    exported.then(
+      () => this.settle(batch, startedAt, undefined),
+      (error: unknown) => this.settle(batch, startedAt, error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  private settle(batch: Batch, startedAt: number, error: Error | undefined): void {
+    this.inFlight.delete(batch.seq);
+    const spans = batch.spans.length;
+    this.heldSpans -= spans;
+    this.heldBytes -= batch.bytes;
+    const durationMs = performance.now() - startedAt;
+    if (error === undefined) {
+      this.stats.recordExport({ ok: true, spans, durationMs });
+      if (this.failures > 0) {
+        this.logger.info('export recovered', { exporter: String(this.exporter), failedExports: this.failures, failedSpans: this.failedSpans });
+        this.failures = 0;
+        this.failedSpans = 0;
+      }
+    } else {
+      this.stats.recordExport({ ok: false, spans, durationMs, error });
+      if (this.failures === 0) {
+        this.logger.error('export failed; further failures are counted, and logged again once an export succeeds', {
+          exporter: String(this.exporter),
+          spans,
+          error: error.message,
+        });
+      }
+      this.failures++;
+      this.failedSpans += spans;
+    }
+    this.pump();
+    this.wake();
+  }
+
+  /** Shutdown ran out of time: what never left the queue is counted and let go. */
+  private dropQueued(): void {
+    if (this.open.length > 0) this.seal();
+    let spans = 0;
+    while (this.readyHead < this.ready.length) {
+      const batch = this.ready[this.readyHead]!;
+      this.ready[this.readyHead++] = undefined;
+      spans += batch.spans.length;
+      this.heldSpans -= batch.spans.length;
+      this.heldBytes -= batch.bytes;
+    }
+    if (spans > 0) {
+      this.stats.drop('shutdown', spans);
+      this.logger.warn('shutdown timed out; queued spans were dropped', { exporter: String(this.exporter), spans });
+    }
+    this.wake();
+  }
+
+  /** Highest sequence number at or below which every batch has settled (or been dropped). */
+  private settledThrough(): number {
+    let lowest = this.readyHead < this.ready.length ? this.ready[this.readyHead]!.seq : this.nextSeq;
+    for (const seq of this.inFlight) if (seq < lowest) lowest = seq;
+    return lowest - 1;
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const through = this.settledThrough();
+    const waiting: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.seq <= through) w.resolve();
+      else waiting.push(w);
+    }
+    this.waiters = waiting;
+  }
+}
+
+/** True when `promise` settled within `ms`; never rejects. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { ExportError } from '../../src/errors.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
+import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
+import { makeTestSpans } from '../support/makeTestSpans.js';
+import { RecordingExporter } from '../support/RecordingExporter.js';
+import { waitFor } from '../support/waitFor.js';
+
+const HOUR = 3_600_000;
+
+function queue(exporter: RecordingExporter, overrides: Partial<ConstructorParameters<typeof ExportQueue>[0]> = {}) {
+  const stats = new PipelineStats();
+  const q = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: 1 << 20, maxBatchSize: 100, scheduleDelayMs: HOUR, ...overrides });
+  return { q, stats };
+}
+
+test('the byte budget refuses an offer that would exceed it, all or nothing, and frees space once exported', async () => {
+  const exporter = new RecordingExporter();
+  exporter.hold();
+  const { q, stats } = queue(exporter, { maxBytes: 1000, maxBatchSize: 2 });
+  const spans = await makeTestSpans(5);
+  assert.equal(q.offer(spans.slice(0, 2), 400), true);
+  assert.equal(q.offer(spans.slice(2, 4), 400), true);
+  assert.equal(q.offer(spans.slice(4, 5), 201), false, 'would take the queue to 1001 bytes');
+  assert.equal(q.offer(spans.slice(4, 5), 200), true, 'exactly at the budget');
+  assert.equal(q.spans, 5);
+  assert.equal(q.bytes, 1000);
+  assert.equal(stats.queueSpans(), 5);
+  assert.equal(stats.queueBytes(), 1000);
+  assert.equal(q.offer(spans.slice(0, 1), 1), false);
+  exporter.release();
+  await q.flush();
+  assert.equal(q.spans, 0);
+  assert.equal(q.bytes, 0);
+  assert.equal(exporter.spans.length, 5);
+  assert.equal(stats.exported, 5);
+  assert.equal(q.offer(spans.slice(0, 1), 1000), true, 'space is free again');
+  await q.shutdown(10_000);
+});
+
+test('a full batch is exported at once, without waiting for the schedule delay', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, scheduleDelayMs: HOUR });
+  const spans = await makeTestSpans(10);
+  for (const span of spans) assert.equal(q.offer([span], 100), true);
+  await waitFor('the full batch to be exported', () => stats.exported === 10);
+  assert.deepEqual(exporter.batches.map((b) => b.length), [10]);
+  await q.shutdown(10_000);
+});
+
+test('a partial batch is exported after the schedule delay', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, scheduleDelayMs: 20 });
+  const spans = await makeTestSpans(3);
+  assert.equal(q.offer(spans, 300), true);
+  await waitFor('the partial batch to be exported', () => stats.exported === 3);
+  assert.deepEqual(exporter.batches.map((b) => b.length), [3]);
+  await q.shutdown(10_000);
+});
+
+test('a large offer is split into batches whose bytes add up exactly; several exports run at once', async () => {
+  const exporter = new RecordingExporter();
+  exporter.hold();
+  const { q, stats } = queue(exporter, { maxBatchSize: 100, maxConcurrentExports: 3 });
+  const spans = await makeTestSpans(1234);
+  assert.equal(q.offer(spans, 10_007), true);
+  assert.equal(q.bytes, 10_007);
+  const flushed = q.flush();
+  await waitFor('three exports in flight', () => exporter.inFlight === 3);
+  exporter.release();
+  await flushed;
+  assert.equal(exporter.maxInFlight, 3);
+  assert.deepEqual(
+    exporter.batches.map((b) => b.length).sort((a, b) => a - b),
+    [34, ...Array(12).fill(100)],
+  );
+  assert.equal(exporter.spans.length, 1234);
+  assert.equal(new Set(exporter.spans).size, 1234, 'each span exactly once');
+  assert.equal(stats.exported, 1234);
+  assert.equal(q.bytes, 0);
+  assert.equal(q.spans, 0);
+  await q.shutdown(10_000);
+});
+
+test('failed exports are counted and logged once per burst; recovery is logged once', async () => {
+  const exporter = new RecordingExporter();
+  const lines: string[] = [];
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, logger: createLogger('debug', (l) => lines.push(l)) });
+  const outcomes: boolean[] = [];
+  stats.onExport((o) => outcomes.push(o.ok));
+  const spans = await makeTestSpans(30);
+  exporter.failWith = new ExportError('collector unavailable', { retryable: true });
+  assert.equal(q.offer(spans, 3000), true);
+  await q.flush();
+  assert.equal(stats.exportFailed, 30);
+  assert.equal(stats.exported, 0);
+  assert.deepEqual(outcomes, [false, false, false]);
+  exporter.failWith = undefined;
+  assert.equal(q.offer(spans.slice(0, 10), 1000), true);
+  await q.flush();
+  assert.equal(stats.exported, 10);
+  const logged = lines.map((l) => JSON.parse(l) as { level: string; msg: string; failedExports?: number; failedSpans?: number });
+  assert.equal(logged.length, 2);
+  assert.equal(logged[0]!.level, 'error');
+  assert.match(logged[0]!.msg, /^export failed/);
+  assert.equal(logged[1]!.msg, 'export recovered');
+  assert.equal(logged[1]!.failedExports, 3);
+  assert.equal(logged[1]!.failedSpans, 30);
+  await q.shutdown(10_000);
+});
+
+test('an exporter that throws synchronously is a counted failure, not a crash', async () => {
+  const exporter = new RecordingExporter();
+  exporter.export = () => {
+    throw new Error('boom');
+  };
+  const { q, stats } = queue(exporter, { maxBatchSize: 5 });
+  assert.equal(q.offer(await makeTestSpans(5), 500), true);
+  await q.flush();
+  assert.equal(stats.exportFailed, 5);
+  await q.shutdown(10_000);
+});
+
+test('shutdown delivers every queued span, then shuts the exporter down; later calls refuse quietly', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 64, maxConcurrentExports: 2 });
+  const spans = await makeTestSpans(2000);
+  for (const span of spans) assert.equal(q.offer([span], 50), true);
+  const first = q.shutdown(10_000);
+  assert.equal(q.shutdown(10_000), first, 'idempotent');
+  await first;
+  assert.equal(exporter.spans.length, 2000);
+  assert.equal(stats.exported, 2000);
+  assert.equal(stats.dropped.shutdown, 0);
+  assert.equal(exporter.shutdownCalls, 1);
+  assert.equal(q.offer(spans.slice(0, 1), 1), false);
+  await q.flush();
+  await q.shutdown(10_000);
+  assert.equal(exporter.shutdownCalls, 1);
+});
+
+test('a shutdown that runs out of time counts what was never sent as dropped shutdown', async () => {
+  const exporter = new RecordingExporter();
+  exporter.hold();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, maxConcurrentExports: 2 });
+  const spans = await makeTestSpans(100);
+  assert.equal(q.offer(spans, 1000), true);
+  const pendingFlush = q.flush();
+  await waitFor('two exports in flight', () => exporter.inFlight === 2);
+  await q.shutdown(50);
+  assert.equal(stats.dropped.shutdown, 80, 'eight batches never started');
+  assert.equal(q.spans, 20, 'the two batches in flight are still held');
+  exporter.release();
+  await pendingFlush;
+  assert.equal(stats.exported + stats.exportFailed + stats.dropped.shutdown, 100, 'every span accounted for');
+  assert.equal(exporter.shutdownCalls, 1);
+});
