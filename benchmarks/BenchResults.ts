@@ -1,0 +1,36 @@
+import type { SamplingBenchmarkResult } from '../src/bench/runSamplingBenchmark.js';
+import type { Summary } from '../src/bench/summarize.js';
+import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
+import type { MachineDescription } from './describeMachine.js';
+import type { EncodingSample, Encoder } from './encodingWorker.js';
+import type { ForwardPath, ForwardSample } from './measureForwarding.js';
+import type { ThroughputSample } from './throughputWorker.js';
+
+export interface BenchSettings {
+  quick: boolean;
+  repetitions: number;
+  overheadWarmupMs: number;
+  overheadDurationMs: number;
+  sustainedMs: number;
+  burstMs: number;
+  encodingMs: number;
+  forwardMs: number;
+}
+
+export type SectionName = 'overhead' | 'throughput' | 'burst' | 'encoding' | 'forwarding';
+
+/** Everything one `npm run bench` measured: raw samples, so the report can show medians, ranges and ratios. */
+export interface BenchResults {
+  machine: MachineDescription;
+  /** Calibration loop ns/op, before and after the run (a drift check on a shared machine). */
+  calibration: { before: Summary; after: Summary };
+  settings: BenchSettings;
+  overhead?: SamplingBenchmarkResult;
+  throughput?: Partial<Record<Destination, Partial<Record<ThroughputContender, ThroughputSample[]>>>>;
+  burst?: Partial<Record<ThroughputContender, ThroughputSample[]>>;
+  encoding?: Partial<Record<Encoder, EncodingSample[]>>;
+  forwarding?: Partial<Record<ForwardPath, ForwardSample[]>>;
+  /** Sections that could not be measured, with the reason. */
+  errors: Partial<Record<SectionName, string>>;
+  elapsedSec: number;
+}

@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util';
+import { silentLogger } from '../src/logger.js';
+import { startForwarder } from '../src/receiver/startForwarder.js';
+
+/**
+ * The forwarder under test, alone in its process (so its RSS and CPU are its own): receives on
+ * ephemeral ports, forwards to `--to`. Prints its addresses when listening; when stdin closes,
+ * drains and closes, then prints what it did.
+ */
+export interface ForwarderReport {
+  /** Time from the close request until everything queued was delivered. */
+  drainMs: number;
+  received: number;
+  dropped: number;
+  exportFailed: number;
+  cpuUs: number;
+  peakRssMB: number;
+}
+
+const { values } = parseArgs({ options: { to: { type: 'string' } } });
+const forwarder = await startForwarder(
+  {
+    tracing_service: { exporter_url: values.to },
+    receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0' },
+  },
+  { logger: silentLogger },
+);
+const cpuStart = process.cpuUsage();
+process.stdout.write(`${JSON.stringify({ grpcAddress: forwarder.grpcAddress, httpAddress: forwarder.httpAddress })}\n`);
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  const start = performance.now();
+  await forwarder.close();
+  const drainMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  const { stats } = forwarder;
+  const report: ForwarderReport = {
+    drainMs,
+    received: stats.received.grpc + stats.received.http,
+    dropped: Object.values(stats.dropped).reduce((a, b) => a + b, 0),
+    exportFailed: stats.exportFailed,
+    cpuUs: cpu.user + cpu.system,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+});

@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnJsonWorker } from '../src/bench/spawnJsonWorker.js';
+import type { ForwarderReport } from './forwardWorker.js';
+import type { LoadSample } from './loadWorker.js';
+import { spawnServiceWorker } from './spawnServiceWorker.js';
+
+export type ForwardPath = 'grpc-to-file' | 'http-to-grpc';
+
+export interface ForwardSample {
+  /** Spans acknowledged to the sender, over the load window plus the drain that delivered them. */
+  spansPerSec: number;
+  acked: number;
+  rejected: number;
+  dropped: number;
+  drainMs: number;
+  /** Forwarder process CPU per span acknowledged. */
+  cpuUsPerSpan: number;
+  peakRssMB: number;
+}
+
+const FORWARDER = fileURLToPath(new URL('./forwardWorker.js', import.meta.url));
+const LOAD = fileURLToPath(new URL('./loadWorker.js', import.meta.url));
+
+/** One forwarding run: forwarder, sender and destination each in their own process. */
+export async function measureForwarding(path: ForwardPath, durationMs: number, sinkGrpcPort: number): Promise<ForwardSample> {
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-fwd-'));
+  try {
+    const to = path === 'grpc-to-file' ? `file://${dir}` : `grpc://127.0.0.1:${sinkGrpcPort}`;
+    const forwarder = await spawnServiceWorker<{ grpcAddress: string; httpAddress: string }, ForwarderReport>(FORWARDER, ['--to', to]);
+    const [transport, address] = path === 'grpc-to-file' ? ['grpc', forwarder.ready.grpcAddress] : ['http', forwarder.ready.httpAddress];
+    const loadArgs = ['--transport', transport, '--address', address, '--duration-ms', String(durationMs)];
+    // The forwarder is always finished, so a failed sender does not leave it running.
+    const loaded = await spawnJsonWorker<LoadSample>(LOAD, loadArgs).then(
+      (sample) => ({ sample }),
+      (error: unknown) => ({ error }),
+    );
+    const report = await forwarder.finish();
+    if ('error' in loaded) throw loaded.error;
+    const load = loaded.sample;
+    return {
+      spansPerSec: (load.acked / (load.windowMs + report.drainMs)) * 1000,
+      acked: load.acked,
+      rejected: load.rejected,
+      dropped: report.dropped + report.exportFailed,
+      drainMs: report.drainMs,
+      cpuUsPerSpan: report.cpuUs / Math.max(1, load.acked),
+      peakRssMB: report.peakRssMB,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,391 @@
+import { SCENARIO_TITLES } from '../src/bench/formatSamplingTable.js';
+import type { SamplingRow } from '../src/bench/runSamplingBenchmark.js';
+import { summarize, type Summary } from '../src/bench/summarize.js';
+import { DEFAULTS } from '../src/config/validateConfig.js';
+import type { BenchResults } from './BenchResults.js';
+import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
+import type { Encoder } from './encodingWorker.js';
+import type { ForwardPath } from './measureForwarding.js';
+
+export const OVERHEAD_SVG = 'benchmarks-overhead.svg';
+
+const num = (v: number, digits = 1) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits)) : '—');
+const perSec = (v: number) => {
+  if (!Number.isFinite(v)) return '—';
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  if (v >= 1e4) return `${Math.round(v / 1e3)}k`;
+  return Math.round(v).toLocaleString('en-US');
+};
+const ranged = (s: Summary, f: (v: number) => string) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—');
+const pick = <T>(samples: T[] | undefined, f: (s: T) => number) => summarize((samples ?? []).map(f));
+/** A markdown table; numeric columns (all but the first, unless `textColumns`) right-aligned. */
+const table = (header: string[], rows: string[][], textColumns = 1) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i < textColumns ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const DESTINATION_LABEL: Record<Destination, { tracepipe: string; stock: string }> = {
+  file: { tracepipe: 'tracepipe `file://` exporter', stock: 'stock: `JsonTraceSerializer` + `BatchSpanProcessor` + write stream' },
+  grpc: { tracepipe: 'tracepipe `grpc://` exporter', stock: 'official `@opentelemetry/exporter-trace-otlp-grpc` + `BatchSpanProcessor`' },
+  http: { tracepipe: 'tracepipe `http://` exporter (protobuf)', stock: 'official `@opentelemetry/exporter-trace-otlp-proto` + `BatchSpanProcessor`' },
+};
+const ENCODER_LABEL: Record<Encoder, string> = {
+  'tracepipe-json': 'tracepipe `encodeTracesJson`',
+  'stock-json': 'stock `JsonTraceSerializer`',
+  'tracepipe-proto': 'tracepipe `encodeTracesProto`',
+  'stock-proto': 'stock `ProtobufTraceSerializer`',
+};
+const FORWARD_LABEL: Record<ForwardPath, string> = {
+  'grpc-to-file': 'OTLP/gRPC in → `file://` out',
+  'http-to-grpc': 'OTLP/HTTP (protobuf) in → OTLP/gRPC out',
+};
+
+interface Target {
+  figure: string;
+  stock: string;
+  goal: string;
+  measured: string;
+  verdict: 'PASS' | 'MISS' | 'NOT MEASURED';
+}
+
+function targets(r: BenchResults): Target[] {
+  const out: Target[] = [];
+  const notMeasured = (figure: string, stock: string, goal: string, section: string): Target => ({
+    figure,
+    stock,
+    goal,
+    measured: r.errors[section as keyof BenchResults['errors']] ? `not measured: see ${section}` : 'not measured',
+    verdict: 'NOT MEASURED',
+  });
+
+  const row = (contender: SamplingRow['contender']) => r.overhead?.rows.find((x) => x.scenario === 'span' && x.rate === 0 && x.contender === contender);
+  const tp0 = row('tracepipe');
+  const st0 = row('stock');
+  {
+    const figure = 'unsampled root span, rate 0 (start + 5 attrs + end)';
+    const stock = '~1275 ns (45× no-op)';
+    const goal = '≤ 5× the no-op API';
+    if (tp0 && st0 && r.overhead) {
+      const floor = r.overhead.floor.span.nsPerSpan.median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe ${num(tp0.nsPerSpan.median)} ns = **${tp0.ratioToNoop.toFixed(1)}× no-op** (no-op ${num(floor)} ns; stock ${num(st0.nsPerSpan.median)} ns = ${st0.ratioToNoop.toFixed(1)}× no-op; tracepipe is ${ratio(st0.nsPerSpan.median, tp0.nsPerSpan.median)} faster than stock)`,
+        verdict: tp0.ratioToNoop <= 5 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'overhead'));
+  }
+
+  const file = r.throughput?.file;
+  {
+    const figure = 'file export, sustained, spans/s exported';
+    const stock = '~107k with ~50% dropped';
+    const goal = '≥ 3× stock, 0 dropped';
+    if (file?.tracepipe?.length && file.stock?.length) {
+      const tp = pick(file.tracepipe, (s) => s.exportedPerSec).median;
+      const st = pick(file.stock, (s) => s.exportedPerSec).median;
+      const tpDropped = Math.max(...file.tracepipe.map((s) => s.dropped));
+      const stDropped = pick(file.stock, (s) => s.dropped / s.created).median;
+      const x = tp / st;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe ${perSec(tp)}/s vs stock ${perSec(st)}/s = **${x.toFixed(2)}×**; tracepipe dropped ${tpDropped.toLocaleString('en-US')} (most in any run), stock dropped ${(stDropped * 100).toFixed(0)}%`,
+        verdict: x >= 3 && tpDropped === 0 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'throughput'));
+  }
+
+  {
+    const figure = `${r.settings.burstMs} ms synchronous burst`;
+    const stock = '2,560 kept of ~30,000';
+    const goal = 'all kept, within the default memory budget';
+    const burst = r.burst;
+    if (burst?.tracepipe?.length && burst.stock?.length) {
+      const lost = Math.max(...burst.tracepipe.map((s) => s.dropped));
+      const created = pick(burst.tracepipe, (s) => s.created).median;
+      const stockKept = pick(burst.stock, (s) => s.exportedTotal).median;
+      const stockCreated = pick(burst.stock, (s) => s.created).median;
+      const rss = pick(burst.tracepipe, (s) => s.peakRssMB).median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe kept all of ${Math.round(created).toLocaleString('en-US')} in ${lost === 0 ? 'every run' : `no run: up to ${lost.toLocaleString('en-US')} lost`} (queue budget ${DEFAULTS.queueMaxBytes / 2 ** 20} MiB, peak RSS ${num(rss)} MB); stock kept ${Math.round(stockKept).toLocaleString('en-US')} of ${Math.round(stockCreated).toLocaleString('en-US')}`,
+        verdict: lost === 0 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'burst'));
+  }
+
+  {
+    const figure = 'OTLP/JSON encoding, spans/s';
+    const stock = '~113k';
+    const goal = '≥ 5× stock';
+    const enc = r.encoding;
+    if (enc?.['tracepipe-json']?.length && enc['stock-json']?.length) {
+      const tp = pick(enc['tracepipe-json'], (s) => s.spansPerSec).median;
+      const st = pick(enc['stock-json'], (s) => s.spansPerSec).median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe ${perSec(tp)}/s vs stock ${perSec(st)}/s = **${(tp / st).toFixed(2)}×**`,
+        verdict: tp / st >= 5 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'encoding'));
+  }
+
+  const grpc = r.throughput?.grpc;
+  {
+    const figure = 'gRPC export ceiling, spans/s';
+    const stock = '~68k';
+    const goal = '≥ 2× official exporter';
+    if (grpc?.tracepipe?.length && grpc.stock?.length) {
+      const tp = pick(grpc.tracepipe, (s) => s.exportedPerSec).median;
+      const st = pick(grpc.stock, (s) => s.exportedPerSec).median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe ${perSec(tp)}/s vs official ${perSec(st)}/s = **${(tp / st).toFixed(2)}×**`,
+        verdict: tp / st >= 2 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'throughput'));
+  }
+
+  {
+    const figure = 'peak RSS at max sustained file export';
+    const stock = '~105 MB';
+    const goal = 'no higher than stock';
+    if (file?.tracepipe?.length && file.stock?.length) {
+      const tp = pick(file.tracepipe, (s) => s.peakRssMB).median;
+      const st = pick(file.stock, (s) => s.peakRssMB).median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe ${num(tp)} MB vs stock ${num(st)} MB = **${(tp / st).toFixed(2)}×**`,
+        verdict: tp <= st ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'throughput'));
+  }
+
+  {
+    const figure = 'forwarding OTLP/gRPC → file (issue 4)';
+    const stock = '—';
+    const goal = '≥ 150k spans/s, RSS < 150 MB';
+    const fwd = r.forwarding?.['grpc-to-file'];
+    if (fwd?.length) {
+      const rate = pick(fwd, (s) => s.spansPerSec).median;
+      const rss = pick(fwd, (s) => s.peakRssMB).median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `**${perSec(rate)} spans/s** (${(rate / 150_000).toFixed(2)}× the goal), peak RSS ${num(rss)} MB`,
+        verdict: rate >= 150_000 && rss < 150 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'forwarding'));
+  }
+  return out;
+}
+
+function overheadSection(r: BenchResults): string[] {
+  const o = r.overhead;
+  const out = ['## 1. Span overhead by sampling rate', ''];
+  if (!o) return [...out, `Not measured: ${r.errors.overhead ?? 'skipped'}.`, ''];
+  out.push(
+    `ns per span, median (min–max) of ${o.repetitions} fresh processes per point; ${o.durationMs} ms measured after ${o.warmupMs} ms of warm-up, yielding to the event loop every 1,000 iterations (so the exporter's work on this thread is counted). Sampled spans go to a discarding exporter in both pipelines, so this is the cost of the pipeline itself. The nested scenario's figure is per span (an iteration makes 2).`,
+    '',
+    `![span overhead against sampling rate](${OVERHEAD_SVG})`,
+    '',
+  );
+  for (const scenario of o.scenarios) {
+    const floor = o.floor[scenario].nsPerSpan;
+    out.push(`### ${SCENARIO_TITLES[scenario]}`, '', `No-op API (the floor): ${ranged(floor, num)} ns per span.`, '');
+    const rows = o.rates.map((rate) => {
+      const tp = o.rows.find((x) => x.scenario === scenario && x.rate === rate && x.contender === 'tracepipe');
+      const st = o.rows.find((x) => x.scenario === scenario && x.rate === rate && x.contender === 'stock');
+      return [
+        rate.toLocaleString('en-US'),
+        tp ? ranged(tp.nsPerSpan, num) : '—',
+        tp ? `${tp.ratioToNoop.toFixed(1)}×` : '—',
+        st ? ranged(st.nsPerSpan, num) : '—',
+        st ? `${st.ratioToNoop.toFixed(1)}×` : '—',
+        tp && st ? `**${ratio(st.nsPerSpan.median, tp.nsPerSpan.median)}**` : '—',
+      ];
+    });
+    out.push(
+      table(['sampling_rate_per_million', 'tracepipe ns/span', 'tracepipe ÷ no-op', 'stock ns/span', 'stock ÷ no-op', 'stock ÷ tracepipe'], rows),
+      '',
+    );
+  }
+  return out;
+}
+
+function throughputSection(r: BenchResults): string[] {
+  const out = ['## 2. Export throughput (sampling 1000000)', ''];
+  if (!r.throughput) return [...out, `Not measured: ${r.errors.throughput ?? 'skipped'}.`, ''];
+  out.push(
+    `Spans (start + 5 attributes + end) produced as fast as possible for ${r.settings.sustainedMs / 1000} s, yielding to the event loop every 1,000 spans, then a final flush. Median (min–max) of ${r.settings.repetitions} fresh processes each. *exported/s* counts what was delivered during the production window; *dropped* is created − delivered after the flush; CPU is the whole process (all threads) over window and flush, per span delivered; RSS is the process peak. The gRPC and HTTP sinks run in a sibling process and do not decode.`,
+    '',
+  );
+  const rows: string[][] = [];
+  for (const destination of ['file', 'grpc', 'http'] as const) {
+    const d = r.throughput[destination];
+    if (!d) continue;
+    const stockRate = pick(d.stock, (s) => s.exportedPerSec).median;
+    for (const contender of ['tracepipe', 'stock'] as const) {
+      const samples = d[contender];
+      if (!samples?.length) continue;
+      const exported = pick(samples, (s) => s.exportedPerSec);
+      rows.push([
+        DESTINATION_LABEL[destination][contender],
+        perSec(pick(samples, (s) => s.createdPerSec).median),
+        ranged(exported, perSec),
+        `${pick(samples, (s) => s.dropped).median.toLocaleString('en-US')} (${(pick(samples, (s) => s.dropped / s.created).median * 100).toFixed(1)}%)`,
+        num(pick(samples, (s) => s.cpuUsPerSpan).median, 2),
+        num(pick(samples, (s) => s.peakRssMB).median),
+        contender === 'tracepipe' ? `**${ratio(exported.median, stockRate)}**` : '1×',
+      ]);
+    }
+  }
+  out.push(table(['pipeline', 'created/s', 'exported/s', 'dropped (of created)', 'CPU µs/span', 'peak RSS MB', 'exported/s vs stock'], rows), '');
+  return out;
+}
+
+function burstSection(r: BenchResults): string[] {
+  const out = [`## 3. ${r.settings.burstMs} ms synchronous burst`, ''];
+  if (!r.burst) return [...out, `Not measured: ${r.errors.burst ?? 'skipped'}.`, ''];
+  out.push(
+    `After a warm-up (flushed, not counted), spans are created for ${r.settings.burstMs} ms without yielding to the event loop, into the file exporter; then the pipeline is flushed and shut down. Median (min–max) of ${r.settings.repetitions}.`,
+    '',
+  );
+  const rows = (['tracepipe', 'stock'] as const).flatMap((c) => {
+    const s = r.burst?.[c];
+    if (!s?.length) return [];
+    return [
+      [
+        c === 'tracepipe' ? 'tracepipe' : 'stock (`BatchSpanProcessor` defaults)',
+        ranged(pick(s, (x) => x.created), (v) => Math.round(v).toLocaleString('en-US')),
+        ranged(pick(s, (x) => x.exportedTotal), (v) => Math.round(v).toLocaleString('en-US')),
+        `${(pick(s, (x) => x.exportedTotal / x.created).median * 100).toFixed(1)}%`,
+        num(pick(s, (x) => x.peakRssMB).median),
+      ],
+    ];
+  });
+  out.push(table(['pipeline', 'created', 'exported', 'kept', 'peak RSS MB'], rows), '');
+  return out;
+}
+
+function encodingSection(r: BenchResults): string[] {
+  const out = ['## 4. Encoding 512-span batches', ''];
+  if (!r.encoding) return [...out, `Not measured: ${r.errors.encoding ?? 'skipped'}.`, ''];
+  out.push(
+    `The same batch of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up; median (min–max) of ${r.settings.repetitions} fresh processes. Our JSON figure includes the UTF-8 conversion of the text.`,
+    '',
+  );
+  const rows: string[][] = [];
+  for (const [format, ours, theirs] of [
+    ['OTLP/JSON', 'tracepipe-json', 'stock-json'],
+    ['protobuf', 'tracepipe-proto', 'stock-proto'],
+  ] as const) {
+    const stockRate = pick(r.encoding[theirs], (s) => s.spansPerSec).median;
+    for (const enc of [ours, theirs]) {
+      const s = r.encoding[enc];
+      if (!s?.length) continue;
+      const rate = pick(s, (x) => x.spansPerSec);
+      rows.push([
+        format,
+        ENCODER_LABEL[enc],
+        ranged(rate, perSec),
+        num(pick(s, (x) => x.mbPerSec).median),
+        Math.round(pick(s, (x) => x.bytesPerBatch).median).toLocaleString('en-US'),
+        enc === ours ? `**${ratio(rate.median, stockRate)}**` : '1×',
+      ]);
+    }
+  }
+  out.push(table(['format', 'encoder', 'spans/s', 'MB/s', 'bytes per batch', 'vs stock'], rows, 2), '');
+  return out;
+}
+
+function forwardingSection(r: BenchResults): string[] {
+  const out = ['## 5. Forwarding (`tracepipe serve`)', ''];
+  if (!r.forwarding) return [...out, `Not measured: ${r.errors.forwarding ?? 'skipped'}.`, ''];
+  out.push(
+    `The forwarder runs alone in its process with its defaults; a sender in another process replays one pre-encoded 512-span protobuf request with 8 in flight for ${r.settings.forwardMs / 1000} s (retrying on RESOURCE_EXHAUSTED/429); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
+    '',
+  );
+  const rows = (['grpc-to-file', 'http-to-grpc'] as const).flatMap((p) => {
+    const s = r.forwarding?.[p];
+    if (!s?.length) return [];
+    return [
+      [
+        FORWARD_LABEL[p],
+        ranged(pick(s, (x) => x.spansPerSec), perSec),
+        num(pick(s, (x) => x.cpuUsPerSpan).median, 2),
+        num(pick(s, (x) => x.peakRssMB).median),
+        pick(s, (x) => x.rejected).median.toLocaleString('en-US'),
+        pick(s, (x) => x.dropped).median.toLocaleString('en-US'),
+      ],
+    ];
+  });
+  out.push(table(['path', 'spans/s', 'forwarder CPU µs/span', 'forwarder peak RSS MB', 'requests pushed back', 'dropped'], rows), '');
+  return out;
+}
+
+/** The whole `docs/benchmarks.md`, generated from one run. */
+export function renderReport(r: BenchResults): string {
+  const m = r.machine;
+  const t = targets(r);
+  const misses = t.filter((x) => x.verdict !== 'PASS').length;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `<!-- generated by \`npm run bench\` (benchmarks/run.ts); edits are overwritten -->`,
+    '',
+    `Measured ${m.date} on ${m.cpuModel} (${m.cores} cores, ${m.memoryGB} GB), ${m.platform}, Node.js ${m.node}${r.settings.quick ? ', **quick mode** (fewer, shorter runs)' : ''}. The whole run took ${Math.round(r.elapsedSec)} s.`,
+    '',
+    `Calibration (a fixed pure-JS loop, ns per iteration; compare with your machine): ${ranged(r.calibration.before, (v) => v.toFixed(3))} before the run, ${ranged(r.calibration.after, (v) => v.toFixed(3))} after.`,
+    '',
+    'Method: every measurement runs in a fresh Node.js process; contenders are interleaved (A B A B …, the order flipped on every repetition) and repeated; each figure is the median with the min–max range, and every comparison is a ratio of medians. "stock" is the OpenTelemetry JS SDK 3.x as its documentation assembles it: `ParentBasedSampler(TraceIdRatioBasedSampler(rate/1e6))` + `BatchSpanProcessor` with its defaults.',
+    '',
+    '## Targets',
+    '',
+    table(
+      ['figure', 'stock (issue anchor)', 'target', 'measured in this run', 'verdict'],
+      t.map((x) => [x.figure, x.stock, x.goal, x.measured, x.verdict === 'PASS' ? 'PASS' : `**${x.verdict}**`]),
+      5,
+    ),
+    '',
+    misses === 0 ? 'Every target is met in this run.' : `${misses} of ${t.length} targets are not met in this run (marked **MISS** / **NOT MEASURED** above).`,
+    '',
+    ...overheadSection(r),
+    ...throughputSection(r),
+    ...burstSection(r),
+    ...encodingSection(r),
+    ...forwardingSection(r),
+  ];
+  const errors = Object.entries(r.errors);
+  if (errors.length > 0) {
+    lines.push('## Errors in this run', '', ...errors.map(([section, message]) => `- ${section}: ${message}`), '');
+  }
+  lines.push(
+    '## Reproduce',
+    '',
+    '```sh',
+    'npm run bench              # everything, rewrites docs/benchmarks.md and docs/benchmarks-overhead.svg',
+    'npm run bench -- --quick   # fewer, shorter runs',
+    'npx tracepipe bench --rates 0,100,10000,1000000 --exporter grpc://collector:4317   # overhead with your own exporter',
+    '```',
+    '',
+    `Raw samples of this run: [benchmarks-results.json](benchmarks-results.json).`,
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,165 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runSamplingBenchmark } from '../src/bench/runSamplingBenchmark.js';
+import { spawnJsonWorker } from '../src/bench/spawnJsonWorker.js';
+import { summarize } from '../src/bench/summarize.js';
+import type { BenchResults, BenchSettings, SectionName } from './BenchResults.js';
+import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
+import { describeMachine } from './describeMachine.js';
+import type { EncodingSample, Encoder } from './encodingWorker.js';
+import { measureForwarding, type ForwardPath } from './measureForwarding.js';
+import { renderOverheadSvg } from './renderOverheadSvg.js';
+import { OVERHEAD_SVG, renderReport } from './renderReport.js';
+import { runInterleaved } from './runInterleaved.js';
+import { startSink, type SinkHandle } from './startSink.js';
+import type { ThroughputSample } from './throughputWorker.js';
+
+/**
+ * `npm run bench`: every section of the benchmark, each measurement in a fresh process,
+ * then docs/benchmarks.md, the overhead chart and the raw samples are rewritten.
+ * Flags: --quick (3 shorter repetitions), --sections a,b (a subset), --out-dir DIR.
+ */
+const SECTIONS: readonly SectionName[] = ['overhead', 'throughput', 'burst', 'encoding', 'forwarding'];
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sections: { type: 'string' },
+    'out-dir': { type: 'string' },
+    repetitions: { type: 'string' },
+  },
+});
+const quick = values.quick!;
+const settings: BenchSettings = {
+  quick,
+  repetitions: values.repetitions ? Number(values.repetitions) : quick ? 3 : 5,
+  overheadWarmupMs: quick ? 100 : 150,
+  overheadDurationMs: quick ? 150 : 250,
+  sustainedMs: quick ? 1000 : 2000,
+  burstMs: 100,
+  encodingMs: quick ? 500 : 1000,
+  forwardMs: quick ? 1500 : 3000,
+};
+const sections = new Set((values.sections?.split(',') ?? SECTIONS) as SectionName[]);
+const outDir = resolve(values['out-dir'] ?? 'docs');
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const started = performance.now();
+
+async function calibrate(runs: number) {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push((await spawnJsonWorker<{ nsPerOp: number }>(here('./calibrationWorker.js'), [])).nsPerOp);
+  return summarize(samples);
+}
+
+const machine = describeMachine();
+log(`tracepipe benchmarks on ${machine.cpuModel} × ${machine.cores}, Node.js ${machine.node}${quick ? ' (quick)' : ''}`);
+const before = await calibrate(3);
+const results: BenchResults = {
+  machine,
+  calibration: { before, after: before },
+  settings,
+  errors: {},
+  elapsedSec: 0,
+};
+
+async function section(name: SectionName, run: () => Promise<void>): Promise<void> {
+  if (!sections.has(name)) return;
+  const t = performance.now();
+  log(`[${name}]`);
+  try {
+    await run();
+    log(`[${name}] done in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  } catch (err) {
+    results.errors[name] = (err as Error).message.split('\n')[0]!;
+    log(`[${name}] FAILED: ${(err as Error).stack}`);
+  }
+}
+
+await section('overhead', async () => {
+  results.overhead = await runSamplingBenchmark({
+    contenders: ['stock', 'tracepipe'],
+    repetitions: settings.repetitions,
+    warmupMs: settings.overheadWarmupMs,
+    durationMs: settings.overheadDurationMs,
+    onProgress: (done, total) => {
+      if (done % 10 === 0 || done === total) log(`  ${done}/${total}`);
+    },
+  });
+});
+
+let sink: SinkHandle | undefined;
+const needSink = sections.has('throughput') || sections.has('forwarding');
+if (needSink) sink = await startSink();
+
+async function throughputRun(contender: ThroughputContender, destination: Destination, mode: 'sustained' | 'burst'): Promise<ThroughputSample> {
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-'));
+  try {
+    const args = ['--contender', contender, '--destination', destination, '--mode', mode, '--dir', dir];
+    args.push('--duration-ms', String(mode === 'burst' ? settings.burstMs : settings.sustainedMs));
+    args.push('--grpc-port', String(sink?.grpcPort ?? 0), '--http-port', String(sink?.httpPort ?? 0));
+    const sample = await spawnJsonWorker<ThroughputSample>(here('./throughputWorker.js'), args);
+    log(`  ${mode} ${destination} ${contender}: ${Math.round(sample.exportedPerSec)}/s exported, ${sample.dropped} dropped of ${sample.created}`);
+    return sample;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const contenders = ['tracepipe', 'stock'] as const satisfies readonly ThroughputContender[];
+
+await section('throughput', async () => {
+  results.throughput = {};
+  for (const destination of ['file', 'grpc', 'http'] as const) {
+    const samples = await runInterleaved(
+      contenders.map((c) => ({ name: c, measure: () => throughputRun(c, destination, 'sustained') })),
+      settings.repetitions,
+    );
+    results.throughput[destination] = Object.fromEntries(samples);
+  }
+});
+
+await section('burst', async () => {
+  const samples = await runInterleaved(
+    contenders.map((c) => ({ name: c, measure: () => throughputRun(c, 'file', 'burst') })),
+    settings.repetitions,
+  );
+  results.burst = Object.fromEntries(samples);
+});
+
+await section('encoding', async () => {
+  const encoders: Encoder[] = ['tracepipe-json', 'stock-json', 'tracepipe-proto', 'stock-proto'];
+  const samples = await runInterleaved(
+    encoders.map((e) => ({
+      name: e,
+      measure: () => spawnJsonWorker<EncodingSample>(here('./encodingWorker.js'), ['--encoder', e, '--duration-ms', String(settings.encodingMs)]),
+    })),
+    settings.repetitions,
+    (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s`),
+  );
+  results.encoding = Object.fromEntries(samples);
+});
+
+await section('forwarding', async () => {
+  const paths: ForwardPath[] = ['grpc-to-file', 'http-to-grpc'];
+  const samples = await runInterleaved(
+    paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort) })),
+    settings.repetitions,
+    (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB`),
+  );
+  results.forwarding = Object.fromEntries(samples);
+});
+
+await sink?.stop();
+results.calibration.after = await calibrate(3);
+results.elapsedSec = (performance.now() - started) / 1000;
+
+await mkdir(outDir, { recursive: true });
+await writeFile(join(outDir, 'benchmarks.md'), renderReport(results));
+await writeFile(join(outDir, 'benchmarks-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+if (results.overhead) await writeFile(join(outDir, OVERHEAD_SVG), renderOverheadSvg(results.overhead));
+log(`wrote ${join(outDir, 'benchmarks.md')} in ${results.elapsedSec.toFixed(0)} s`);
+if (Object.keys(results.errors).length > 0) process.exitCode = 1;
