@@ -23,3 +23,10 @@ export {
   type ServiceStatus,
 } from './diagnostics/Readiness.js';
 export { DEFAULT_DIAG_ADDR } from './diagnostics/parseDiagAddr.js';
+export { createTracing, type CreateTracingOptions, type Tracing } from './createTracing.js';
+export { PerMillionSampler } from './sampling/PerMillionSampler.js';
+export { ParentBasedPerMillionSampler } from './sampling/ParentBasedPerMillionSampler.js';
+export { Threshold } from './sampling/Threshold.js';
+export { ExportQueue, type ExportQueueOptions } from './pipeline/ExportQueue.js';
+export { QueueSpanProcessor } from './pipeline/QueueSpanProcessor.js';
+export { estimateSpanBytes } from './pipeline/estimateSpanBytes.js';

@@ -1,0 +1,163 @@
+import {
+  type ContextManager,
+  context,
+  propagation,
+  ProxyTracerProvider,
+  type TextMapPropagator,
+  trace,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { defaultResource, detectResources, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { type Sampler, TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
+import type { RawConfig } from './config/RawConfig.js';
+import { isResolvedConfig, type TracepipeConfig } from './config/TracepipeConfig.js';
+import { validateConfig } from './config/validateConfig.js';
+import { PipelineStats } from './diagnostics/PipelineStats.js';
+import { createExporter } from './exporters/createExporter.js';
+import type { TraceExporter } from './exporters/TraceExporter.js';
+import { createLogger, type Logger } from './logger.js';
+import { ExportQueue } from './pipeline/ExportQueue.js';
+import { QueueSpanProcessor } from './pipeline/QueueSpanProcessor.js';
+import { ParentBasedPerMillionSampler } from './sampling/ParentBasedPerMillionSampler.js';
+import { PresetIdGenerator } from './sampling/PresetIdGenerator.js';
+import { RandomPool } from './sampling/RandomPool.js';
+import type { SamplingTracerShared } from './sampling/SamplingTracer.js';
+import { SamplingTracerProvider } from './sampling/SamplingTracerProvider.js';
+
+export interface CreateTracingOptions {
+  /** Install the provider, an AsyncLocalStorage context manager and the propagators as the API's globals. */
+  register?: boolean;
+  /** Export here instead of the exporter `exporter_url` names (tests, custom destinations). */
+  exporter?: TraceExporter;
+  stats?: PipelineStats;
+  logger?: Logger;
+}
+
+/** What `createTracing` returns: tracers, and the two calls that end their pipeline's work. */
+export interface Tracing {
+  tracer(name: string, version?: string): Tracer;
+  /** Resolves once every span ended so far has been exported or has failed. */
+  forceFlush(): Promise<void>;
+  /** Exports what is queued (bounded by `shutdown_timeout_ms`), then closes. Idempotent; never rejects. */
+  shutdown(): Promise<void>;
+  readonly stats: PipelineStats;
+  /** The provider behind `tracer()`; what `register: true` installs globally. */
+  readonly provider: TracerProvider;
+  /** Undefined when tracing is disabled. */
+  readonly sampler: Sampler | undefined;
+  /** The context `startActiveSpan` nests in; undefined when disabled (the API's global context is used). */
+  readonly contextManager: ContextManager | undefined;
+  /** W3C trace-context and baggage. */
+  readonly propagator: TextMapPropagator;
+  readonly config: TracepipeConfig;
+}
+
+function w3cPropagator(): TextMapPropagator {
+  return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+}
+
+/**
+ * Builds the tracing pipeline a `tracing_service` configuration describes: the SDK provider with
+ * the parent-based per-million sampler, a resource (service.name, the configured attributes and
+ * the process attributes), a byte-bounded export queue and the exporter `exporter_url` names.
+ * Nothing global is touched unless `register: true`. Disabled, it is the API's no-op tracer.
+ */
+export function createTracing(config: RawConfig | TracepipeConfig, options: CreateTracingOptions = {}): Tracing {
+  const resolved = isResolvedConfig(config) ? config : validateConfig(config);
+  const stats = options.stats ?? new PipelineStats();
+  const t = resolved.tracing;
+  if (!t.enabled) return disabledTracing(resolved, stats);
+
+  const logger = options.logger ?? createLogger();
+  const exporter =
+    options.exporter ?? createExporter(t.exporter!, { tls: t.tls, timeoutMs: t.exportTimeoutMs, stats, logger });
+  const queue = new ExportQueue({
+    exporter,
+    stats,
+    logger,
+    maxBytes: t.queueMaxBytes,
+    maxBatchSize: t.maxExportBatchSize,
+    scheduleDelayMs: t.scheduleDelayMs,
+  });
+  const processor = new QueueSpanProcessor(queue, stats, t.shutdownTimeoutMs);
+  const sampler = new ParentBasedPerMillionSampler(t.samplingRatePerMillion);
+  const pool = new RandomPool();
+  const ids = new PresetIdGenerator(pool);
+  const sdk = new SdkTracerProvider({
+    sampler,
+    idGenerator: ids,
+    resource: defaultResource()
+      .merge(detectResources({ detectors: [processDetector] }))
+      .merge(resourceFromAttributes(resolved.resourceAttributes)),
+    spanProcessors: [processor],
+  });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const shared: SamplingTracerShared = { root: sampler.root, ids, pool, contextManager, stats, stopped: false };
+  const provider = new SamplingTracerProvider(sdk, shared);
+  const propagator = w3cPropagator();
+  const registered = options.register === true ? register(provider, contextManager, propagator, logger) : [];
+
+  let shutdownPromise: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    shared.stopped = true;
+    try {
+      await sdk.shutdown();
+    } catch (error) {
+      logger.warn('tracing shutdown failed', { error: String(error) });
+    }
+    contextManager.disable();
+    for (const api of registered) api.disable();
+  };
+  return {
+    tracer: (name, version) => provider.getTracer(name, version),
+    forceFlush: () => (shared.stopped ? Promise.resolve() : queue.flush()),
+    shutdown: () => (shutdownPromise ??= shutdown()),
+    stats,
+    provider,
+    sampler,
+    contextManager,
+    propagator,
+    config: resolved,
+  };
+}
+
+/**
+ * Installs the globals and returns the APIs it installed, which shutdown uninstalls again; one that
+ * another SDK already holds is left alone (the API refuses a second registration) and logged.
+ */
+function register(
+  provider: TracerProvider,
+  contextManager: ContextManager,
+  propagator: TextMapPropagator,
+  logger: Logger,
+): Array<{ disable(): void }> {
+  const installed: Array<{ disable(): void }> = [];
+  const attempts: Array<[string, { disable(): void }, () => boolean]> = [
+    ['tracer provider', trace, () => trace.setGlobalTracerProvider(provider)],
+    ['context manager', context, () => context.setGlobalContextManager(contextManager)],
+    ['propagator', propagation, () => propagation.setGlobalPropagator(propagator)],
+  ];
+  for (const [what, api, install] of attempts) {
+    if (install()) installed.push(api);
+    else logger.warn(`register: a global ${what} is already installed; tracepipe left it in place`);
+  }
+  return installed;
+}
+
+function disabledTracing(config: TracepipeConfig, stats: PipelineStats): Tracing {
+  const provider = new ProxyTracerProvider();
+  return {
+    tracer: (name, version) => provider.getTracer(name, version),
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+    stats,
+    provider,
+    sampler: undefined,
+    contextManager: undefined,
+    propagator: w3cPropagator(),
+    config,
+  };
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { context, defaultTextMapSetter, propagation, ProxyTracerProvider, trace } from '@opentelemetry/api';
+import { ConfigError } from '../src/errors.js';
+import { createTracing } from '../src/createTracing.js';
+import { validateConfig } from '../src/config/validateConfig.js';
+import { PipelineStats } from '../src/diagnostics/PipelineStats.js';
+import { silentLogger } from '../src/logger.js';
+import { RecordingExporter } from './support/RecordingExporter.js';
+
+function enabled(rate: number, extra: Record<string, unknown> = {}) {
+  return {
+    service_name: 'checkout',
+    resource_attributes: { 'deployment.environment': 'test' },
+    tracing_service: { enabled: true, exporter_url: 'grpc://127.0.0.1:4317', sampling_rate_per_million: rate, ...extra },
+  };
+}
+
+test('enabled: false is a no-op setup: no exporter, nothing recorded, every call harmless', async () => {
+  const tracing = createTracing({ tracing_service: { enabled: false } });
+  const span = tracing.tracer('t').startSpan('op');
+  assert.equal(span.isRecording(), false);
+  span.setAttribute('a', 1).end();
+  assert.equal(tracing.sampler, undefined);
+  assert.equal(tracing.contextManager, undefined);
+  assert.ok(tracing.provider instanceof ProxyTracerProvider);
+  await tracing.forceFlush();
+  await tracing.shutdown();
+  await tracing.shutdown();
+  assert.equal(tracing.stats.sampled + tracing.stats.notSampled, 0);
+});
+
+test('a raw config is validated up front; a resolved one is used as it is', () => {
+  assert.throws(() => createTracing({ tracing_service: { enabled: true, exporter_url: 'grpc://x:1', sampling_rate_per_million: 1.5 } }), ConfigError);
+  assert.throws(() => createTracing({ tracing_service: { enabled: true } }), /tracing_service is enabled but no exporter_url is specified/);
+  const resolved = validateConfig(enabled(7));
+  const tracing = createTracing(resolved, { exporter: new RecordingExporter(), logger: silentLogger });
+  assert.equal(tracing.config, resolved);
+  assert.equal(tracing.sampler?.toString().startsWith('ParentBased{root=PerMillionSampler{rate=7/1000000'), true);
+  return tracing.shutdown();
+});
+
+test('spans carry the resource: service.name, configured attributes and the process', async () => {
+  const exporter = new RecordingExporter();
+  const tracing = createTracing(enabled(1_000_000), { exporter, logger: silentLogger });
+  tracing.tracer('lib', '1.2.3').startSpan('op', { attributes: { k: 'v' } }).end();
+  await tracing.forceFlush();
+  const [span] = exporter.spans;
+  assert.equal(span!.name, 'op');
+  assert.deepEqual(span!.attributes, { k: 'v' });
+  assert.equal(span!.instrumentationScope.name, 'lib');
+  assert.equal(span!.instrumentationScope.version, '1.2.3');
+  const attrs = span!.resource.attributes;
+  assert.equal(attrs['service.name'], 'checkout');
+  assert.equal(attrs['deployment.environment'], 'test');
+  assert.equal(attrs['process.pid'], process.pid);
+  assert.equal(attrs['process.runtime.name'], 'nodejs');
+  assert.equal(attrs['telemetry.sdk.language'], 'nodejs');
+  await tracing.shutdown();
+});
+
+test('a synchronous burst of 30,000 spans is kept whole within the default memory budget', async () => {
+  const exporter = new RecordingExporter();
+  const tracing = createTracing(enabled(1_000_000), { exporter, logger: silentLogger });
+  const tracer = tracing.tracer('burst');
+  for (let i = 0; i < 30_000; i++) {
+    const span = tracer.startSpan('op');
+    span.setAttributes({ 'http.method': 'GET', 'http.route': '/items/:id', 'http.status_code': 200, 'net.peer.port': 443, i });
+    span.end();
+  }
+  assert.equal(tracing.stats.dropped.queue_full, 0);
+  await tracing.forceFlush();
+  assert.equal(exporter.spans.length, 30_000);
+  assert.equal(new Set(exporter.spans.map((s) => s.spanContext().spanId)).size, 30_000);
+  assert.equal(tracing.stats.exported, 30_000);
+  assert.ok(exporter.batches.every((b) => b.length <= 512));
+  await tracing.shutdown();
+});
+
+test('spans beyond the memory budget are counted as dropped queue_full', async () => {
+  const exporter = new RecordingExporter();
+  exporter.hold();
+  const tracing = createTracing(enabled(1_000_000, { queue_max_bytes: 10_000 }), { exporter, logger: silentLogger });
+  for (let i = 0; i < 100; i++) tracing.tracer('t').startSpan('op').end();
+  const dropped = tracing.stats.dropped.queue_full;
+  assert.equal(dropped, 100 - Math.floor(10_000 / 902));
+  exporter.release();
+  await tracing.shutdown();
+  assert.equal(exporter.spans.length + dropped, 100);
+});
+
+test('shutdown delivers every queued span, then closes; later calls do nothing and do not throw', async () => {
+  const exporter = new RecordingExporter();
+  const stats = new PipelineStats();
+  const tracing = createTracing(enabled(1_000_000, { schedule_delay_ms: 3_600_000 }), { exporter, stats, logger: silentLogger });
+  const tracer = tracing.tracer('t');
+  const late = tracer.startSpan('late');
+  for (let i = 0; i < 1000; i++) tracer.startSpan(`op-${i}`).end();
+  assert.equal(exporter.spans.length, 0);
+  const first = tracing.shutdown();
+  assert.equal(tracing.shutdown(), first);
+  await first;
+  assert.equal(exporter.spans.length, 1000);
+  assert.equal(exporter.shutdownCalls, 1);
+  assert.equal(tracing.stats, stats);
+  late.end();
+  assert.equal(stats.dropped.shutdown, 1);
+  const after = tracer.startSpan('after');
+  assert.equal(after.isRecording(), false);
+  after.end();
+  tracing.tracer('other').startSpan('x').end();
+  await tracing.forceFlush();
+  await tracing.shutdown();
+  assert.equal(exporter.spans.length, 1000);
+  assert.equal(exporter.shutdownCalls, 1);
+});
+
+test('register: true installs the provider, context manager and propagator, and shutdown removes them', async () => {
+  const exporter = new RecordingExporter();
+  const tracing = createTracing(enabled(0), { exporter, logger: silentLogger, register: true });
+  const carrier: Record<string, string> = {};
+  trace.getTracer('global').startActiveSpan('root', (span) => {
+    assert.equal(span.isRecording(), false);
+    propagation.inject(context.active(), carrier, defaultTextMapSetter);
+    span.end();
+  });
+  assert.match(carrier.traceparent!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  assert.equal(tracing.stats.notSampled, 1);
+  await tracing.shutdown();
+  const after: Record<string, string> = {};
+  trace.getTracer('global').startActiveSpan('root', (span) => {
+    propagation.inject(context.active(), after, defaultTextMapSetter);
+    span.end();
+  });
+  assert.deepEqual(after, {}, 'the API is back to no-op');
+  assert.equal(tracing.stats.notSampled, 1);
+});
+
+test('without register the globals are untouched', async () => {
+  const tracing = createTracing(enabled(1_000_000), { exporter: new RecordingExporter(), logger: silentLogger });
+  const span = trace.getTracer('global').startSpan('x');
+  assert.equal(span.isRecording(), false);
+  span.end();
+  assert.equal(tracing.stats.sampled, 0);
+  await tracing.shutdown();
+});
