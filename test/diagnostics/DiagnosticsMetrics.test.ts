@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Gauge, register as globalRegistry } from 'prom-client';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import { type DiagnosticsServer, startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
 import { ExportError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
+import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
+import { QueueSpanProcessor } from '../../src/pipeline/QueueSpanProcessor.js';
+import { estimateSpanBytes } from '../../src/pipeline/estimateSpanBytes.js';
 import { VERSION } from '../../src/version.js';
 import { type PromText, parsePrometheusText } from '../support/parsePrometheusText.js';
+import { RecordingExporter } from '../support/RecordingExporter.js';
 
 const started: DiagnosticsServer[] = [];
 async function start(stats: PipelineStats): Promise<DiagnosticsServer> {
@@ -198,5 +203,76 @@ describe('/metrics', () => {
     stats.recordExport({ ok: true, spans: 1, durationMs: 1 });
     const text = await d.registry.getSingleMetricAsString('tracepipe_export_batch_spans');
     assert.equal(parsePrometheusText(text).value('tracepipe_export_batch_spans_count', { outcome: 'success' }), 0);
+  });
+});
+
+/** Ended, sampled spans from the stock SDK. */
+async function endedSpans(count: number): Promise<ReadableSpan[]> {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+  const tracer = provider.getTracer('diagnostics-test');
+  for (let i = 0; i < count; i++) tracer.startSpan(`op-${i}`, { attributes: { 'test.index': i } }).end();
+  await provider.forceFlush();
+  const spans = memory.getFinishedSpans();
+  await provider.shutdown();
+  return spans;
+}
+
+describe('/metrics and /readyz over a real export queue', () => {
+  it('reads exactly the spans the exporter received and the spans the full queue dropped', async () => {
+    const stats = new PipelineStats();
+    const exporter = new RecordingExporter();
+    const d = await startDiagnostics({ addr: '127.0.0.1:0', stats, logger: silentLogger, probe: () => exporter.probe() });
+    started.push(d);
+    const spans = await endedSpans(250);
+    const budget = spans.slice(0, 150).reduce((a, s) => a + estimateSpanBytes(s), 0);
+    const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: budget, maxBatchSize: 64, scheduleDelayMs: 5 });
+    const processor = new QueueSpanProcessor(queue, stats, 5_000);
+
+    exporter.hold();
+    for (const span of spans) processor.onEnd(span);
+    const accepted = queue.spans;
+    exporter.release();
+    await processor.forceFlush();
+
+    const N = exporter.spans.length;
+    const M = spans.length - N;
+    assert.equal(N, accepted);
+    assert.ok(N > 0 && M > 0, `some spans exported (${N}) and some dropped (${M})`);
+    let m = await scrape(d);
+    assert.equal(m.value('tracepipe_spans_exported_total'), N);
+    assert.equal(m.value('tracepipe_spans_dropped_total', { reason: 'queue_full' }), M);
+    assert.equal(m.value('tracepipe_spans_export_failed_total'), 0);
+    assert.equal(m.value('tracepipe_export_batch_spans_sum', { outcome: 'success' }), N);
+    assert.equal(m.value('tracepipe_queue_spans'), 0);
+    assert.equal(m.value('process_state'), 0);
+
+    // The sink fails: the next export degrades readiness at once.
+    exporter.failWith = new ExportError('sink is down');
+    for (const span of spans.slice(0, 10)) processor.onEnd(span);
+    await processor.forceFlush();
+    let res = await fetch(`${d.url}/readyz`);
+    assert.equal(res.status, 503);
+    assert.equal(await res.text(), '{"status":"degraded","services":{"exporter":{"status":"unhealthy","reason":"sink is down"}}}');
+    m = await scrape(d);
+    assert.equal(m.value('process_state'), 2);
+    assert.equal(m.value('tracepipe_spans_export_failed_total'), 10);
+    assert.equal(m.value('tracepipe_spans_exported_total'), N);
+
+    // It recovers: one export → recovering, a second → ok.
+    exporter.failWith = undefined;
+    for (const expected of [
+      { code: 400, state: 1, body: '{"status":"recovering","services":{"exporter":{"status":"healthy"}}}' },
+      { code: 200, state: 0, body: '{"status":"ok","services":{"exporter":{"status":"healthy"}}}' },
+    ]) {
+      processor.onEnd(spans[0]!);
+      await processor.forceFlush();
+      res = await fetch(`${d.url}/readyz`);
+      assert.equal(res.status, expected.code);
+      assert.equal(await res.text(), expected.body);
+      assert.equal((await scrape(d)).value('process_state'), expected.state);
+    }
+    assert.equal((await scrape(d)).value('tracepipe_spans_exported_total'), N + 2);
+    await processor.shutdown();
   });
 });
