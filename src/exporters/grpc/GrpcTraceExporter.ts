@@ -1,0 +1,121 @@
+import { Client, Metadata, type ChannelOptions } from '@grpc/grpc-js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { GrpcTarget } from '../../config/ExporterTarget.js';
+import type { TlsMaterial } from '../../config/TracepipeConfig.js';
+import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
+import { ExportError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { grpcChannelCredentials } from '../../tls/grpcChannelCredentials.js';
+import { VERSION } from '../../version.js';
+import type { ExportTransport } from '../ExportTransport.js';
+import { PartialSuccess } from '../PartialSuccess.js';
+import { grpcExportError } from './grpcExportError.js';
+
+export const TRACE_EXPORT_METHOD = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** grpc-js's code for gzip in `grpc.default_compression_algorithm` (identity 0, deflate 1, gzip 2). */
+const GZIP = 2;
+const EMPTY = Buffer.alloc(0);
+
+export interface GrpcTraceExporterOptions {
+  /** Plaintext when undefined. */
+  tls?: TlsMaterial | undefined;
+  /** Deadline of `export` and `probe` calls. */
+  timeoutMs: number;
+  stats: PipelineStats;
+  logger: Logger;
+}
+
+const passThrough = (bytes: Buffer): Buffer => bytes;
+
+/**
+ * OTLP/gRPC `TraceService/Export` on @grpc/grpc-js. The request bytes come from our own
+ * encoder (pass-through serializers), so no intermediate message objects are built. One
+ * attempt per `send`; retries belong to RetryingExporter.
+ */
+export class GrpcTraceExporter implements ExportTransport<Buffer> {
+  private readonly client: Client;
+  private readonly timeoutMs: number;
+  private readonly partial: PartialSuccess;
+  private readonly description: string;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private isShutdown = false;
+
+  constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
+    this.timeoutMs = options.timeoutMs;
+    this.description = `grpc ${target.address}${options.tls ? ' (TLS)' : ''}${target.compression === 'gzip' ? ' gzip' : ''}`;
+    const channelOptions: ChannelOptions = {
+      'grpc.primary_user_agent': `tracepipe/${VERSION}`,
+      // grpc-js backs off reconnecting up to 120 s by default; a collector that comes back
+      // should be used within one retry wait, not minutes later.
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+      ...(target.compression === 'gzip' && { 'grpc.default_compression_algorithm': GZIP }),
+    };
+    this.client = new Client(target.address, grpcChannelCredentials(options.tls), channelOptions);
+    this.partial = new PartialSuccess(options.stats, options.logger, this.description);
+  }
+
+  async export(spans: readonly ReadableSpan[]): Promise<void> {
+    await this.send(this.encode(spans), spans.length, performance.now() + this.timeoutMs);
+  }
+
+  encode(spans: readonly ReadableSpan[]): Buffer {
+    const body = encodeTracesProto(spans);
+    return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
+    this.assertOpen();
+    const response = await this.call(body, deadline);
+    return this.partial.count(PartialSuccess.fromProto(response), spanCount);
+  }
+
+  /** An empty export: proves the connection, the TLS handshake and the service in one round trip. */
+  async probe(): Promise<void> {
+    this.assertOpen();
+    await this.call(EMPTY, performance.now() + this.timeoutMs);
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Lets calls in flight finish (each is bounded by its deadline), then closes the channel. */
+  async shutdown(): Promise<void> {
+    if (this.isShutdown) return;
+    this.isShutdown = true;
+    await Promise.allSettled([...this.inFlight]);
+    this.client.close();
+  }
+
+  toString(): string {
+    return this.description;
+  }
+
+  private assertOpen(): void {
+    if (this.isShutdown) throw new ExportError(`${this.description} is shut down`, { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
+  }
+
+  private call(body: Buffer, deadline: number): Promise<Buffer> {
+    const call = new Promise<Buffer>((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        TRACE_EXPORT_METHOD,
+        passThrough,
+        passThrough,
+        body,
+        new Metadata(),
+        { deadline: Date.now() + Math.max(0, deadline - performance.now()) },
+        (error, response) => {
+          if (error) reject(grpcExportError(error, this.description));
+          else resolve(response ?? EMPTY);
+        },
+      );
+    });
+    this.inFlight.add(call);
+    const forget = () => this.inFlight.delete(call);
+    call.then(forget, forget);
+    return call;
+  }
+}
