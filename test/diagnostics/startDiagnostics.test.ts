@@ -189,11 +189,12 @@ describe('startDiagnostics: readiness from heartbeats', () => {
     await start({
       stats,
       probe: async () => void calls++,
-      heartbeatIntervalMs: 200,
-      heartbeatRetryIntervalMs: 200,
+      heartbeatIntervalMs: 1_000,
+      heartbeatRetryIntervalMs: 1_000,
     });
     await until(() => calls === 1, 'the start-up probe');
-    const busyUntil = Date.now() + 600;
+    // Two and a half probe intervals with an export every ~20 ms.
+    const busyUntil = Date.now() + 2_500;
     while (Date.now() < busyUntil) {
       stats.recordExport({ ok: true, spans: 1, durationMs: 1 });
       await sleep(20);
