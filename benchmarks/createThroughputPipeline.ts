@@ -9,6 +9,11 @@ import {
   TracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
+import { parseExporterUrl } from '../src/config/parseExporterUrl.js';
+import { createTracing } from '../src/createTracing.js';
+import { PipelineStats } from '../src/diagnostics/PipelineStats.js';
+import { createExporter } from '../src/exporters/createExporter.js';
+import { silentLogger } from '../src/logger.js';
 import { CountingSpanExporter } from './CountingSpanExporter.js';
 import { StockFileSpanExporter } from './StockFileSpanExporter.js';
 
@@ -58,17 +63,58 @@ function stockPipeline(destination: Destination, options: DestinationOptions): T
   };
 }
 
+function destinationUrl(destination: Destination, options: DestinationOptions): string {
+  switch (destination) {
+    case 'file':
+      return `file://${options.dir}`;
+    case 'grpc':
+      return `grpc://127.0.0.1:${options.grpcPort}`;
+    case 'http':
+      return `http://127.0.0.1:${options.httpPort}/v1/traces`;
+  }
+}
+
+/**
+ * createTracing with its defaults; the exporter its URL names is built as createTracing would
+ * build it and passed in behind a counter, so delivered spans are counted the same way as stock's.
+ */
+function tracepipePipeline(destination: Destination, options: DestinationOptions): ThroughputPipeline {
+  const url = destinationUrl(destination, options);
+  const stats = new PipelineStats();
+  const inner = createExporter(parseExporterUrl(url), { timeoutMs: 10_000, stats, logger: silentLogger });
+  let exported = 0;
+  const counting = {
+    export: (spans: Parameters<typeof inner.export>[0]) =>
+      inner.export(spans).then(() => {
+        exported += spans.length;
+      }),
+    probe: () => inner.probe(),
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+    toString: () => inner.toString(),
+  };
+  const tracing = createTracing(
+    { service_name: 'tracepipe-bench', tracing_service: { enabled: true, exporter_url: url, sampling_rate_per_million: 1_000_000 } },
+    { exporter: counting, stats, logger: silentLogger },
+  );
+  return {
+    tracer: tracing.tracer('bench'),
+    exported: () => exported,
+    forceFlush: () => tracing.forceFlush(),
+    shutdown: (timeoutMs) => withTimeout(tracing.shutdown(), timeoutMs),
+  };
+}
+
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function createThroughputPipeline(
+export function createThroughputPipeline(
   contender: ThroughputContender,
   destination: Destination,
   options: DestinationOptions,
-): Promise<ThroughputPipeline> {
-  if (contender === 'stock') return stockPipeline(destination, options);
-  throw new Error('tracepipe throughput pipeline: createTracing is not available yet');
+): ThroughputPipeline {
+  return contender === 'stock' ? stockPipeline(destination, options) : tracepipePipeline(destination, options);
 }

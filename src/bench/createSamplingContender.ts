@@ -8,6 +8,9 @@ import {
   TracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
+import { createTracing } from '../createTracing.js';
+import type { TraceExporter } from '../exporters/TraceExporter.js';
+import { silentLogger } from '../logger.js';
 
 /**
  * Who is measured: `tracepipe` (createTracing), `stock` (the OpenTelemetry JS SDK as a user
@@ -35,6 +38,14 @@ const discardingSpanExporter: SpanExporter = {
   shutdown: async () => {},
 };
 
+const discardingTraceExporter: TraceExporter = {
+  export: () => Promise.resolve(),
+  probe: () => Promise.resolve(),
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+  toString: () => 'discard',
+};
+
 export async function createSamplingContender(name: SamplingContender, options: ContenderOptions): Promise<ContenderHandle> {
   switch (name) {
     case 'noop':
@@ -47,7 +58,20 @@ export async function createSamplingContender(name: SamplingContender, options: 
       });
       return { tracer: provider.getTracer('bench'), shutdown: () => provider.shutdown() };
     }
-    case 'tracepipe':
-      throw new Error('tracepipe contender: createTracing is not available yet');
+    case 'tracepipe': {
+      const tracing = createTracing(
+        {
+          service_name: 'tracepipe-bench',
+          tracing_service: {
+            enabled: true,
+            // Without --exporter the discarding exporter is passed in and this URL is never dialled.
+            exporter_url: options.exporterUrl ?? 'grpc://127.0.0.1:4317',
+            sampling_rate_per_million: options.samplingRatePerMillion,
+          },
+        },
+        { logger: silentLogger, ...(options.exporterUrl ? {} : { exporter: discardingTraceExporter }) },
+      );
+      return { tracer: tracing.tracer('bench'), shutdown: () => tracing.shutdown() };
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TracepipeError } from '../errors.js';
+import { benchCommand } from './benchCommand.js';
 import { debugCommand } from './debugCommand.js';
 import { replayCommand } from './replayCommand.js';
 import { viewCommand } from './viewCommand.js';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
+  program.addCommand(benchCommand());
   program.addCommand(debugCommand());
   program.addCommand(viewCommand());
   program.addCommand(replayCommand());

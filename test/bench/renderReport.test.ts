@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BenchResults } from '../../benchmarks/BenchResults.js';
+import { renderOverheadSvg } from '../../benchmarks/renderOverheadSvg.js';
+import { renderReport } from '../../benchmarks/renderReport.js';
+import type { ThroughputSample } from '../../benchmarks/throughputWorker.js';
+import type { SamplingBenchmarkResult } from '../../src/bench/runSamplingBenchmark.js';
+import { summarize } from '../../src/bench/summarize.js';
+
+const one = (v: number) => summarize([v]);
+
+function throughput(exportedPerSec: number, created: number, dropped: number, peakRssMB: number): ThroughputSample {
+  return {
+    created,
+    exportedInWindow: exportedPerSec * 2,
+    exportedTotal: created - dropped,
+    dropped,
+    windowMs: 2000,
+    flushMs: 10,
+    createdPerSec: created / 2,
+    exportedPerSec,
+    cpuUsPerSpan: 3,
+    peakRssMB,
+  };
+}
+
+const overhead: SamplingBenchmarkResult = {
+  rates: [0, 1_000_000],
+  scenarios: ['span'],
+  contenders: ['stock', 'tracepipe'],
+  repetitions: 1,
+  warmupMs: 1,
+  durationMs: 1,
+  exporterUrl: undefined,
+  floor: { span: { nsPerSpan: one(20), cpuNsPerSpan: one(20) } } as SamplingBenchmarkResult['floor'],
+  rows: [
+    { scenario: 'span', rate: 0, contender: 'stock', nsPerSpan: one(900), cpuNsPerSpan: one(900), ratioToNoop: 45 },
+    { scenario: 'span', rate: 0, contender: 'tracepipe', nsPerSpan: one(100), cpuNsPerSpan: one(100), ratioToNoop: 5 },
+    { scenario: 'span', rate: 1_000_000, contender: 'stock', nsPerSpan: one(2000), cpuNsPerSpan: one(2000), ratioToNoop: 100 },
+    { scenario: 'span', rate: 1_000_000, contender: 'tracepipe', nsPerSpan: one(1000), cpuNsPerSpan: one(1000), ratioToNoop: 50 },
+  ],
+};
+
+const results: BenchResults = {
+  machine: { cpuModel: 'Test CPU', cores: 2, memoryGB: 4, platform: 'Linux test x64', node: 'v20.0.0', date: '2026-11-21T12:00:00Z' },
+  calibration: { before: one(1.8), after: one(1.9) },
+  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, burstMs: 100, encodingMs: 1000, forwardMs: 3000 },
+  overhead,
+  throughput: {
+    file: { tracepipe: [throughput(330_000, 660_000, 0, 90)], stock: [throughput(110_000, 440_000, 220_000, 100)] },
+    grpc: { tracepipe: [throughput(130_000, 260_000, 0, 80)], stock: [throughput(68_000, 400_000, 264_000, 100)] },
+  },
+  burst: { tracepipe: [throughput(0, 30_000, 0, 70)], stock: [throughput(0, 30_000, 27_440, 70)] },
+  encoding: {
+    'tracepipe-json': [{ spansPerSec: 600_000, mbPerSec: 700, bytesPerBatch: 600_000 }],
+    'stock-json': [{ spansPerSec: 100_000, mbPerSec: 130, bytesPerBatch: 660_000 }],
+  },
+  errors: { forwarding: 'forwardWorker.js exited with 1: Error: boom' },
+  elapsedSec: 12,
+};
+
+test('renderReport states every target with its measured ratio and PASS, MISS or NOT MEASURED', () => {
+  const md = renderReport(results);
+  const targetRows = md
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && /\| (PASS|\*\*MISS\*\*|\*\*NOT MEASURED\*\*) \|$/.test(l))
+    .map((l) => [l.split(' | ')[0]!.slice(2), l.slice(l.lastIndexOf(' | ') + 3, -2)]);
+  assert.deepEqual(targetRows, [
+    ['unsampled root span, rate 0 (start + 5 attrs + end)', 'PASS'],
+    ['file export, sustained, spans/s exported', 'PASS'],
+    ['100 ms synchronous burst', 'PASS'],
+    ['OTLP/JSON encoding, spans/s', 'PASS'],
+    ['gRPC export ceiling, spans/s', '**MISS**'],
+    ['peak RSS at max sustained file export', 'PASS'],
+    ['forwarding OTLP/gRPC → file (issue 4)', '**NOT MEASURED**'],
+  ]);
+  assert.ok(md.includes('tracepipe 130k/s vs official 68k/s = **1.91×**'));
+  assert.ok(md.includes('tracepipe 330k/s vs stock 110k/s = **3.00×**; tracepipe dropped 0 (most in any run), stock dropped 50%'));
+  assert.ok(md.includes('tracepipe 100 ns = **5.0× no-op** (no-op 20.0 ns; stock 900 ns = 45.0× no-op; tracepipe is 9.00× faster than stock)'));
+  assert.ok(md.includes('stock kept 2,560 of 30,000'));
+  assert.ok(md.includes('2 of 7 targets are not met in this run'));
+  assert.ok(md.includes('- forwarding: forwardWorker.js exited with 1: Error: boom'));
+  assert.ok(md.includes('Measured 2026-11-21T12:00:00Z on Test CPU (2 cores, 4 GB), Linux test x64, Node.js v20.0.0.'));
+  assert.ok(md.includes('| 0 | 100 (100–100) | 5.0× | 900 (900–900) | 45.0× | **9.00×** |'));
+});
+
+test('renderOverheadSvg draws one panel per scenario with a point per rate and contender', () => {
+  const svg = renderOverheadSvg(overhead);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="420" height="330"/);
+  assert.equal(svg.match(/<polyline /g)?.length, 2);
+  assert.equal(svg.match(/<circle /g)?.length, 4);
+  assert.equal(svg.match(/stroke-dasharray/g)?.length, 2, 'the no-op floor line and its legend entry');
+  assert.ok(svg.includes('>root span: start + 5 attributes + end</text>'));
+  assert.ok(svg.trimEnd().endsWith('</svg>'));
+});
