@@ -11,51 +11,168 @@ import { linkFlags, spanFlags } from './spanFlags.js';
 /**
  * Ended spans as one OTLP/JSON `TracesData` object `{"resourceSpans":[...]}` (no newline),
  * following the OTLP/JSON mapping: lowerCamelCase keys, hex ids, enums as integers,
- * 64-bit integers as decimal strings, default values left out. The text is built
- * directly (no intermediate objects, no JSON.stringify of the whole); the resource and
- * scope parts are cached per object, since a provider reuses them for every span.
+ * 64-bit integers as decimal strings, default values left out.
  */
 export function encodeTracesJson(spans: readonly ReadableSpan[]): string {
-  let out = '{"resourceSpans":[';
+  encodeInto(spans);
+  const text = buf.toString('utf8', 0, pos);
+  releaseLargeBuffer();
+  return text;
+}
+
+/**
+ * The same JSON as UTF-8 bytes, optionally followed by `\n` (a capture-file line). Cheaper
+ * than `Buffer.from(encodeTracesJson(spans))`: the text is written as bytes to begin with.
+ */
+export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = false): Buffer {
+  encodeInto(spans);
+  if (newline) {
+    ensure(1);
+    buf[pos++] = 0x0a;
+  }
+  const out = Buffer.allocUnsafeSlow(pos);
+  buf.copy(out, 0, 0, pos);
+  releaseLargeBuffer();
+  return out;
+}
+
+/**
+ * Writes the JSON as bytes into one reused buffer: building it from string pieces makes
+ * a rope of tens of thousands of short-lived strings per batch, and the garbage collector
+ * then costs more than the encoding. ASCII is copied by a loop; a string with anything
+ * JSON must escape, or non-ASCII text, goes through JSON.stringify and Buffer.write.
+ * The resource and scope parts are cached per object, since a provider reuses them for
+ * every span. Encoding is synchronous, so the module-level buffer is safe to reuse.
+ */
+function encodeInto(spans: readonly ReadableSpan[]): void {
+  pos = 0;
+  ascii('{"resourceSpans":[');
   const groups = groupSpans(spans);
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g]!;
     const resourceParts = resourcePartsOf(group.resource);
-    if (g > 0) out += ',';
-    out += resourceParts.open;
+    if (g > 0) comma();
+    bytes(resourceParts.open);
     for (let s = 0; s < group.scopes.length; s++) {
       const scopeGroup = group.scopes[s]!;
       const scopeParts = scopePartsOf(scopeGroup.scope);
-      if (s > 0) out += ',';
-      out += scopeParts.open;
+      if (s > 0) comma();
+      bytes(scopeParts.open);
       const list = scopeGroup.spans;
       for (let i = 0; i < list.length; i++) {
-        if (i > 0) out += ',';
-        out += spanJson(list[i]!);
+        if (i > 0) comma();
+        writeSpan(list[i]!);
       }
-      out += scopeParts.close;
+      bytes(scopeParts.close);
     }
-    out += resourceParts.close;
+    bytes(resourceParts.close);
   }
-  return out + ']}';
+  ascii(']}');
+}
+
+const INITIAL_BUFFER = 512 * 1024;
+/** A huge batch grows the buffer; afterwards it is not kept around. */
+const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
+
+let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER);
+let pos = 0;
+
+function releaseLargeBuffer(): void {
+  if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER);
+}
+
+function ensure(n: number): void {
+  if (pos + n > buf.length) grow(n);
+}
+
+function grow(n: number): void {
+  let size = buf.length * 2;
+  while (size < pos + n) size *= 2;
+  const next = Buffer.allocUnsafeSlow(size);
+  buf.copy(next, 0, 0, pos);
+  buf = next;
+}
+
+function comma(): void {
+  ensure(1);
+  buf[pos++] = 0x2c;
+}
+
+/** Text known to be ASCII that needs no escaping (our own keys, ids, numbers). */
+function ascii(text: string): void {
+  const n = text.length;
+  ensure(n);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) b[p++] = text.charCodeAt(i);
+  pos = p;
+}
+
+function bytes(data: Uint8Array): void {
+  ensure(data.length);
+  buf.set(data, pos);
+  pos += data.length;
+}
+
+/** A JSON string literal. */
+function quoted(text: string): void {
+  const n = text.length;
+  ensure(n + 2);
+  const b = buf;
+  let p = pos;
+  b[p++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
+      quotedSlow(text);
+      return;
+    }
+    b[p++] = c;
+  }
+  b[p++] = 0x22;
+  pos = p;
+}
+
+/** JSON.stringify escapes what JSON needs and writes lone surrogates as \uXXXX, so the UTF-8 is lossless. */
+function quotedSlow(text: string): void {
+  const literal = JSON.stringify(text);
+  ensure(literal.length * 3);
+  pos += buf.write(literal, pos, 'utf8');
 }
 
 interface Parts {
-  readonly open: string;
-  readonly close: string;
+  readonly open: Uint8Array;
+  readonly close: Uint8Array;
 }
 
 const resourceCache = new WeakMap<Resource, Parts>();
 const scopeCache = new WeakMap<InstrumentationScope, Parts>();
 
+/** Writes `write()`'s output to the buffer, then takes a copy of it out again. */
+function capture(write: () => void): Uint8Array {
+  const from = pos;
+  write();
+  const copy = Uint8Array.prototype.slice.call(buf, from, pos);
+  pos = from;
+  return copy;
+}
+
 function resourcePartsOf(resource: Resource): Parts {
   let parts = resourceCache.get(resource);
   if (parts !== undefined) return parts;
-  let body = attributesField('', resource.attributes);
-  body = countField(body, 'droppedAttributesCount', (resource as { droppedAttributesCount?: number }).droppedAttributesCount);
+  const dropped = (resource as { droppedAttributesCount?: number }).droppedAttributesCount;
   parts = {
-    open: (body === '' ? '{' : '{"resource":{' + body + '},') + '"scopeSpans":[',
-    close: ']' + (resource.schemaUrl ? ',"schemaUrl":' + quote(resource.schemaUrl) : '') + '}',
+    open: capture(() => {
+      if (hasKeys(resource.attributes) || dropped) {
+        ascii('{"resource":{');
+        let first = attributesField(true, resource.attributes);
+        first = countField(first, 'droppedAttributesCount', dropped);
+        ascii('},"scopeSpans":[');
+      } else {
+        ascii('{"scopeSpans":[');
+      }
+    }),
+    close: capture(() => closeWithSchemaUrl(resource.schemaUrl)),
   };
   // A resource whose detectors are still running may change; only settled ones are cached.
   if (resource.asyncAttributesPending !== true) resourceCache.set(resource, parts);
@@ -65,162 +182,298 @@ function resourcePartsOf(resource: Resource): Parts {
 function scopePartsOf(scope: OtlpScope): Parts {
   let parts = scopeCache.get(scope);
   if (parts !== undefined) return parts;
-  let body = scope.name ? '"name":' + quote(scope.name) : '';
-  if (scope.version) body += (body === '' ? '' : ',') + '"version":' + quote(scope.version);
-  if (scope.attributes !== undefined) body = attributesField(body, scope.attributes);
-  body = countField(body, 'droppedAttributesCount', scope.droppedAttributesCount);
+  const hasScope =
+    scope.name || scope.version || (scope.attributes && hasKeys(scope.attributes)) || scope.droppedAttributesCount;
   parts = {
-    open: (body === '' ? '{' : '{"scope":{' + body + '},') + '"spans":[',
-    close: ']' + (scope.schemaUrl ? ',"schemaUrl":' + quote(scope.schemaUrl) : '') + '}',
+    open: capture(() => {
+      if (!hasScope) {
+        ascii('{"spans":[');
+        return;
+      }
+      ascii('{"scope":{');
+      let first = true;
+      if (scope.name) {
+        ascii('"name":');
+        quoted(scope.name);
+        first = false;
+      }
+      if (scope.version) {
+        ascii(first ? '"version":' : ',"version":');
+        quoted(scope.version);
+        first = false;
+      }
+      if (scope.attributes !== undefined) first = attributesField(first, scope.attributes);
+      countField(first, 'droppedAttributesCount', scope.droppedAttributesCount);
+      ascii('},"spans":[');
+    }),
+    close: capture(() => closeWithSchemaUrl(scope.schemaUrl)),
   };
   scopeCache.set(scope, parts);
   return parts;
 }
 
-function spanJson(span: ReadableSpan): string {
+function closeWithSchemaUrl(schemaUrl: string | undefined): void {
+  if (schemaUrl) {
+    ascii('],"schemaUrl":');
+    quoted(schemaUrl);
+    ascii('}');
+  } else {
+    ascii(']}');
+  }
+}
+
+function hasKeys(attributes: Attributes): boolean {
+  for (const _ in attributes) return true;
+  return false;
+}
+
+function writeSpan(span: ReadableSpan): void {
   const ctx = span.spanContext();
-  let out = '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
+  ascii('{"traceId":"');
+  ascii(ctx.traceId);
+  ascii('","spanId":"');
+  ascii(ctx.spanId);
+  ascii('"');
   const traceState = ctx.traceState?.serialize();
-  if (traceState) out += ',"traceState":' + quote(traceState);
+  if (traceState) {
+    ascii(',"traceState":');
+    quoted(traceState);
+  }
   const parentId = span.parentSpanContext?.spanId;
-  if (parentId) out += ',"parentSpanId":"' + parentId + '"';
+  if (parentId) {
+    ascii(',"parentSpanId":"');
+    ascii(parentId);
+    ascii('"');
+  }
   const flags = spanFlags(span);
-  if (flags !== 0) out += ',"flags":' + flags;
-  if (span.name) out += ',"name":' + quote(span.name);
+  if (flags !== 0) {
+    ascii(',"flags":');
+    ascii(String(flags));
+  }
+  if (span.name) {
+    ascii(',"name":');
+    quoted(span.name);
+  }
   const kind = span.kind == null ? 0 : span.kind + 1;
-  if (kind !== 0) out += ',"kind":' + kind;
-  out = timeField(out, 'startTimeUnixNano', span.startTime);
-  out = timeField(out, 'endTimeUnixNano', span.endTime);
-  out = attributesField(out, span.attributes);
-  out = countField(out, 'droppedAttributesCount', span.droppedAttributesCount);
+  if (kind !== 0) {
+    ascii(',"kind":');
+    ascii(String(kind));
+  }
+  timeField(false, 'startTimeUnixNano', span.startTime);
+  timeField(false, 'endTimeUnixNano', span.endTime);
+  attributesField(false, span.attributes);
+  countField(false, 'droppedAttributesCount', span.droppedAttributesCount);
   const events = span.events;
   if (events.length > 0) {
-    out += ',"events":[';
-    for (let i = 0; i < events.length; i++) out += (i > 0 ? ',' : '') + eventJson(events[i]!);
-    out += ']';
+    ascii(',"events":[');
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0) comma();
+      writeEvent(events[i]!);
+    }
+    ascii(']');
   }
-  out = countField(out, 'droppedEventsCount', span.droppedEventsCount);
+  countField(false, 'droppedEventsCount', span.droppedEventsCount);
   const links = span.links;
   if (links.length > 0) {
-    out += ',"links":[';
-    for (let i = 0; i < links.length; i++) out += (i > 0 ? ',' : '') + linkJson(links[i]!);
-    out += ']';
+    ascii(',"links":[');
+    for (let i = 0; i < links.length; i++) {
+      if (i > 0) comma();
+      writeLink(links[i]!);
+    }
+    ascii(']');
   }
-  out = countField(out, 'droppedLinksCount', span.droppedLinksCount);
+  countField(false, 'droppedLinksCount', span.droppedLinksCount);
   const status = span.status;
   if (status.code || status.message) {
-    out += ',"status":{';
-    if (status.message) out += '"message":' + quote(status.message) + (status.code ? ',' : '');
-    if (status.code) out += '"code":' + status.code;
-    out += '}';
+    ascii(',"status":{');
+    if (status.message) {
+      ascii('"message":');
+      quoted(status.message);
+      if (status.code) comma();
+    }
+    if (status.code) {
+      ascii('"code":');
+      ascii(String(status.code));
+    }
+    ascii('}');
   }
-  return out + '}';
+  ascii('}');
 }
 
-function eventJson(event: TimedEvent): string {
-  let out = timeField('', 'timeUnixNano', event.time);
-  if (event.name) out += (out === '' ? '' : ',') + '"name":' + quote(event.name);
-  if (event.attributes !== undefined) out = attributesField(out, event.attributes);
-  out = countField(out, 'droppedAttributesCount', event.droppedAttributesCount);
-  return '{' + out + '}';
+function writeEvent(event: TimedEvent): void {
+  ascii('{');
+  let first = timeField(true, 'timeUnixNano', event.time);
+  if (event.name) {
+    ascii(first ? '"name":' : ',"name":');
+    quoted(event.name);
+    first = false;
+  }
+  if (event.attributes !== undefined) first = attributesField(first, event.attributes);
+  countField(first, 'droppedAttributesCount', event.droppedAttributesCount);
+  ascii('}');
 }
 
-function linkJson(link: Link): string {
+function writeLink(link: Link): void {
   const ctx = link.context;
-  let out = '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
+  ascii('{"traceId":"');
+  ascii(ctx.traceId);
+  ascii('","spanId":"');
+  ascii(ctx.spanId);
+  ascii('"');
   const traceState = ctx.traceState?.serialize();
-  if (traceState) out += ',"traceState":' + quote(traceState);
-  if (link.attributes !== undefined) out = attributesField(out, link.attributes);
-  out = countField(out, 'droppedAttributesCount', link.droppedAttributesCount);
-  const flags = linkFlags(link);
-  if (flags !== 0) out += ',"flags":' + flags;
-  return out + '}';
-}
-
-/** `out` plus `,"name":"<nanos>"`, or `out` unchanged for a zero time. */
-function timeField(out: string, name: string, time: HrTime): string {
-  if (time[0] === 0 && time[1] === 0) return out;
-  return out + (out === '' ? '"' : ',"') + name + '":"' + hrTimeToNanosString(time) + '"';
-}
-
-function countField(out: string, name: string, count: number | undefined): string {
-  if (!count) return out;
-  return out + (out === '' ? '"' : ',"') + name + '":' + count;
-}
-
-function attributesField(out: string, attributes: Attributes): string {
-  let list = '';
-  for (const key in attributes) {
-    list += (list === '' ? '[' : ',') + keyValueJson(key, attributes[key]);
+  if (traceState) {
+    ascii(',"traceState":');
+    quoted(traceState);
   }
-  if (list === '') return out;
-  return out + (out === '' ? '"attributes":' : ',"attributes":') + list + ']';
+  if (link.attributes !== undefined) attributesField(false, link.attributes);
+  countField(false, 'droppedAttributesCount', link.droppedAttributesCount);
+  const flags = linkFlags(link);
+  if (flags !== 0) {
+    ascii(',"flags":');
+    ascii(String(flags));
+  }
+  ascii('}');
 }
 
-function keyValueJson(key: string, value: unknown): string {
-  return (key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":') + anyValueJson(value) + '}';
+/**
+ * The field helpers take and return `first`: whether nothing has been written in the
+ * current object yet (so no comma is due). They write nothing for a default value.
+ */
+function timeField(first: boolean, name: string, time: HrTime): boolean {
+  if (time[0] === 0 && time[1] === 0) return first;
+  ascii(first ? '"' : ',"');
+  ascii(name);
+  ascii('":"');
+  ascii(hrTimeToNanosString(time));
+  ascii('"');
+  return false;
+}
+
+function countField(first: boolean, name: string, count: number | undefined): boolean {
+  if (!count) return first;
+  ascii(first ? '"' : ',"');
+  ascii(name);
+  ascii('":');
+  ascii(String(count));
+  return false;
+}
+
+function attributesField(first: boolean, attributes: Attributes): boolean {
+  let none = true;
+  for (const key in attributes) {
+    if (none) {
+      ascii(first ? '"attributes":[' : ',"attributes":[');
+      none = false;
+    } else {
+      comma();
+    }
+    keyValue(key, attributes[key]);
+  }
+  if (none) return first;
+  ascii(']');
+  return false;
+}
+
+function keyValue(key: string, value: unknown): void {
+  if (key === '') {
+    ascii('{"value":');
+  } else {
+    ascii('{"key":');
+    quoted(key);
+    ascii(',"value":');
+  }
+  anyValue(value);
+  ascii('}');
 }
 
 /** An attribute value as an OTLP AnyValue. Anything OTLP cannot hold (undefined, functions) is the empty value. */
-function anyValueJson(value: unknown): string {
+function anyValue(value: unknown): void {
   switch (typeof value) {
     case 'string':
-      return '{"stringValue":' + quote(value) + '}';
+      ascii('{"stringValue":');
+      quoted(value);
+      ascii('}');
+      return;
     case 'number':
-      return numberJson(value);
+      numberValue(value);
+      return;
     case 'boolean':
-      return value ? '{"boolValue":true}' : '{"boolValue":false}';
+      ascii(value ? '{"boolValue":true}' : '{"boolValue":false}');
+      return;
     case 'bigint':
-      return '{"intValue":"' + BigInt.asIntN(64, value) + '"}';
+      ascii('{"intValue":"');
+      ascii(String(BigInt.asIntN(64, value)));
+      ascii('"}');
+      return;
     case 'object':
-      if (value === null) return '{}';
-      if (value instanceof Uint8Array) return '{"bytesValue":"' + base64(value) + '"}';
-      if (Array.isArray(value)) return arrayJson(value);
-      if (value instanceof OtlpDouble) return '{"doubleValue":' + doubleJson(value.value) + '}';
-      return kvlistJson(value as Record<string, unknown>);
-    default:
-      return '{}';
+      if (value === null) break;
+      if (value instanceof Uint8Array) {
+        ascii('{"bytesValue":"');
+        ascii(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
+        ascii('"}');
+        return;
+      }
+      if (Array.isArray(value)) {
+        arrayValue(value);
+        return;
+      }
+      if (value instanceof OtlpDouble) {
+        ascii('{"doubleValue":');
+        ascii(doubleText(value.value));
+        ascii('}');
+        return;
+      }
+      kvlistValue(value as Record<string, unknown>);
+      return;
   }
+  ascii('{}');
 }
 
 const MAX_INT64 = 2 ** 63;
 
 /** Integral numbers that fit int64 are `intValue` (as the SDK's own exporters do); the rest are doubles. */
-function numberJson(value: number): string {
-  if (Number.isSafeInteger(value)) return '{"intValue":"' + value + '"}';
+function numberValue(value: number): void {
   if (Number.isInteger(value) && value < MAX_INT64 && value >= -MAX_INT64) {
-    return '{"intValue":"' + BigInt(value) + '"}';
+    ascii('{"intValue":"');
+    ascii(Number.isSafeInteger(value) ? String(value) : String(BigInt(value)));
+    ascii('"}');
+    return;
   }
-  return '{"doubleValue":' + doubleJson(value) + '}';
+  ascii('{"doubleValue":');
+  ascii(doubleText(value));
+  ascii('}');
 }
 
-/** OTLP/JSON (proto3 JSON) spells non-finite doubles as strings. */
-function doubleJson(value: number): string {
+/** OTLP/JSON (proto3 JSON) spells non-finite doubles as strings; -0 keeps its sign. */
+function doubleText(value: number): string {
   if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value);
   if (value !== value) return '"NaN"';
   return value > 0 ? '"Infinity"' : '"-Infinity"';
 }
 
-function arrayJson(values: readonly unknown[]): string {
-  if (values.length === 0) return '{"arrayValue":{}}';
-  let out = '{"arrayValue":{"values":[';
-  for (let i = 0; i < values.length; i++) out += (i > 0 ? ',' : '') + anyValueJson(values[i]);
-  return out + ']}}';
+function arrayValue(values: readonly unknown[]): void {
+  if (values.length === 0) {
+    ascii('{"arrayValue":{}}');
+    return;
+  }
+  ascii('{"arrayValue":{"values":[');
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) comma();
+    anyValue(values[i]);
+  }
+  ascii(']}}');
 }
 
-function kvlistJson(map: Record<string, unknown>): string {
-  let out = '';
-  for (const key of Object.keys(map)) out += (out === '' ? '' : ',') + keyValueJson(key, map[key]);
-  return out === '' ? '{"kvlistValue":{}}' : '{"kvlistValue":{"values":[' + out + ']}}';
-}
-
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-/** Characters JSON needs escaped, plus surrogates (a lone one must be written as \uXXXX). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-function quote(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
+function kvlistValue(map: Record<string, unknown>): void {
+  const keys = Object.keys(map);
+  if (keys.length === 0) {
+    ascii('{"kvlistValue":{}}');
+    return;
+  }
+  ascii('{"kvlistValue":{"values":[');
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) comma();
+    keyValue(keys[i]!, map[keys[i]!]);
+  }
+  ascii(']}}');
 }

@@ -198,7 +198,7 @@ function writeResource(resource: Resource): void {
     writeCount(0x10, dropped);
     close(body, 2);
   }
-  if (resource.asyncAttributesPending !== true) resourceCache.set(resource, buf.slice(from, pos));
+  if (resource.asyncAttributesPending !== true) resourceCache.set(resource, Uint8Array.prototype.slice.call(buf, from, pos));
 }
 
 /** ScopeSpans.scope, cached per scope object. */
@@ -221,7 +221,7 @@ function writeScope(scope: OtlpScope): void {
     writeCount(0x20, scope.droppedAttributesCount);
     close(body, 2);
   }
-  scopeCache.set(scope, buf.slice(from, pos));
+  scopeCache.set(scope, Uint8Array.prototype.slice.call(buf, from, pos));
 }
 
 function hasKeys(attributes: Attributes): boolean {
