@@ -1,0 +1,41 @@
+import type { ExporterTarget } from '../config/ExporterTarget.js';
+import type { TlsMaterial } from '../config/TracepipeConfig.js';
+import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { Logger } from '../logger.js';
+import { FileTraceExporter } from './file/FileTraceExporter.js';
+import { GrpcTraceExporter } from './grpc/GrpcTraceExporter.js';
+import { HttpTraceExporter } from './http/HttpTraceExporter.js';
+import { RetryingExporter, type RetryPolicy } from './RetryingExporter.js';
+import type { TraceExporter } from './TraceExporter.js';
+
+export interface CreateExporterOptions {
+  tls?: TlsMaterial | undefined;
+  /** Bounds each `export` including its retries, and each `probe`. */
+  timeoutMs: number;
+  stats: PipelineStats;
+  logger: Logger;
+  /** Backoff of the network exporters; the defaults suit production. */
+  retryPolicy?: Partial<RetryPolicy>;
+}
+
+/**
+ * The exporter for a parsed `exporter_url`. Network exporters retry retryable failures within
+ * `timeoutMs` (each retry counted in `stats.retries`) and count spans a collector rejects in a
+ * partial success as dropped `invalid`; the final outcome of each `export` is the caller's to
+ * count with `stats.recordExport` (ExportQueue does).
+ */
+export function createExporter(target: ExporterTarget, options: CreateExporterOptions): TraceExporter {
+  const { tls, timeoutMs, stats, logger } = options;
+  const wrap = (exporter: TraceExporter) => new RetryingExporter(exporter, { timeoutMs, stats, logger, policy: options.retryPolicy });
+  switch (target.kind) {
+    case 'grpc':
+      return wrap(new GrpcTraceExporter(target, { tls, timeoutMs, stats, logger }));
+    case 'http':
+      if (!target.secure && tls !== undefined) {
+        logger.warn('ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS', { url: target.url });
+      }
+      return wrap(new HttpTraceExporter(target, { tls, timeoutMs, stats, logger }));
+    case 'file':
+      return new FileTraceExporter(target, { stats, logger });
+  }
+}
