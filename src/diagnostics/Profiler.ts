@@ -36,19 +36,25 @@ export class Profiler {
     return pprof.encode(pprof.heap.profile());
   }
 
-  /** Profiles for `seconds` (or until `close()`); throws ProfilerBusyError while another CPU profile runs. */
-  async cpu(seconds: number): Promise<Buffer> {
+  /**
+   * Profiles for `seconds`, or until `signal` aborts (the client went away) or `close()`;
+   * throws ProfilerBusyError while another CPU profile runs.
+   */
+  async cpu(seconds: number, signal?: AbortSignal): Promise<Buffer> {
     if (this.cpuRun !== undefined || pprof.time.isStarted()) throw new ProfilerBusyError('a CPU profile is already being collected');
     // withContexts is what lets the profiler record CPU time next to wall time.
     pprof.time.start({ intervalMicros: CPU_INTERVAL_MICROS, withContexts: true, collectCpuTime: true });
     await new Promise<void>((resolve) => {
       const finish = () => {
         clearTimeout(run.timer);
-        this.cpuRun = undefined;
+        signal?.removeEventListener('abort', finish);
+        if (this.cpuRun === run) this.cpuRun = undefined;
         resolve();
       };
       const run = { timer: setTimeout(finish, seconds * 1000), finish };
       this.cpuRun = run;
+      if (signal?.aborted) finish();
+      else signal?.addEventListener('abort', finish, { once: true });
     });
     return pprof.encode(pprof.time.stop());
   }

@@ -178,9 +178,12 @@ function buildRoutes(
         sendJson(res, 400, { error: `seconds must be an integer from 1 to ${MAX_PROFILE_SECONDS}` });
         return;
       }
+      // A client that gives up must not hold the profiler (and 409 everyone else) for minutes.
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
       let profile: Buffer;
       try {
-        profile = await profiler.cpu(seconds);
+        profile = await profiler.cpu(seconds, gone.signal);
       } catch (err) {
         if (err instanceof ProfilerBusyError) sendJson(res, 409, { error: err.message });
         else throw err;

@@ -86,6 +86,24 @@ describe('/debug/pprof', () => {
     assert.equal(head.headers.get('allow'), 'GET');
   });
 
+  it('stops profiling when the client goes away, freeing the profiler for the next request', async () => {
+    const d = await start(true);
+    const client = new AbortController();
+    const abandoned = fetch(`${d.url}/debug/pprof/profile?seconds=600`, { signal: client.signal });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.abort();
+    await assert.rejects(abandoned, { name: 'AbortError' });
+    const deadline = Date.now() + 10_000;
+    let res = await fetch(`${d.url}/debug/pprof/profile?seconds=1`);
+    while (res.status === 409 && Date.now() < deadline) {
+      await res.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      res = await fetch(`${d.url}/debug/pprof/profile?seconds=1`);
+    }
+    assert.equal(res.status, 200);
+    decode(Buffer.from(await res.arrayBuffer()));
+  });
+
   it('lists the profiles at /debug/pprof/', async () => {
     const d = await start(true);
     const res = await fetch(`${d.url}/debug/pprof/`);
