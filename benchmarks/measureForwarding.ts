@@ -25,11 +25,16 @@ const FORWARDER = fileURLToPath(new URL('./forwardWorker.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./loadWorker.js', import.meta.url));
 
 /** One forwarding run: forwarder, sender and destination each in their own process. */
-export async function measureForwarding(path: ForwardPath, durationMs: number, sinkGrpcPort: number): Promise<ForwardSample> {
+export async function measureForwarding(
+  path: ForwardPath,
+  durationMs: number,
+  sinkGrpcPort: number,
+  forwarderNodeArgs: string[] = [],
+): Promise<ForwardSample> {
   const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-fwd-'));
   try {
     const to = path === 'grpc-to-file' ? `file://${dir}` : `grpc://127.0.0.1:${sinkGrpcPort}`;
-    const forwarder = await spawnServiceWorker<{ grpcAddress: string; httpAddress: string }, ForwarderReport>(FORWARDER, ['--to', to]);
+    const forwarder = await spawnServiceWorker<{ grpcAddress: string; httpAddress: string }, ForwarderReport>(FORWARDER, ['--to', to], forwarderNodeArgs);
     const [transport, address] = path === 'grpc-to-file' ? ['grpc', forwarder.ready.grpcAddress] : ['http', forwarder.ready.httpAddress];
     const loadArgs = ['--transport', transport, '--address', address, '--duration-ms', String(durationMs)];
     // The forwarder is always finished, so a failed sender does not leave it running.

@@ -20,7 +20,8 @@ import type { ThroughputSample } from './throughputWorker.js';
 /**
  * `npm run bench`: every section of the benchmark, each measurement in a fresh process,
  * then docs/benchmarks.md, the overhead chart and the raw samples are rewritten.
- * Flags: --quick (3 shorter repetitions), --sections a,b (a subset), --out-dir DIR.
+ * Flags: --quick (3 shorter repetitions), --sections a,b (a subset), --out-dir DIR,
+ * --cpu-prof DIR (every measured process writes a V8 CPU profile there).
  */
 const SECTIONS: readonly SectionName[] = ['overhead', 'throughput', 'burst', 'encoding', 'forwarding'];
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     sections: { type: 'string' },
     'out-dir': { type: 'string' },
     repetitions: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const quick = values.quick!;
@@ -46,6 +48,7 @@ const settings: BenchSettings = {
 };
 const sections = new Set((values.sections?.split(',') ?? SECTIONS) as SectionName[]);
 const outDir = resolve(values['out-dir'] ?? 'docs');
+const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : [];
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const started = performance.now();
 
@@ -85,6 +88,7 @@ await section('overhead', async () => {
     repetitions: settings.repetitions,
     warmupMs: settings.overheadWarmupMs,
     durationMs: settings.overheadDurationMs,
+    nodeArgs,
     onProgress: (done, total) => {
       if (done % 10 === 0 || done === total) log(`  ${done}/${total}`);
     },
@@ -101,7 +105,7 @@ async function throughputRun(contender: ThroughputContender, destination: Destin
     const args = ['--contender', contender, '--destination', destination, '--mode', mode, '--dir', dir];
     args.push('--duration-ms', String(mode === 'burst' ? settings.burstMs : settings.sustainedMs));
     args.push('--grpc-port', String(sink?.grpcPort ?? 0), '--http-port', String(sink?.httpPort ?? 0));
-    const sample = await spawnJsonWorker<ThroughputSample>(here('./throughputWorker.js'), args);
+    const sample = await spawnJsonWorker<ThroughputSample>(here('./throughputWorker.js'), args, { nodeArgs });
     log(`  ${mode} ${destination} ${contender}: ${Math.round(sample.exportedPerSec)}/s exported, ${sample.dropped} dropped of ${sample.created}`);
     return sample;
   } finally {
@@ -135,7 +139,7 @@ await section('encoding', async () => {
   const samples = await runInterleaved(
     encoders.map((e) => ({
       name: e,
-      measure: () => spawnJsonWorker<EncodingSample>(here('./encodingWorker.js'), ['--encoder', e, '--duration-ms', String(settings.encodingMs)]),
+      measure: () => spawnJsonWorker<EncodingSample>(here('./encodingWorker.js'), ['--encoder', e, '--duration-ms', String(settings.encodingMs)], { nodeArgs }),
     })),
     settings.repetitions,
     (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s`),
@@ -146,7 +150,7 @@ await section('encoding', async () => {
 await section('forwarding', async () => {
   const paths: ForwardPath[] = ['grpc-to-file', 'http-to-grpc'];
   const samples = await runInterleaved(
-    paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort) })),
+    paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) })),
     settings.repetitions,
     (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB`),
   );

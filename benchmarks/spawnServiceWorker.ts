@@ -12,8 +12,12 @@ export interface ServiceWorker<Ready, Final> {
  * prints a JSON line when ready, runs until its stdin closes, then prints a final JSON line
  * (or nothing) and exits.
  */
-export async function spawnServiceWorker<Ready, Final = void>(script: string, args: string[]): Promise<ServiceWorker<Ready, Final>> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function spawnServiceWorker<Ready, Final = void>(
+  script: string,
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<ServiceWorker<Ready, Final>> {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

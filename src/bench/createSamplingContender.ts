@@ -8,6 +8,10 @@ import {
   TracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
+import { loadConfig } from '../config/loadConfig.js';
+import { parseExporterUrl } from '../config/parseExporterUrl.js';
+import type { TracepipeConfig } from '../config/TracepipeConfig.js';
+import { validateConfig } from '../config/validateConfig.js';
 import { createTracing } from '../createTracing.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import { silentLogger } from '../logger.js';
@@ -30,6 +34,8 @@ export interface ContenderOptions {
   samplingRatePerMillion: number;
   /** tracepipe only: export to this URL instead of discarding (what `tracepipe bench --exporter` measures). */
   exporterUrl?: string;
+  /** tracepipe only: a tracepipe.yaml whose `tracing_service` (exporter, TLS, queue) is used, at the measured rate. */
+  configPath?: string;
 }
 
 /** Discards spans at once: the overhead benchmark times the pipeline, not a destination. */
@@ -59,18 +65,13 @@ export async function createSamplingContender(name: SamplingContender, options: 
       return { tracer: provider.getTracer('bench'), shutdown: () => provider.shutdown() };
     }
     case 'tracepipe': {
-      const tracing = createTracing(
-        {
-          service_name: 'tracepipe-bench',
-          tracing_service: {
-            enabled: true,
-            // Without --exporter the discarding exporter is passed in and this URL is never dialled.
-            exporter_url: options.exporterUrl ?? 'grpc://127.0.0.1:4317',
-            sampling_rate_per_million: options.samplingRatePerMillion,
-          },
-        },
-        { logger: silentLogger, ...(options.exporterUrl ? {} : { exporter: discardingTraceExporter }) },
-      );
+      const base = options.configPath ? loadConfig(options.configPath) : validateConfig({ service_name: 'tracepipe-bench' });
+      const exporter = options.exporterUrl ? parseExporterUrl(options.exporterUrl, '--exporter') : base.tracing.exporter;
+      const config: TracepipeConfig = {
+        ...base,
+        tracing: { ...base.tracing, enabled: true, exporter, samplingRatePerMillion: options.samplingRatePerMillion },
+      };
+      const tracing = createTracing(config, { logger: silentLogger, ...(exporter ? {} : { exporter: discardingTraceExporter }) });
       return { tracer: tracing.tracer('bench'), shutdown: () => tracing.shutdown() };
     }
   }

@@ -37,7 +37,11 @@ export function formatSamplingTable(result: SamplingBenchmarkResult): string {
     for (const l of lines) out.push(l.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
     out.push('');
   }
-  const target = result.exporterUrl ? `exporting to ${result.exporterUrl}` : 'spans discarded after the pipeline (no exporter)';
+  const target = result.exporterUrl
+    ? `exporting to ${result.exporterUrl}`
+    : result.configPath
+      ? `exporting as ${result.configPath} configures`
+      : 'spans discarded after the pipeline (no exporter)';
   out.push(`${result.durationMs} ms per measurement after ${result.warmupMs} ms warm-up, each in a fresh process; ${target}.`);
   return `${out.join('\n')}\n`;
 }

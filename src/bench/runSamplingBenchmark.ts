@@ -19,6 +19,10 @@ export interface SamplingBenchmarkOptions {
   durationMs?: number;
   /** tracepipe exports to this URL; undefined discards spans, timing the pipeline alone. */
   exporterUrl?: string;
+  /** tracepipe uses this tracepipe.yaml's `tracing_service` (exporter, TLS, queue), at each measured rate. */
+  configPath?: string;
+  /** Extra node flags for every worker, e.g. `--cpu-prof --cpu-prof-dir DIR`. */
+  nodeArgs?: string[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -43,6 +47,7 @@ export interface SamplingBenchmarkResult {
   warmupMs: number;
   durationMs: number;
   exporterUrl: string | undefined;
+  configPath: string | undefined;
   /** The no-op API, per scenario: the floor every ratio is taken against. */
   floor: Record<SpanScenario, OverheadFigure>;
   rows: SamplingRow[];
@@ -76,6 +81,7 @@ export async function runSamplingBenchmark(options: SamplingBenchmarkOptions = {
     const args = ['--contender', contender, '--scenario', scenario, '--rate', String(rate)];
     args.push('--warmup-ms', String(warmupMs), '--duration-ms', String(durationMs));
     if (contender === 'tracepipe' && options.exporterUrl) args.push('--exporter', options.exporterUrl);
+    if (contender === 'tracepipe' && options.configPath) args.push('--config', options.configPath);
     plan.push({ key, args });
   };
   for (let rep = 0; rep < repetitions; rep++) {
@@ -88,7 +94,7 @@ export async function runSamplingBenchmark(options: SamplingBenchmarkOptions = {
 
   let done = 0;
   for (const { key, args } of plan) {
-    const sample = await spawnJsonWorker<SpanOverheadSample>(WORKER, args);
+    const sample = await spawnJsonWorker<SpanOverheadSample>(WORKER, args, { nodeArgs: options.nodeArgs ?? [] });
     const list = samples.get(key) ?? [];
     list.push(sample);
     samples.set(key, list);
@@ -112,5 +118,16 @@ export async function runSamplingBenchmark(options: SamplingBenchmarkOptions = {
       }
     }
   }
-  return { rates, scenarios, contenders, repetitions, warmupMs, durationMs, exporterUrl: options.exporterUrl, floor, rows };
+  return {
+    rates,
+    scenarios,
+    contenders,
+    repetitions,
+    warmupMs,
+    durationMs,
+    exporterUrl: options.exporterUrl,
+    configPath: options.configPath,
+    floor,
+    rows,
+  };
 }

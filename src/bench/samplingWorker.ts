@@ -15,12 +15,14 @@ const { values } = parseArgs({
     'warmup-ms': { type: 'string' },
     'duration-ms': { type: 'string' },
     exporter: { type: 'string' },
+    config: { type: 'string' },
   },
 });
 
 const handle = await createSamplingContender(values.contender as SamplingContender, {
   samplingRatePerMillion: Number(values.rate),
   ...(values.exporter ? { exporterUrl: values.exporter } : {}),
+  ...(values.config ? { configPath: values.config } : {}),
 });
 const scenario = values.scenario as SpanScenario;
 const sample = await measureSpanOverhead(spanScenarioLoop(handle.tracer, scenario), scenario, {

@@ -32,6 +32,7 @@ const overhead: SamplingBenchmarkResult = {
   warmupMs: 1,
   durationMs: 1,
   exporterUrl: undefined,
+  configPath: undefined,
   floor: { span: { nsPerSpan: one(20), cpuNsPerSpan: one(20) } } as SamplingBenchmarkResult['floor'],
   rows: [
     { scenario: 'span', rate: 0, contender: 'stock', nsPerSpan: one(900), cpuNsPerSpan: one(900), ratioToNoop: 45 },

@@ -32,6 +32,7 @@ test('runSamplingBenchmark measures every scenario × rate × contender in fresh
       warmupMs: 5,
       durationMs: 10,
       exporterUrl: undefined,
+      configPath: undefined,
       floor: undefined,
       rows: undefined,
     },
@@ -66,7 +67,8 @@ test('runSamplingBenchmark measures every scenario × rate × contender in fresh
   assert.match(lines[2]!, /^rate\/1e6 +stock ns\/span +stock ×no-op +stock cpu ns +tracepipe ns\/span +tracepipe ×no-op +tracepipe cpu ns$/);
   assert.match(lines[3]!, /^0 /);
   assert.match(lines[4]!, /^1000000 /);
-  assert.match(lines[7]!, /^active parent \+ nested active child/);
+  assert.equal(lines[5], '');
+  assert.match(lines[6]!, /^active parent \+ nested active child/);
 });
 
 test('runSamplingBenchmark exports tracepipe spans to the exporter URL it is given', async () => {
