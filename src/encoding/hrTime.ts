@@ -51,14 +51,14 @@ export function hrTimeToFixed64(time: HrTime, out: Uint32Array): void {
 
 /**
  * HrTime from the two halves of a fixed64. With hi = a*2^16 + b:
- * hi*2^32 = hi*4e9 + a*19331e9 + a*73753088 + b*294967296, every partial sum exact.
+ * hi*2^32 = hi*4e9 + a*19330e9 + a*976710656 + b*294967296, every partial sum exact.
  */
 export function fixed64ToHrTime(low: number, high: number): HrTime {
   const a = high >>> 16;
   const b = high & 0xffff;
-  const rest = a * 73753088 + b * 294967296 + low;
+  const rest = a * 976710656 + b * 294967296 + low;
   const restSec = Math.floor(rest / NANOS_PER_SEC);
-  return [high * 4 + a * 19331 + restSec, rest - restSec * NANOS_PER_SEC];
+  return [high * 4 + a * 19330 + restSec, rest - restSec * NANOS_PER_SEC];
 }
 
 const DIGITS = /^[0-9]+$/;

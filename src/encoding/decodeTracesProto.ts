@@ -1,0 +1,521 @@
+import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
+import type { TimedEvent } from '@opentelemetry/sdk-trace';
+import { TracepipeError } from '../errors.js';
+import { idProblem, recordRejection, type DecodeResult } from './DecodeResult.js';
+import { fixed64ToHrTime } from './hrTime.js';
+import { OtlpDouble } from './OtlpDouble.js';
+import { OtlpResource } from './OtlpResource.js';
+import { OtlpSpan, type OtlpLink, type OtlpScope } from './OtlpSpan.js';
+import { OtlpTraceState } from './OtlpTraceState.js';
+import { setAttribute } from './setAttribute.js';
+
+/**
+ * Spans from the protobuf bytes of an `ExportTraceServiceRequest` or `TracesData` (same
+ * layout). A direct wire reader: it walks the bytes once and builds OtlpSpans, with no
+ * intermediate message objects (several times faster than protobufjs decode + convert).
+ * Unknown fields are skipped, as protobuf requires. A span with unusable ids is
+ * rejected and counted; bytes that are not a valid message throw TRACEPIPE_INVALID_OTLP.
+ */
+export function decodeTracesProto(bytes: Uint8Array): DecodeResult {
+  buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  pos = 0;
+  const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
+  try {
+    const end = buf.length;
+    let index = 0;
+    while (pos < end) {
+      const tag = varint();
+      if (tag === 0x0a) resourceSpans(lengthEnd(end), index++, result);
+      else skip(tag, end);
+    }
+  } finally {
+    buf = EMPTY;
+  }
+  return result;
+}
+
+const EMPTY = Buffer.alloc(0);
+let buf: Buffer = EMPTY;
+let pos = 0;
+
+function fail(message: string): never {
+  throw new TracepipeError('TRACEPIPE_INVALID_OTLP', `invalid OTLP protobuf: ${message} at byte ${pos}`);
+}
+
+/** A varint's low 32 bits (enough for tags, lengths, enums and uint32 counts). */
+function varint(): number {
+  let value = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (pos >= buf.length) fail('truncated varint');
+    const c = buf[pos++]!;
+    if (shift < 32) value |= (c & 0x7f) << shift;
+    if (c < 0x80) return value >>> 0;
+  }
+  return fail('varint longer than 10 bytes');
+}
+
+/** An int64 varint: a number when it is exactly representable, else a bigint. */
+function int64(): number | bigint {
+  let low = 0;
+  let high = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (pos >= buf.length) fail('truncated varint');
+    const c = buf[pos++]!;
+    const bits = c & 0x7f;
+    if (shift < 28) low |= bits << shift;
+    else if (shift === 28) {
+      low |= bits << 28;
+      high |= bits >>> 4;
+    } else high |= bits << (shift - 32);
+    if (c < 0x80) {
+      const signedHigh = high | 0;
+      low >>>= 0;
+      if (signedHigh >= -0x200000 && signedHigh < 0x200000) return signedHigh * 4294967296 + low;
+      return BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(low));
+    }
+  }
+  return fail('varint longer than 10 bytes');
+}
+
+/** Reads a length and returns where that field ends, checking it stays inside `end`. */
+function lengthEnd(end: number): number {
+  const length = varint();
+  const fieldEnd = pos + length;
+  if (fieldEnd > end) fail('length runs past the end of its message');
+  return fieldEnd;
+}
+
+function skip(tag: number, end: number): void {
+  switch (tag & 7) {
+    case 0:
+      varint();
+      break;
+    case 1:
+      pos += 8;
+      break;
+    case 2:
+      pos = lengthEnd(end);
+      break;
+    case 5:
+      pos += 4;
+      break;
+    default:
+      fail(`unsupported wire type ${tag & 7} (field ${tag >>> 3})`);
+  }
+  if (pos > end) fail('field runs past the end of its message');
+}
+
+function string(end: number): string {
+  const fieldEnd = lengthEnd(end);
+  const text = buf.toString('utf8', pos, fieldEnd);
+  pos = fieldEnd;
+  return text;
+}
+
+function fixed32(end: number): number {
+  if (pos + 4 > end) fail('truncated fixed32');
+  const v = buf.readUInt32LE(pos);
+  pos += 4;
+  return v;
+}
+
+function time(end: number): HrTime {
+  if (pos + 8 > end) fail('truncated fixed64');
+  const t = fixed64ToHrTime(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
+  pos += 8;
+  return t;
+}
+
+function checkEnd(end: number): void {
+  if (pos !== end) fail('message runs past its length');
+}
+
+/** Position pairs [start, end) of sub-messages read after their parent's other fields. */
+type Ranges = number[];
+
+function resourceSpans(end: number, index: number, result: DecodeResult): void {
+  let attributes: Attributes = {};
+  let dropped = 0;
+  let schemaUrl = '';
+  const scopes: Ranges = [];
+  while (pos < end) {
+    const tag = varint();
+    switch (tag) {
+      case 0x0a: {
+        const resourceEnd = lengthEnd(end);
+        while (pos < resourceEnd) {
+          const t = varint();
+          if (t === 0x0a) keyValue(lengthEnd(resourceEnd), attributes);
+          else if (t === 0x10) dropped = varint();
+          else skip(t, resourceEnd);
+        }
+        checkEnd(resourceEnd);
+        break;
+      }
+      case 0x12: {
+        const scopeEnd = lengthEnd(end);
+        scopes.push(pos, scopeEnd);
+        pos = scopeEnd;
+        break;
+      }
+      case 0x1a:
+        schemaUrl = string(end);
+        break;
+      default:
+        skip(tag, end);
+    }
+  }
+  checkEnd(end);
+  const resource = new OtlpResource(attributes, schemaUrl || undefined, dropped);
+  for (let i = 0; i < scopes.length; i += 2) {
+    pos = scopes[i]!;
+    scopeSpans(scopes[i + 1]!, resource, index, i >> 1, result);
+  }
+  pos = end;
+}
+
+function scopeSpans(end: number, resource: OtlpResource, r: number, s: number, result: DecodeResult): void {
+  let name = '';
+  let version = '';
+  let attributes: Attributes | undefined;
+  let dropped = 0;
+  let schemaUrl = '';
+  const spans: Ranges = [];
+  while (pos < end) {
+    const tag = varint();
+    switch (tag) {
+      case 0x0a: {
+        const scopeEnd = lengthEnd(end);
+        while (pos < scopeEnd) {
+          const t = varint();
+          if (t === 0x0a) name = string(scopeEnd);
+          else if (t === 0x12) version = string(scopeEnd);
+          else if (t === 0x1a) keyValue(lengthEnd(scopeEnd), (attributes ??= {}));
+          else if (t === 0x20) dropped = varint();
+          else skip(t, scopeEnd);
+        }
+        checkEnd(scopeEnd);
+        break;
+      }
+      case 0x12: {
+        const spanEnd = lengthEnd(end);
+        spans.push(pos, spanEnd);
+        pos = spanEnd;
+        break;
+      }
+      case 0x1a:
+        schemaUrl = string(end);
+        break;
+      default:
+        skip(tag, end);
+    }
+  }
+  checkEnd(end);
+  const scope: OtlpScope = {
+    name,
+    version: version || undefined,
+    schemaUrl: schemaUrl || undefined,
+    attributes,
+    droppedAttributesCount: dropped,
+  };
+  for (let i = 0; i < spans.length; i += 2) {
+    pos = spans[i]!;
+    span(spans[i + 1]!, resource, scope, result, r, s, i >> 1);
+  }
+  pos = end;
+}
+
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: 0 });
+const ZERO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+
+function span(
+  end: number,
+  resource: OtlpResource,
+  scope: OtlpScope,
+  result: DecodeResult,
+  r: number,
+  s: number,
+  index: number,
+): void {
+  let traceIdAt = 0;
+  let traceIdEnd = 0;
+  let spanIdAt = 0;
+  let spanIdEnd = 0;
+  let parentAt = 0;
+  let parentEnd = 0;
+  let traceState = '';
+  let flags = 0;
+  let name = '';
+  let kind = 0;
+  let startTime = ZERO_TIME;
+  let endTime = ZERO_TIME;
+  const attributes: Attributes = {};
+  let droppedAttributes = 0;
+  const events: TimedEvent[] = [];
+  let droppedEvents = 0;
+  const links: OtlpLink[] = [];
+  let droppedLinks = 0;
+  let status = UNSET_STATUS;
+  while (pos < end) {
+    const tag = varint();
+    switch (tag) {
+      case 0x0a:
+        traceIdEnd = lengthEnd(end);
+        traceIdAt = pos;
+        pos = traceIdEnd;
+        break;
+      case 0x12:
+        spanIdEnd = lengthEnd(end);
+        spanIdAt = pos;
+        pos = spanIdEnd;
+        break;
+      case 0x1a:
+        traceState = string(end);
+        break;
+      case 0x22:
+        parentEnd = lengthEnd(end);
+        parentAt = pos;
+        pos = parentEnd;
+        break;
+      case 0x2a:
+        name = string(end);
+        break;
+      case 0x30:
+        kind = varint() | 0;
+        break;
+      case 0x39:
+        startTime = time(end);
+        break;
+      case 0x41:
+        endTime = time(end);
+        break;
+      case 0x4a:
+        keyValue(lengthEnd(end), attributes);
+        break;
+      case 0x50:
+        droppedAttributes = varint();
+        break;
+      case 0x5a:
+        events.push(event(lengthEnd(end)));
+        break;
+      case 0x60:
+        droppedEvents = varint();
+        break;
+      case 0x6a:
+        links.push(link(lengthEnd(end)));
+        break;
+      case 0x70:
+        droppedLinks = varint();
+        break;
+      case 0x7a:
+        status = spanStatus(lengthEnd(end));
+        break;
+      case 0x85: // field 16 (flags), fixed32
+        flags = fixed32(end);
+        break;
+      default:
+        skip(tag, end);
+    }
+  }
+  checkEnd(end);
+  const problem = idProblem(
+    traceIdEnd - traceIdAt,
+    allZero(traceIdAt, traceIdEnd),
+    spanIdEnd - spanIdAt,
+    allZero(spanIdAt, spanIdEnd),
+    parentEnd - parentAt,
+  );
+  if (problem !== undefined) {
+    recordRejection(result, `resource_spans[${r}].scope_spans[${s}].spans[${index}]: ${problem}`);
+    return;
+  }
+  result.spans.push(
+    new OtlpSpan({
+      traceId: buf.toString('hex', traceIdAt, traceIdEnd),
+      spanId: buf.toString('hex', spanIdAt, spanIdEnd),
+      parentSpanId: parentEnd === parentAt ? '' : buf.toString('hex', parentAt, parentEnd),
+      traceState: traceState === '' ? undefined : new OtlpTraceState(traceState),
+      flags,
+      name,
+      kind: kind - 1,
+      startTime,
+      endTime,
+      attributes,
+      droppedAttributesCount: droppedAttributes,
+      events,
+      droppedEventsCount: droppedEvents,
+      links,
+      droppedLinksCount: droppedLinks,
+      status,
+      resource,
+      instrumentationScope: scope,
+    }),
+  );
+}
+
+function allZero(from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+function event(end: number): TimedEvent {
+  let eventTime = ZERO_TIME;
+  let name = '';
+  let attributes: Attributes | undefined;
+  let dropped = 0;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x09) eventTime = time(end);
+    else if (tag === 0x12) name = string(end);
+    else if (tag === 0x1a) keyValue(lengthEnd(end), (attributes ??= {}));
+    else if (tag === 0x20) dropped = varint();
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  return { time: eventTime, name, attributes: attributes ?? {}, droppedAttributesCount: dropped };
+}
+
+function link(end: number): OtlpLink {
+  let traceId = '';
+  let spanId = '';
+  let traceState = '';
+  let attributes: Attributes | undefined;
+  let dropped = 0;
+  let flags = 0;
+  while (pos < end) {
+    const tag = varint();
+    switch (tag) {
+      case 0x0a:
+        traceId = hex(end);
+        break;
+      case 0x12:
+        spanId = hex(end);
+        break;
+      case 0x1a:
+        traceState = string(end);
+        break;
+      case 0x22:
+        keyValue(lengthEnd(end), (attributes ??= {}));
+        break;
+      case 0x28:
+        dropped = varint();
+        break;
+      case 0x35:
+        flags = fixed32(end);
+        break;
+      default:
+        skip(tag, end);
+    }
+  }
+  checkEnd(end);
+  return {
+    context: {
+      traceId,
+      spanId,
+      traceFlags: flags & 0xff,
+      isRemote: (flags & 0x200) !== 0,
+      traceState: traceState === '' ? undefined : new OtlpTraceState(traceState),
+    },
+    attributes: attributes ?? {},
+    droppedAttributesCount: dropped,
+    flags,
+  };
+}
+
+function hex(end: number): string {
+  const fieldEnd = lengthEnd(end);
+  const text = buf.toString('hex', pos, fieldEnd);
+  pos = fieldEnd;
+  return text;
+}
+
+function spanStatus(end: number): SpanStatus {
+  let message = '';
+  let code = 0;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x12) message = string(end);
+    else if (tag === 0x18) code = varint() | 0;
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  return message === '' ? { code } : { code, message };
+}
+
+/** One KeyValue into `into` (a later duplicate key wins, as in a JS object). */
+function keyValue(end: number, into: Record<string, unknown>): void {
+  let key = '';
+  let value: unknown = null;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) key = string(end);
+    else if (tag === 0x12) value = anyValue(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  setAttribute(into, key, value);
+}
+
+/** An AnyValue's body: the member of the oneof that is set, or null for the empty value. */
+function anyValue(end: number): unknown {
+  let value: unknown = null;
+  while (pos < end) {
+    const tag = varint();
+    switch (tag) {
+      case 0x0a:
+        value = string(end);
+        break;
+      case 0x10:
+        value = varint() !== 0;
+        break;
+      case 0x18:
+        value = int64();
+        break;
+      case 0x21: {
+        if (pos + 8 > end) fail('truncated double');
+        const d = buf.readDoubleLE(pos);
+        pos += 8;
+        value = Number.isInteger(d) ? new OtlpDouble(d) : d;
+        break;
+      }
+      case 0x2a:
+        value = arrayValue(lengthEnd(end));
+        break;
+      case 0x32:
+        value = kvlistValue(lengthEnd(end));
+        break;
+      case 0x3a: {
+        const bytesEnd = lengthEnd(end);
+        value = new Uint8Array(buf.subarray(pos, bytesEnd));
+        pos = bytesEnd;
+        break;
+      }
+      default:
+        skip(tag, end);
+    }
+  }
+  checkEnd(end);
+  return value;
+}
+
+function arrayValue(end: number): unknown[] {
+  const values: unknown[] = [];
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) values.push(anyValue(lengthEnd(end)));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  return values;
+}
+
+function kvlistValue(end: number): Record<string, unknown> {
+  const map: Record<string, unknown> = {};
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) keyValue(lengthEnd(end), map);
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  return map;
+}
