@@ -58,7 +58,8 @@ export class SamplingTracer implements Tracer {
     }
     if (parent !== undefined) {
       const pc = parent.spanContext();
-      if (isSpanContextValid(pc)) {
+      // A recording span always has a valid context: skip the regex validation on the common path.
+      if (parent.isRecording() || isSpanContextValid(pc)) {
         if ((pc.traceFlags & TraceFlags.SAMPLED) === 0 || shared.stopped) {
           shared.stats.notSampled++;
           return new LazySpan(shared.pool, undefined, pc, -1, 0);
