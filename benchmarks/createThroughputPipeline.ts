@@ -10,6 +10,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { parseExporterUrl } from '../src/config/parseExporterUrl.js';
+import { DEFAULTS } from '../src/config/validateConfig.js';
 import { createTracing } from '../src/createTracing.js';
 import { PipelineStats } from '../src/diagnostics/PipelineStats.js';
 import { createExporter } from '../src/exporters/createExporter.js';
@@ -81,7 +82,7 @@ function destinationUrl(destination: Destination, options: DestinationOptions): 
 function tracepipePipeline(destination: Destination, options: DestinationOptions): ThroughputPipeline {
   const url = destinationUrl(destination, options);
   const stats = new PipelineStats();
-  const inner = createExporter(parseExporterUrl(url), { timeoutMs: 10_000, stats, logger: silentLogger });
+  const inner = createExporter(parseExporterUrl(url), { timeoutMs: DEFAULTS.exportTimeoutMs, stats, logger: silentLogger });
   let exported = 0;
   const counting = {
     export: (spans: Parameters<typeof inner.export>[0]) =>

@@ -3,11 +3,11 @@ import type { SamplingBenchmarkResult } from '../src/bench/runSamplingBenchmark.
 
 const PANEL_W = 420;
 const PANEL_H = 300;
-const MARGIN = { left: 64, right: 16, top: 40, bottom: 56 };
+const MARGIN = { left: 64, right: 28, top: 40, bottom: 56 };
 const COLORS: Record<string, string> = { tracepipe: '#1f77b4', stock: '#d62728', noop: '#555555' };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const rateLabel = (r: number) => (r >= 1000 ? `${r / 1000}k` : String(r));
+const rateLabel = (r: number) => (r >= 1e6 ? `${r / 1e6}M` : r >= 1000 ? `${r / 1000}k` : String(r));
 
 /**
  * Overhead against sampling rate as a standalone SVG: one panel per scenario, ns per span on a
@@ -70,11 +70,12 @@ export function renderOverheadSvg(result: SamplingBenchmarkResult): string {
     ...result.contenders.map((c): [string, string, boolean] => [c === 'stock' ? 'stock OpenTelemetry JS SDK' : c, COLORS[c] ?? '#2ca02c', false]),
     ['no-op API (floor)', COLORS.noop!, true],
   ];
-  legend.forEach(([label, color, dashed], i) => {
-    const x = MARGIN.left + i * 190;
+  let x = MARGIN.left;
+  legend.forEach(([label, color, dashed]) => {
     const y = height - 12;
     parts.push(`<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
     parts.push(`<text x="${x + 30}" y="${y}" dominant-baseline="middle">${esc(label)}</text>`);
+    x += 30 + label.length * 7 + 24;
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
