@@ -113,7 +113,7 @@ export class RetryingExporter implements TraceExporter {
     let timer: NodeJS.Timeout | undefined;
     const abandoned = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ExportError(`${this.transport} did not answer within ${this.timeoutMs} ms`, { code: 'TRACEPIPE_EXPORT_TIMEOUT' })),
+        () => reject(new ExportError(`${this.transport} did not answer within the ${this.timeoutMs} ms export timeout`, { code: 'TRACEPIPE_EXPORT_TIMEOUT' })),
         Math.max(0, deadline - performance.now()) + DEADLINE_GRACE_MS,
       );
     });
