@@ -37,3 +37,12 @@ export { GrpcTraceExporter, type GrpcTraceExporterOptions } from './exporters/gr
 export { HttpTraceExporter, type HttpTraceExporterOptions } from './exporters/http/HttpTraceExporter.js';
 export { RetryingExporter, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryingExporterOptions } from './exporters/RetryingExporter.js';
 export { toSdkSpanExporter } from './exporters/toSdkSpanExporter.js';
+export { encodeTracesJson, encodeTracesJsonBytes } from './encoding/encodeTracesJson.js';
+export { encodeTracesProto } from './encoding/encodeTracesProto.js';
+export { decodeTracesJson } from './encoding/decodeTracesJson.js';
+export { decodeTracesProto } from './encoding/decodeTracesProto.js';
+export type { DecodeResult } from './encoding/DecodeResult.js';
+export { OtlpSpan, type OtlpSpanInit, type OtlpLink, type OtlpScope } from './encoding/OtlpSpan.js';
+export { OtlpResource } from './encoding/OtlpResource.js';
+export { OtlpDouble } from './encoding/OtlpDouble.js';
+export { OtlpTraceState } from './encoding/OtlpTraceState.js';
