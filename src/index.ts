@@ -46,3 +46,10 @@ export { OtlpSpan, type OtlpSpanInit, type OtlpLink, type OtlpScope } from './en
 export { OtlpResource } from './encoding/OtlpResource.js';
 export { OtlpDouble } from './encoding/OtlpDouble.js';
 export { OtlpTraceState } from './encoding/OtlpTraceState.js';
+export {
+  startForwarder,
+  DEFAULT_FORWARD_URL,
+  RECEIVER_SERVICE,
+  type Forwarder,
+  type ForwarderOptions,
+} from './receiver/startForwarder.js';

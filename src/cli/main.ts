@@ -3,6 +3,7 @@ import { TracepipeError } from '../errors.js';
 import { benchCommand } from './benchCommand.js';
 import { debugCommand } from './debugCommand.js';
 import { replayCommand } from './replayCommand.js';
+import { serveCommand } from './serveCommand.js';
 import { viewCommand } from './viewCommand.js';
 import { VERSION } from '../version.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   program.addCommand(debugCommand());
   program.addCommand(viewCommand());
   program.addCommand(replayCommand());
+  program.addCommand(serveCommand());
   return program;
 }
 

@@ -1,0 +1,121 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../config/loadConfig.js';
+import { parseExporterUrl } from '../config/parseExporterUrl.js';
+import type { TracepipeConfig } from '../config/TracepipeConfig.js';
+import { DEFAULTS, listenAddress, validateConfig } from '../config/validateConfig.js';
+import { startDiagnostics } from '../diagnostics/startDiagnostics.js';
+import { createLogger, type Logger } from '../logger.js';
+import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
+
+interface ServeOptions {
+  config?: string;
+  listenGrpc?: string;
+  listenHttp?: string;
+  exporterUrl?: string;
+  tagSender?: string | boolean;
+  queueMaxBytes?: number;
+  maxRequestBytes?: number;
+  diagAddr?: string;
+  debug?: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+function byteCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1024) throw new InvalidArgumentError(`"${value}" must be an integer of at least 1024 (bytes)`);
+  return n;
+}
+
+/** The config file (or the built-in defaults) with the command-line flags applied on top. */
+function resolveConfig(opts: ServeOptions): TracepipeConfig {
+  const base = opts.config === undefined ? validateConfig({}) : loadConfig(opts.config);
+  const receiver = { ...base.receiver };
+  const tracing = { ...base.tracing };
+  if (opts.listenGrpc !== undefined) receiver.grpcAddr = listenAddress(opts.listenGrpc, '--listen-grpc', undefined);
+  if (opts.listenHttp !== undefined) receiver.httpAddr = listenAddress(opts.listenHttp, '--listen-http', undefined);
+  if (opts.exporterUrl !== undefined) tracing.exporter = parseExporterUrl(opts.exporterUrl, '--exporter-url');
+  if (opts.tagSender !== undefined) receiver.tagSenderAttribute = opts.tagSender === true ? DEFAULTS.tagSenderAttribute : (opts.tagSender as string);
+  if (opts.queueMaxBytes !== undefined) receiver.queueMaxBytes = opts.queueMaxBytes;
+  if (opts.maxRequestBytes !== undefined) receiver.maxRequestBytes = opts.maxRequestBytes;
+  const diagnostics = { ...base.diagnostics };
+  if (opts.diagAddr !== undefined) diagnostics.addr = opts.diagAddr === '' ? undefined : opts.diagAddr;
+  if (opts.debug === true) diagnostics.debug = true;
+  return { ...base, receiver, tracing, diagnostics };
+}
+
+/** Resolves on the first SIGTERM or SIGINT; a second one exits at once, without draining. */
+function firstSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      const again = (): void => {
+        logger.error('second signal during shutdown: exiting without draining the queue');
+        process.exit(1);
+      };
+      process.once('SIGTERM', again);
+      process.once('SIGINT', again);
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** `tracepipe serve`: receive OTLP over gRPC and HTTP and forward it to the configured exporter. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('receive OTLP (gRPC :4317, HTTP :4318) and forward it to the exporter (default: capture files in ./traces)')
+    .option('-c, --config <file>', 'tracepipe.yaml to read (tracing_service, receiver, diag_addr); flags override it')
+    .option('--listen-grpc <host:port>', `OTLP/gRPC listen address ("" turns it off) [default: ${DEFAULTS.grpcListen}]`)
+    .option('--listen-http <host:port>', `OTLP/HTTP listen address ("" turns it off) [default: ${DEFAULTS.httpListen}]`)
+    .option('--exporter-url <url>', 'where to forward: grpc://, http(s)://, host:port or file:// [default: file://./traces]')
+    .option('--tag-sender [attribute]', `tag each span with who sent it [attribute: ${DEFAULTS.tagSenderAttribute}]`)
+    .option('--queue-max-bytes <bytes>', 'memory budget of the forwarding queue; when full, senders get 429/RESOURCE_EXHAUSTED', byteCount)
+    .option('--max-request-bytes <bytes>', 'largest request body accepted, also after gzip decompression', byteCount)
+    .option('--diag-addr <host:port>', 'serve /healthz, /readyz, /metrics there (off by default)')
+    .option('--debug', 'also serve CPU and heap profiles under /debug/pprof on the diagnostics address')
+    .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .action(async (opts: ServeOptions) => {
+      const logger = createLogger(opts.logLevel);
+      const config = resolveConfig(opts);
+      const stopped = firstSignal(logger);
+      const forwarder = await startForwarder(config, { logger });
+      const d = config.diagnostics;
+      const diagnostics =
+        d.addr === undefined
+          ? undefined
+          : await startDiagnostics({
+              addr: d.addr,
+              debug: d.debug,
+              stats: forwarder.stats,
+              probe: () => forwarder.probe(),
+              heartbeatIntervalMs: d.heartbeatIntervalMs,
+              heartbeatRetryIntervalMs: d.heartbeatRetryIntervalMs,
+              logger,
+            }).catch(async (err: unknown) => {
+              await forwarder.close();
+              throw err;
+            });
+      diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'healthy' });
+      const listening = [
+        forwarder.grpcAddress === undefined ? undefined : `OTLP/gRPC on ${forwarder.grpcAddress}`,
+        forwarder.httpUrl === undefined ? undefined : `OTLP/HTTP on ${forwarder.httpUrl}`,
+      ].filter((s) => s !== undefined);
+      process.stdout.write(`tracepipe serve: receiving ${listening.join(' and ')}\n`);
+      process.stdout.write(`tracepipe serve: forwarding to ${forwarder.destination}\n`);
+      if (diagnostics !== undefined) process.stdout.write(`tracepipe serve: diagnostics on ${diagnostics.url}\n`);
+
+      const signal = await stopped;
+      const { spans } = forwarder.queued;
+      logger.info(`${signal}: stopping, draining ${spans} queued span(s)`);
+      diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'unhealthy', reason: 'shutting down' });
+      await forwarder.close();
+      await diagnostics?.close();
+      const s = forwarder.stats;
+      const dropped = s.dropped.shutdown + s.dropped.export_failed;
+      const summary = { received: s.received.grpc + s.received.http, exported: s.exported, exportFailed: s.exportFailed, dropped };
+      if (s.exportFailed + s.dropped.shutdown > 0) logger.error('stopped with spans not delivered', summary);
+      else logger.info('stopped', summary);
+    });
+}

@@ -1,0 +1,124 @@
+import * as grpc from '@grpc/grpc-js';
+import type { ServerTlsConfig } from '../config/TracepipeConfig.js';
+import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { Logger } from '../logger.js';
+import { encodeExportResponse } from './encodeExportResponse.js';
+import { encodeRpcStatus } from './encodeRpcStatus.js';
+import { senderIdentity, stripPort } from './senderIdentity.js';
+import { RETRY_DELAY_MS, type SpanIntake } from './SpanIntake.js';
+
+export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+const passThrough = (b: Buffer): Buffer => b;
+
+/**
+ * The service registered raw: grpc-js hands over the message bytes untouched so our own
+ * decoder reads them (and reports invalid spans one by one instead of failing the call).
+ */
+const TRACE_SERVICE: grpc.ServiceDefinition = {
+  Export: {
+    path: EXPORT_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+    originalName: 'export',
+  },
+};
+
+export interface GrpcReceiverOptions {
+  /** `host:port`; port 0 picks a free port. */
+  address: string;
+  tls: ServerTlsConfig | undefined;
+  maxRequestBytes: number;
+  intake: SpanIntake;
+  stats: PipelineStats;
+  logger: Logger;
+}
+
+/** OTLP/gRPC `TraceService/Export`. */
+export class GrpcReceiver {
+  /** The bound `host:port` (the real port when 0 was asked for). */
+  readonly address: string;
+  private readonly server: grpc.Server;
+
+  private constructor(server: grpc.Server, address: string) {
+    this.server = server;
+    this.address = address;
+  }
+
+  static async start(options: GrpcReceiverOptions): Promise<GrpcReceiver> {
+    const server = new grpc.Server({
+      // Checked against the length prefix before the message is read, and again while gunzipping.
+      'grpc.max_receive_message_length': options.maxRequestBytes,
+    });
+    server.addService(TRACE_SERVICE, { Export: exportHandler(options) });
+    const credentials =
+      options.tls === undefined
+        ? grpc.ServerCredentials.createInsecure()
+        : grpc.ServerCredentials.createSsl(
+            options.tls.clientCa ?? null,
+            [{ private_key: options.tls.key, cert_chain: options.tls.cert }],
+            options.tls.clientCa !== undefined,
+          );
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(options.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    const host = options.address.slice(0, options.address.lastIndexOf(':'));
+    return new GrpcReceiver(server, `${host}:${port}`);
+  }
+
+  /** Stops accepting calls, lets calls in progress finish for up to `timeoutMs`, then cuts the rest. */
+  close(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, timeoutMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function exportHandler(options: GrpcReceiverOptions): grpc.handleUnaryCall<Buffer, Buffer> {
+  const { intake, stats } = options;
+  const tagging = intake.tagSenderAttribute !== undefined;
+  return (call, callback) => {
+    const sender = tagging ? senderIdentity(stripPort(call.getPeer()), call.getAuthContext().sslPeerCertificate) : undefined;
+    let result;
+    try {
+      result = intake.acceptProto(call.request, 'grpc', sender);
+    } catch (err) {
+      options.logger.error('receiver failed on a gRPC request', { error: (err as Error).message });
+      stats.recordRequest('grpc', 'INTERNAL');
+      callback({ code: grpc.status.INTERNAL, details: 'internal error' });
+      return;
+    }
+    switch (result.kind) {
+      case 'accepted':
+        stats.recordRequest('grpc', 'OK');
+        callback(null, Buffer.from(encodeExportResponse(result.rejected, result.message)));
+        return;
+      case 'invalid':
+        stats.recordRequest('grpc', 'INVALID_ARGUMENT');
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: result.message });
+        return;
+      case 'full': {
+        stats.recordRequest('grpc', 'RESOURCE_EXHAUSTED');
+        const details = 'forwarder queue is full, retry later';
+        const metadata = new grpc.Metadata();
+        metadata.set(
+          'grpc-status-details-bin',
+          Buffer.from(encodeRpcStatus(grpc.status.RESOURCE_EXHAUSTED, details, RETRY_DELAY_MS)),
+        );
+        callback({ code: grpc.status.RESOURCE_EXHAUSTED, details, metadata });
+        return;
+      }
+    }
+  };
+}

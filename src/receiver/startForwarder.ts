@@ -1,0 +1,118 @@
+import type { RawConfig } from '../config/RawConfig.js';
+import { isResolvedConfig, type TracepipeConfig } from '../config/TracepipeConfig.js';
+import { parseExporterUrl } from '../config/parseExporterUrl.js';
+import { validateConfig } from '../config/validateConfig.js';
+import { PipelineStats } from '../diagnostics/PipelineStats.js';
+import { TracepipeError } from '../errors.js';
+import { createExporter } from '../exporters/createExporter.js';
+import type { TraceExporter } from '../exporters/TraceExporter.js';
+import { createLogger, type Logger } from '../logger.js';
+import { ExportQueue } from '../pipeline/ExportQueue.js';
+import { GrpcReceiver } from './GrpcReceiver.js';
+import { HttpReceiver } from './HttpReceiver.js';
+import { SpanIntake } from './SpanIntake.js';
+
+/** Where `serve` writes when nothing else is configured: capture files next to where it runs. */
+export const DEFAULT_FORWARD_URL = 'file://./traces';
+
+/** The name under which `serve` reports the receiver's health (`/readyz/receiver`). */
+export const RECEIVER_SERVICE = 'receiver';
+
+export interface ForwarderOptions {
+  logger?: Logger;
+  /** Counters shared with the diagnostics service; a fresh set by default. */
+  stats?: PipelineStats;
+}
+
+export interface Forwarder {
+  /** Bound `host:port` of the OTLP/gRPC listener; undefined when it is off. */
+  readonly grpcAddress: string | undefined;
+  /** Bound `host:port` of the OTLP/HTTP listener; undefined when it is off. */
+  readonly httpAddress: string | undefined;
+  /** `http(s)://host:port/v1/traces`; undefined when HTTP is off. */
+  readonly httpUrl: string | undefined;
+  /** The destination, as the exporter describes it. */
+  readonly destination: string;
+  readonly stats: PipelineStats;
+  /** Spans and bytes waiting for the exporter. */
+  readonly queued: { spans: number; bytes: number };
+  /** The exporter's reachability check, for readiness heartbeats. */
+  probe(): Promise<void>;
+  /**
+   * Stops accepting, drains the queue to the exporter and closes it, all within
+   * `receiver.shutdown_timeout_ms`. Whatever the timeout leaves undelivered is counted as
+   * dropped (`shutdown`). Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the OTLP receiver(s) and forwards everything they accept to the configured exporter.
+ * The exporter is `tracing_service.exporter_url` whatever `tracing_service.enabled` says
+ * (forwarding is the whole point), or {@link DEFAULT_FORWARD_URL} when none is set. Senders'
+ * sampling decisions are honoured: nothing is re-sampled and tracestate passes through.
+ */
+export async function startForwarder(config: TracepipeConfig | RawConfig, options: ForwarderOptions = {}): Promise<Forwarder> {
+  const resolved = isResolvedConfig(config) ? config : validateConfig(config);
+  const { receiver, tracing } = resolved;
+  const logger = options.logger ?? createLogger();
+  const stats = options.stats ?? new PipelineStats();
+  if (receiver.grpcAddr === undefined && receiver.httpAddr === undefined) {
+    throw new TracepipeError('TRACEPIPE_CONFIG_INVALID', 'receiver: both grpc_listen and http_listen are off; nothing would be received');
+  }
+  const target = tracing.exporter ?? parseExporterUrl(DEFAULT_FORWARD_URL);
+  const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, timeoutMs: tracing.exportTimeoutMs, stats, logger });
+  const queue = new ExportQueue({
+    exporter,
+    stats,
+    logger,
+    maxBytes: receiver.queueMaxBytes,
+    maxBatchSize: tracing.maxExportBatchSize,
+    scheduleDelayMs: tracing.scheduleDelayMs,
+  });
+  const intake = new SpanIntake({ queue, stats, logger, tagSenderAttribute: receiver.tagSenderAttribute });
+  const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
+
+  let grpc: GrpcReceiver | undefined;
+  let http: HttpReceiver | undefined;
+  try {
+    if (receiver.grpcAddr !== undefined) grpc = await listen('receiver.grpc_listen', () => GrpcReceiver.start({ ...common, address: receiver.grpcAddr! }));
+    if (receiver.httpAddr !== undefined) http = await listen('receiver.http_listen', () => HttpReceiver.start({ ...common, address: receiver.httpAddr! }));
+  } catch (err) {
+    await grpc?.close(0);
+    await queue.shutdown(0);
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    const deadline = Date.now() + receiver.shutdownTimeoutMs;
+    // Requests in flight finish and are queued before the queue drains (and closes the exporter).
+    await Promise.all([grpc?.close(receiver.shutdownTimeoutMs), http?.close(receiver.shutdownTimeoutMs)]);
+    await queue.shutdown(Math.max(0, deadline - Date.now()));
+  };
+
+  return {
+    grpcAddress: grpc?.address,
+    httpAddress: http?.address,
+    httpUrl: http?.url,
+    destination: exporter.toString(),
+    stats,
+    get queued() {
+      return { spans: queue.spans, bytes: queue.bytes };
+    },
+    probe: () => exporter.probe(),
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+async function listen<T>(key: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (cause) {
+    throw new TracepipeError('TRACEPIPE_RECEIVER_LISTEN', `${key}: cannot listen: ${(cause as Error).message}`, { cause });
+  }
+}

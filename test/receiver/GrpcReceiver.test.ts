@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/encoding/otlpRoot.js';
+import { silentLogger } from '../../src/logger.js';
+import { EXPORT_PATH } from '../../src/receiver/GrpcReceiver.js';
+import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
+import { makeTestSpans } from '../support/makeTestSpans.js';
+import { readCapturedSpans } from '../support/readCapturedSpans.js';
+import { waitFor } from '../support/waitFor.js';
+
+const LIMIT = 4096;
+const pass = (b: Buffer): Buffer => b;
+
+interface CallResult {
+  error: grpc.ServiceError | null;
+  response: Buffer | undefined;
+}
+
+function call(client: grpc.Client, body: Uint8Array): Promise<CallResult> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(EXPORT_PATH, pass, pass, Buffer.from(body), { deadline: Date.now() + 20_000 }, (error, response) =>
+      resolve({ error, response }),
+    );
+  });
+}
+
+describe('OTLP/gRPC receiver', () => {
+  let dir: string;
+  let forwarder: Forwarder;
+  let client: grpc.Client;
+  let gzipClient: grpc.Client;
+  let valid: Uint8Array;
+  let accepted = 0;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tracepipe-grpc-recv-'));
+    forwarder = await startForwarder(
+      {
+        tracing_service: { exporter_url: `file://${dir}`, schedule_delay_ms: 5 },
+        receiver: { grpc_listen: '127.0.0.1:0', http_listen: '', max_request_bytes: LIMIT },
+      },
+      { logger: silentLogger },
+    );
+    client = new grpc.Client(forwarder.grpcAddress!, grpc.credentials.createInsecure());
+    gzipClient = new grpc.Client(forwarder.grpcAddress!, grpc.credentials.createInsecure(), {
+      'grpc.default_compression_algorithm': grpc.compressionAlgorithms.gzip,
+    });
+    valid = ProtobufTraceSerializer.serializeRequest(await makeTestSpans(3))!;
+  });
+
+  after(async () => {
+    client.close();
+    gzipClient.close();
+    await forwarder.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function stillServes(): Promise<void> {
+    const { error } = await call(client, valid);
+    assert.equal(error, null);
+    accepted += 3;
+  }
+
+  it('accepts an export and answers with an empty ExportTraceServiceResponse', async () => {
+    const { error, response } = await call(client, valid);
+    assert.equal(error, null);
+    assert.deepEqual(ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(response!)), {});
+    accepted += 3;
+  });
+
+  it('accepts gzip-compressed messages', async () => {
+    const { error } = await call(gzipClient, valid);
+    assert.equal(error, null);
+    accepted += 3;
+  });
+
+  it('INVALID_ARGUMENT with a message for malformed protobuf', async () => {
+    const { error } = await call(client, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    assert.equal(error?.code, grpc.status.INVALID_ARGUMENT);
+    assert.ok(error.details.length > 0);
+    await stillServes();
+  });
+
+  it('RESOURCE_EXHAUSTED for a message over the limit', async () => {
+    const { error } = await call(client, Buffer.alloc(LIMIT + 1));
+    assert.equal(error?.code, grpc.status.RESOURCE_EXHAUSTED);
+    await stillServes();
+  });
+
+  it('RESOURCE_EXHAUSTED for a compressed message that decompresses past the limit', async () => {
+    const request = ExportTraceServiceRequest.decode(valid) as unknown as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }>;
+    };
+    request.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.name = 'x'.repeat(1024 * 1024);
+    const { error } = await call(gzipClient, ExportTraceServiceRequest.encode(request).finish());
+    assert.equal(error?.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(error.details, /decompresses to a size larger than 4096/);
+    await stillServes();
+  });
+
+  it('reports spans with invalid ids in partial_success and forwards the rest', async () => {
+    const request = ExportTraceServiceRequest.decode(valid) as unknown as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: Uint8Array }> }> }>;
+    };
+    request.resourceSpans[0]!.scopeSpans[0]!.spans[2]!.traceId = Buffer.alloc(15, 1);
+    const { error, response } = await call(client, ExportTraceServiceRequest.encode(request).finish());
+    assert.equal(error, null);
+    const decoded = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(response!), { longs: Number });
+    assert.equal(decoded.partialSuccess.rejectedSpans, 1);
+    assert.match(decoded.partialSuccess.errorMessage, /^1 span\(s\) rejected: /);
+    accepted += 2;
+  });
+
+  it('forwarded exactly the accepted spans and counted the requests it answered', async () => {
+    const spans = await waitFor('every accepted span in the capture', async () => {
+      const s = await readCapturedSpans(dir);
+      return s.length >= accepted ? s : undefined;
+    });
+    assert.equal(spans.length, accepted);
+    assert.equal(forwarder.stats.received.grpc, accepted);
+    assert.equal(forwarder.stats.dropped.invalid, 1);
+    // Oversized messages are refused inside grpc-js, before the handler runs.
+    assert.deepEqual(Object.fromEntries(forwarder.stats.requests), { 'grpc OK': 6, 'grpc INVALID_ARGUMENT': 1 });
+  });
+});

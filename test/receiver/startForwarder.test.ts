@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter as GrpcOtlpExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonOtlpExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoOtlpExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { silentLogger } from '../../src/logger.js';
+import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
+import { OtlpSink } from '../support/OtlpSink.js';
+import { makeTestSpans, TEST_PARENT_SPAN_ID } from '../support/makeTestSpans.js';
+import { type PlainSpan, plainSpansFromProto } from '../support/plainSpans.js';
+import { readCapturedSpans } from '../support/readCapturedSpans.js';
+import { sendWith } from '../support/sendWith.js';
+import { waitFor } from '../support/waitFor.js';
+
+/** What the sender meant: the official serializer's bytes, decoded independently. */
+function reference(spans: ReadableSpan[]): PlainSpan[] {
+  return comparable(plainSpansFromProto(ProtobufTraceSerializer.serializeRequest(spans)!));
+}
+
+function comparable(spans: PlainSpan[]): PlainSpan[] {
+  return spans.map(({ raw: _raw, ...rest }) => rest as PlainSpan).sort((a, b) => (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+}
+
+const N = 25;
+
+describe('forwarding from the official OpenTelemetry exporters', () => {
+  describe('into a file capture', () => {
+    let dir: string;
+    let forwarder: Forwarder;
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'tracepipe-forward-file-'));
+      forwarder = await startForwarder(
+        {
+          tracing_service: { exporter_url: `file://${dir}`, schedule_delay_ms: 10, max_export_batch_size: 20 },
+          receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0' },
+        },
+        { logger: silentLogger },
+      );
+    });
+
+    after(async () => {
+      await forwarder.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('delivers every span from OTLP/gRPC, OTLP/HTTP protobuf and OTLP/HTTP JSON, unchanged', async () => {
+      const [viaGrpc, viaProto, viaJson] = await Promise.all([
+        makeTestSpans(N, { service: 'svc-grpc', prefix: 'grpc' }),
+        makeTestSpans(N, { service: 'svc-proto', prefix: 'proto', traceState: 'ot=th:8;rv:0123456789abcd' }),
+        makeTestSpans(N, { service: 'svc-json', prefix: 'json' }),
+      ]);
+      const results = await Promise.all([
+        sendWith(new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), viaGrpc),
+        sendWith(new ProtoOtlpExporter({ url: forwarder.httpUrl }), viaProto),
+        sendWith(new JsonOtlpExporter({ url: forwarder.httpUrl }), viaJson),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.code),
+        [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
+      );
+
+      const captured = await waitFor('75 spans in the capture', async () => {
+        const s = await readCapturedSpans(dir);
+        return s.length >= 3 * N ? s : undefined;
+      });
+      assert.equal(captured.length, 3 * N);
+      assert.deepEqual(comparable(captured), reference([...viaGrpc, ...viaProto, ...viaJson]));
+
+      // Spot checks of what the comparison covers: parentage and the sender's tracestate.
+      const first = captured.find((s) => s.name === 'proto-0')!;
+      assert.equal(first.parentSpanId, TEST_PARENT_SPAN_ID);
+      assert.equal(first.traceState, 'ot=th:8;rv:0123456789abcd');
+      assert.deepEqual(first.resource, { 'service.name': 'svc-proto' });
+      assert.deepEqual(first.scope, { name: 'tracepipe-test', version: '1.2.3' });
+
+      assert.equal(forwarder.stats.received.grpc, N);
+      assert.equal(forwarder.stats.received.http, 2 * N);
+      await waitFor('exported count', () => forwarder.stats.exported === 3 * N);
+      assert.equal(forwarder.stats.exportFailed, 0);
+    });
+  });
+
+  describe('into a gRPC collector, tagged with the sender', () => {
+    let sink: OtlpSink;
+    let forwarder: Forwarder;
+
+    before(async () => {
+      sink = await OtlpSink.start();
+      forwarder = await startForwarder(
+        {
+          tracing_service: { exporter_url: sink.grpcUrl, schedule_delay_ms: 10 },
+          receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', tag_sender: true },
+        },
+        { logger: silentLogger },
+      );
+    });
+
+    after(async () => {
+      await forwarder.close();
+      await sink.close();
+    });
+
+    it('delivers every span exactly once with tracepipe.forwarded_for set to the peer address', async () => {
+      const [viaGrpc, viaJson] = await Promise.all([
+        makeTestSpans(N, { prefix: 'grpc' }),
+        makeTestSpans(N, { prefix: 'json' }),
+      ]);
+      const results = await Promise.all([
+        sendWith(new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), viaGrpc),
+        sendWith(new JsonOtlpExporter({ url: forwarder.httpUrl }), viaJson),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.code),
+        [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
+      );
+      const received = await sink.waitForSpans(2 * N);
+      await forwarder.close();
+      assert.equal(sink.spans.length, 2 * N);
+      const expected = reference([...viaGrpc, ...viaJson]).map((s) => ({
+        ...s,
+        attributes: { ...s.attributes, 'tracepipe.forwarded_for': '127.0.0.1' },
+      }));
+      assert.deepEqual(comparable(received), expected);
+    });
+  });
+});
