@@ -5,6 +5,7 @@ import { decodeTracesJson } from '../encoding/decodeTracesJson.js';
 import { decodeTracesProto } from '../encoding/decodeTracesProto.js';
 import { TracepipeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { estimateSpanBytes } from '../pipeline/estimateSpanBytes.js';
 
 /** Where accepted spans go: the forwarder's bounded queue. `false` means full (or shut down). */
 export interface SpanQueue {
@@ -50,19 +51,14 @@ export class SpanIntake {
   }
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
-    return this.accept(() => decodeTracesProto(body), body.length, transport, sender);
+    return this.accept(() => decodeTracesProto(body), transport, sender);
   }
 
   acceptJson(body: Buffer, transport: Transport, sender: string | undefined): IntakeResult {
-    return this.accept(() => decodeTracesJson(body.toString('utf8')), body.length, transport, sender);
+    return this.accept(() => decodeTracesJson(body.toString('utf8')), transport, sender);
   }
 
-  private accept(
-    decode: () => DecodeResult,
-    bytes: number,
-    transport: Transport,
-    sender: string | undefined,
-  ): IntakeResult {
+  private accept(decode: () => DecodeResult, transport: Transport, sender: string | undefined): IntakeResult {
     let decoded: DecodeResult;
     try {
       decoded = decode();
@@ -75,6 +71,9 @@ export class SpanIntake {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
       }
+      // Charged at their estimated heap size: decoded spans hold several times their wire size.
+      let bytes = 0;
+      for (let i = 0; i < spans.length; i++) bytes += estimateSpanBytes(spans[i]!);
       if (!this.queue.offer(spans, bytes)) {
         this.noteFull();
         return { kind: 'full' };
