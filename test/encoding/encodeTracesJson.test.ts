@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { encodeTracesJson, encodeTracesJsonBytes } from '../../src/encoding/encodeTracesJson.js';
+import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
+import { assertOtlpJsonShape, expectedTracesObject, jsonToProtobufjsObject } from '../support/otlpReference.js';
+
+describe('encodeTracesJson', () => {
+  it('encodes SDK spans that use every field; protobufjs reads back exactly the expected message', async () => {
+    const spans = await makeSdkSpans();
+    const json = encodeTracesJson(spans);
+    assertOtlpJsonShape(json);
+    assert.deepStrictEqual(jsonToProtobufjsObject(json), expectedTracesObject(spans));
+  });
+
+  it('encodes hand-built OtlpSpans (raw flags, integral doubles, int64 extremes, scope attributes)', () => {
+    const spans = makeOtlpSpans();
+    const json = encodeTracesJson(spans);
+    assertOtlpJsonShape(json);
+    assert.deepStrictEqual(jsonToProtobufjsObject(json), expectedTracesObject(spans));
+  });
+
+  it('follows the OTLP/JSON spelling rules literally', () => {
+    const json = encodeTracesJson(makeOtlpSpans());
+    const span = JSON.parse(json).resourceSpans[0].scopeSpans[0].spans[0];
+    assert.equal(span.traceId, '5b8efff798038103d269b633813fc60c', 'ids are lowercase hex');
+    assert.equal(span.parentSpanId, 'eee19b7ec3c1b173');
+    assert.equal(span.startTimeUnixNano, '1763700000000000005', '64-bit values are decimal strings');
+    assert.equal(span.flags, 0x301);
+    assert.equal(span.kind, undefined);
+    assert.equal(span.traceState, 'b=2, a=1 ,,c=3', 'tracestate passes through untouched');
+    const attrs = Object.fromEntries(span.attributes.map((kv: any) => [kv.key, kv.value]));
+    assert.deepStrictEqual(attrs.maxInt64, { intValue: '9223372036854775807' });
+    assert.deepStrictEqual(attrs.one, { doubleValue: 1 }, 'an integral double stays a double');
+    assert.ok(json.includes('{"key":"negZero","value":{"doubleValue":-0}}'));
+    assert.deepStrictEqual(attrs.empty, {});
+    assert.deepStrictEqual(span.status, { message: 'unset but explained' });
+    const bare = JSON.parse(json).resourceSpans[1];
+    assert.deepStrictEqual(Object.keys(bare), ['scopeSpans'], 'an empty resource is left out');
+    assert.deepStrictEqual(Object.keys(bare.scopeSpans[0]), ['spans'], 'an empty scope is left out');
+    assert.deepStrictEqual(Object.keys(bare.scopeSpans[0].spans[0]), ['traceId', 'spanId', 'name', 'kind'], 'zero flags and times are left out');
+  });
+
+  it('writes non-finite doubles as strings, escapes what JSON needs and keeps a lone surrogate', async () => {
+    const spans = await makeSdkSpans();
+    const json = encodeTracesJson(spans);
+    assert.ok(json.includes('{"key":"nan","value":{"doubleValue":"NaN"}}'));
+    assert.ok(json.includes('{"key":"inf","value":{"doubleValue":"Infinity"}}'));
+    assert.ok(json.includes('{"key":"negInf","value":{"doubleValue":"-Infinity"}}'));
+    assert.ok(json.includes('{"key":"lone","value":{"stringValue":"broken \\ud800 pair"}}'));
+    assert.ok(json.includes('"bytes","value":{"bytesValue":"AAEC/f7/"}}'));
+    assert.ok(!/[\u0000-\u001f]/.test(json), 'no raw control characters');
+    assert.equal(JSON.parse(json).resourceSpans[0].scopeSpans[0].spans[0].attributes[2].value.stringValue, 'quote " backslash \\ newline \n tab \t nul \u0000 bell \u0007 del \u007f');
+  });
+
+  it('carries the same data as the stock JSON serializer', async () => {
+    const spans = await makeSdkSpans();
+    const ours = jsonToProtobufjsObject(encodeTracesJson(spans));
+    const stock = jsonToProtobufjsObject(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!));
+    // The stock serializer writes JSON numbers for int64 and null for NaN; compare only the ids, names and times.
+    const summary = (o: any) =>
+      o.resourceSpans.flatMap((rs: any) =>
+        rs.scopeSpans.flatMap((ss: any) => ss.spans.map((s: any) => [s.traceId, s.spanId, s.parentSpanId, s.name, s.kind, s.startTimeUnixNano, s.endTimeUnixNano, s.flags])),
+      );
+    assert.deepStrictEqual(summary(ours), summary(stock));
+  });
+
+  it('encodeTracesJsonBytes is the same text as UTF-8, with an optional newline', async () => {
+    const spans = await makeSdkSpans();
+    const text = encodeTracesJson(spans);
+    assert.deepStrictEqual(encodeTracesJsonBytes(spans), Buffer.from(text, 'utf8'));
+    assert.deepStrictEqual(encodeTracesJsonBytes(spans, true), Buffer.from(text + '\n', 'utf8'));
+    assert.equal(encodeTracesJson([]), '{"resourceSpans":[]}');
+  });
+
+  it('is stable across calls and batches (cached resource and scope parts are copies)', async () => {
+    const spans = await makeSdkSpans();
+    const first = encodeTracesJson(spans);
+    encodeTracesJson(makeOtlpSpans());
+    encodeTracesJson(spans.slice(2));
+    assert.equal(encodeTracesJson(spans), first);
+  });
+
+  it('grows past its buffer for a large batch', () => {
+    const [span] = makeOtlpSpans();
+    const many = Array.from({ length: 3000 }, () => span!);
+    const parsed = JSON.parse(encodeTracesJson(many));
+    assert.equal(parsed.resourceSpans[0].scopeSpans[0].spans.length, 3000);
+  });
+});
