@@ -167,6 +167,10 @@ function requestHandler(options: HttpReceiverOptions, state: { closing: boolean 
           res.setHeader('Retry-After', String(Math.ceil(RETRY_DELAY_MS / 1000)));
           return fail(req, res, 429, RPC_RESOURCE_EXHAUSTED, encoding, 'forwarder queue is full, retry later');
       }
+    }).catch((err: unknown) => {
+      // One broken request must never take the process down.
+      logger.error('receiver failed to answer an HTTP request', { error: (err as Error).message });
+      res.destroy();
     });
   };
 }

@@ -57,6 +57,9 @@ describe('tracepipe serve: SIGTERM with spans still queued', () => {
       assert.equal(metrics.value('tracepipe_queue_spans'), 40);
       assert.equal(metrics.value('tracepipe_spans_received_total', { transport: 'grpc' }), 40);
       assert.equal(sink.spans.length, 0, 'nothing delivered before the signal');
+      const ready = await fetch(`${serve.diagnosticsUrl}/readyz/receiver`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'healthy' });
     } finally {
       serve.child.kill('SIGTERM');
       exited = await serve.exited;
