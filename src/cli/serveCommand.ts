@@ -113,8 +113,13 @@ export function serveCommand(): Command {
       await forwarder.close();
       await diagnostics?.close();
       const s = forwarder.stats;
-      const dropped = s.dropped.shutdown + s.dropped.export_failed;
-      const summary = { received: s.received.grpc + s.received.http, exported: s.exported, exportFailed: s.exportFailed, dropped };
+      const summary = {
+        received: s.received.grpc + s.received.http,
+        exported: s.exported,
+        exportFailed: s.exportFailed,
+        droppedAtShutdown: s.dropped.shutdown,
+        rejectedInvalid: s.dropped.invalid,
+      };
       if (s.exportFailed + s.dropped.shutdown > 0) logger.error('stopped with spans not delivered', summary);
       else logger.info('stopped', summary);
     });
