@@ -223,6 +223,6 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function asUtf8(value: unknown): any {
   if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\ufffd');
   if (Array.isArray(value)) return value.map(asUtf8);
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asUtf8(v)]));
 }
