@@ -135,14 +135,15 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /**
  * An id as lowercase hex, and its length in bytes (-1 when it is neither hex nor base64).
- * Hex is recognised by its expected length (32 or 16 characters); anything else is
- * base64, which is what Go's protojson writes for bytes fields.
+ * OTLP/JSON writes hex; Go's protojson writes bytes as base64 (24 characters for a trace
+ * id, 12 for a span id). Text of only hex digits is hex unless it has exactly the base64
+ * length, so a hex id of the wrong length is reported as such.
  */
-function id(value: unknown, hexLength: number, path: string): { hex: string; bytes: number; zero: boolean } {
+function id(value: unknown, base64Length: number, path: string): { hex: string; bytes: number; zero: boolean } {
   const text = string(value, path);
   if (text === '') return { hex: '', bytes: 0, zero: true };
   let hex: string;
-  if (text.length === hexLength && HEX.test(text)) {
+  if (HEX.test(text) && text.length % 2 === 0 && text.length !== base64Length) {
     hex = text.toLowerCase();
   } else if (BASE64.test(text) && text.length % 4 !== 1) {
     hex = Buffer.from(text, 'base64').toString('hex');
@@ -214,9 +215,9 @@ function scopeSpans(
 
 function span(value: unknown, path: string, resource: OtlpResource, scope: OtlpScope, result: DecodeResult): void {
   const s = object(value, path);
-  const traceId = id(field(s, 'traceId', 'trace_id'), 32, `${path}.traceId`);
-  const spanId = id(field(s, 'spanId', 'span_id'), 16, `${path}.spanId`);
-  const parentId = id(field(s, 'parentSpanId', 'parent_span_id'), 16, `${path}.parentSpanId`);
+  const traceId = id(field(s, 'traceId', 'trace_id'), 24, `${path}.traceId`);
+  const spanId = id(field(s, 'spanId', 'span_id'), 12, `${path}.spanId`);
+  const parentId = id(field(s, 'parentSpanId', 'parent_span_id'), 12, `${path}.parentSpanId`);
   const kind = enumValue(s.kind, SPAN_KINDS, `${path}.kind`);
   const statusValue = s.status;
   let status: SpanStatus = { code: 0 };
@@ -271,8 +272,8 @@ function link(value: unknown, path: string): OtlpLink {
   const flags = uint32(l.flags, `${path}.flags`);
   return {
     context: {
-      traceId: id(field(l, 'traceId', 'trace_id'), 32, `${path}.traceId`).hex,
-      spanId: id(field(l, 'spanId', 'span_id'), 16, `${path}.spanId`).hex,
+      traceId: id(field(l, 'traceId', 'trace_id'), 24, `${path}.traceId`).hex,
+      spanId: id(field(l, 'spanId', 'span_id'), 12, `${path}.spanId`).hex,
       traceFlags: flags & 0xff,
       isRemote: (flags & 0x200) !== 0,
       traceState: traceState(field(l, 'traceState', 'trace_state'), `${path}.traceState`),
