@@ -17,7 +17,7 @@ import { setAttribute } from './setAttribute.js';
  * rejected and counted; bytes that are not a valid message throw TRACEPIPE_INVALID_OTLP.
  */
 export function decodeTracesProto(bytes: Uint8Array): DecodeResult {
-  buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  buf = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as NodeBuffer;
   pos = 0;
   const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
   try {
@@ -34,8 +34,11 @@ export function decodeTracesProto(bytes: Uint8Array): DecodeResult {
   return result;
 }
 
-const EMPTY = Buffer.alloc(0);
-let buf: Buffer = EMPTY;
+/** Node's Buffer has this method on every version we support; @types/node does not declare it. */
+type NodeBuffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+const EMPTY = Buffer.alloc(0) as NodeBuffer;
+let buf: NodeBuffer = EMPTY;
 let pos = 0;
 
 function fail(message: string): never {
@@ -107,8 +110,42 @@ function skip(tag: number, end: number): void {
 
 function string(end: number): string {
   const fieldEnd = lengthEnd(end);
-  const text = buf.toString('utf8', pos, fieldEnd);
+  const text = fieldEnd - pos <= MAX_CACHED_LENGTH ? shortString(pos, fieldEnd) : buf.toString('utf8', pos, fieldEnd);
   pos = fieldEnd;
+  return text;
+}
+
+/**
+ * Recently decoded short ASCII strings, by a hash of their bytes. Attribute keys and many
+ * values repeat in every span; returning the same string instance skips the native
+ * decode and lets V8 reuse the interned key when it builds each attributes object.
+ */
+const MAX_CACHED_LENGTH = 48;
+const CACHE_SIZE = 4096;
+const stringCache: string[] = new Array<string>(CACHE_SIZE).fill('');
+
+function shortString(from: number, to: number): string {
+  const length = to - from;
+  let hash = length;
+  for (let i = from; i < to; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return buf.toString('utf8', from, to);
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  const slot = (hash ^ (hash >>> 15)) & (CACHE_SIZE - 1);
+  const cached = stringCache[slot]!;
+  if (cached.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== buf[from + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const text = buf.latin1Slice(from, to);
+  stringCache[slot] = text;
   return text;
 }
 
