@@ -53,3 +53,9 @@ export {
   type Forwarder,
   type ForwarderOptions,
 } from './receiver/startForwarder.js';
+export { FileTraceExporter, type FileTraceExporterOptions } from './exporters/file/FileTraceExporter.js';
+export { readCapture, type CaptureBatch, type CaptureProblem, type ReadCaptureOptions } from './exporters/file/readCapture.js';
+export { listCaptureFiles, type CaptureFile } from './exporters/file/listCaptureFiles.js';
+export { replayCapture, type ReplayOptions, type ReplayProgress, type ReplayResult } from './exporters/file/replayCapture.js';
+export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from './exporters/file/summarizeTraces.js';
+export { buildTraceTree, type TraceTreeNode } from './exporters/file/buildTraceTree.js';

@@ -1,0 +1,36 @@
+import cliProgress from 'cli-progress';
+import type { ReplayProgress } from '../exporters/file/replayCapture.js';
+
+/**
+ * The replay progress bar (by capture bytes, so the ETA is known from the start) with spans/s.
+ * Only for a terminal: returns undefined otherwise, so scripts and logs get the summary alone.
+ */
+export function replayProgressBar(stream: NodeJS.WritableStream & { isTTY?: boolean }): { update(p: ReplayProgress): void; stop(): void } | undefined {
+  if (stream.isTTY !== true) return undefined;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'replay [{bar}] {percentage}% | {spans} spans | {rate} spans/s | ETA {eta_formatted}',
+      hideCursor: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = performance.now();
+  let running = false;
+  return {
+    update(p) {
+      const seconds = (performance.now() - started) / 1000;
+      const payload = { spans: p.replayed + p.failed, rate: seconds > 0 ? Math.round(p.replayed / seconds) : 0 };
+      if (!running) {
+        running = true;
+        bar.start(Math.max(1, p.totalBytes), p.bytesRead, payload);
+      } else {
+        bar.update(p.bytesRead, payload);
+      }
+    },
+    stop() {
+      if (running) bar.stop();
+    },
+  };
+}

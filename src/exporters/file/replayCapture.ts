@@ -1,0 +1,104 @@
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { ExporterTarget } from '../../config/ExporterTarget.js';
+import type { TlsMaterial } from '../../config/TracepipeConfig.js';
+import { DEFAULTS } from '../../config/validateConfig.js';
+import { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import { type Logger, silentLogger } from '../../logger.js';
+import { createExporter } from '../createExporter.js';
+import type { RetryPolicy } from '../RetryingExporter.js';
+import { listCaptureFiles } from './listCaptureFiles.js';
+import { type CaptureProblem, readCapture } from './readCapture.js';
+
+export interface ReplayProgress {
+  /** Capture bytes read so far, of `totalBytes`: progress and ETA go by bytes, known up front. */
+  bytesRead: number;
+  totalBytes: number;
+  replayed: number;
+  failed: number;
+}
+
+export interface ReplayOptions {
+  tls?: TlsMaterial | undefined;
+  /** Bounds each export including its retries. Default 10 s. */
+  timeoutMs?: number;
+  /** Spans per export; long capture lines are split. Default 512. */
+  batchSize?: number;
+  /** Exports in flight at once. Default 4. */
+  concurrency?: number;
+  logger?: Logger;
+  stats?: PipelineStats;
+  retryPolicy?: Partial<RetryPolicy>;
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Capture problems (see readCapture); they are also returned. */
+  onProblem?: (problem: CaptureProblem) => void;
+}
+
+export interface ReplayResult {
+  /** Spans the destination accepted. */
+  replayed: number;
+  /** Spans whose export failed after retries, plus spans the capture held but that were invalid. */
+  failed: number;
+  /** Lines that could not be read in full. */
+  problems: CaptureProblem[];
+  /** The first export failure, for the message. */
+  firstError: Error | undefined;
+}
+
+/**
+ * Re-exports a capture (file or directory) to any exporter target, spans as they were captured:
+ * ids, timestamps, resources and scopes intact. Retries come from the exporter (`createExporter`).
+ */
+export async function replayCapture(path: string, target: ExporterTarget, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const batchSize = options.batchSize ?? DEFAULTS.maxExportBatchSize;
+  const concurrency = options.concurrency ?? 4;
+  const totalBytes = (await listCaptureFiles(path)).reduce((n, f) => n + f.size, 0);
+  const exporter = createExporter(target, {
+    tls: options.tls,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.exportTimeoutMs,
+    stats: options.stats ?? new PipelineStats(),
+    logger: options.logger ?? silentLogger,
+    retryPolicy: options.retryPolicy,
+  });
+  const result: ReplayResult = { replayed: 0, failed: 0, problems: [], firstError: undefined };
+  let bytesRead = 0;
+  const progress = () => options.onProgress?.({ bytesRead, totalBytes, replayed: result.replayed, failed: result.failed });
+  const inFlight = new Set<Promise<void>>();
+  const send = (spans: ReadableSpan[]): Promise<void> => {
+    const done = exporter.export(spans).then(
+      () => {
+        result.replayed += spans.length;
+      },
+      (err: Error) => {
+        result.failed += spans.length;
+        result.firstError ??= err;
+      },
+    );
+    const tracked = done.finally(() => {
+      inFlight.delete(tracked);
+      progress();
+    });
+    inFlight.add(tracked);
+    return tracked;
+  };
+  try {
+    const onProblem = (problem: CaptureProblem) => {
+      result.problems.push(problem);
+      result.failed += problem.rejectedSpans;
+      options.onProblem?.(problem);
+    };
+    for await (const batch of readCapture(path, { onProblem })) {
+      for (let i = 0; i < batch.spans.length; i += batchSize) {
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        void send(batch.spans.slice(i, i + batchSize));
+      }
+      bytesRead += batch.bytes;
+    }
+    await Promise.all(inFlight);
+    bytesRead = totalBytes;
+    progress();
+  } finally {
+    await Promise.all(inFlight);
+    await exporter.shutdown();
+  }
+  return result;
+}
