@@ -109,3 +109,30 @@ test('failed exports and unreadable lines are counted and give a non-zero exit',
   assert.match(stderr, /export to grpc:\/\/localhost:\d+ failed/);
   assert.equal(sink.spans.length, 2);
 });
+
+test('a Teleport capture replays as standard OTLP: hex ids, enum values, resource and scope kept', async () => {
+  sink.clear();
+  const { code, stdout } = await runCli(['replay', 'test/fixtures/teleport', '--to', sink.grpcUrl]);
+  assert.equal(stdout, 'replayed 2 spans, failed 0\n');
+  assert.equal(code, 0);
+  const spans = comparable(sink.spans);
+  assert.deepEqual(
+    spans.map((s) => [s.traceId, s.spanId, s.parentSpanId, s.name, s.kind, s.status, s.startTimeUnixNano, s.scope.name]),
+    [
+      ['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', '', 'auth/GenerateUserCerts', 2, { code: 1, message: '' }, '1700000000000000000', 'teleport-auth'],
+      ['0af7651916cd43dd8448eb211c80319c', 'c7ad6b7169203332', 'b7ad6b7169203331', 'backend/Get', 3, { code: 2, message: 'not found' }, '1700000000010000000', 'teleport-auth'],
+    ],
+  );
+  assert.deepEqual(spans[0]!.resource, { 'service.name': 'teleport', 'teleport.host_id': '7f3e', 'process.pid': 4242 });
+  assert.deepEqual(spans[0]!.attributes.tags, ['a', 'b']);
+  assert.deepEqual(spans[0]!.attributes.meta, { k: 'v' });
+  assert.deepEqual(spans[0]!.attributes.blob, Buffer.from([0, 1, 255]));
+});
+
+test('replay --to file:///dir rewrites a capture as OTLP/JSON lines with the same spans', async () => {
+  const out = await tempDir();
+  const { code, stdout } = await runCli(['replay', FIXTURE, '--to', `file://${out}`]);
+  assert.equal(stdout, 'replayed 5 spans, failed 0\n');
+  assert.equal(code, 0);
+  assert.deepEqual(comparable(await captured(out)), comparable(await captured(join(REPO_ROOT, FIXTURE))));
+});
