@@ -22,458 +22,323 @@ export function encodeTracesJson(spans: readonly ReadableSpan[]): string {
 
 /**
  * The same JSON as UTF-8 bytes, optionally followed by `\n` (a capture-file line). Cheaper
- * than `Buffer.from(encodeTracesJson(spans))`: the text is written as bytes to begin with.
+ * than `Buffer.from(encodeTracesJson(spans))`: the text goes to bytes once.
  */
 export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = false): Buffer {
   encodeInto(spans);
-  if (newline) {
-    ensure(1);
-    buf[pos++] = 0x0a;
-  }
-  const out = Buffer.allocUnsafeSlow(pos);
+  if (newline) write('\n');
+  const out = Buffer.allocUnsafe(pos);
   buf.copy(out, 0, 0, pos);
   releaseLargeBuffer();
   return out;
 }
 
 /**
- * Writes the JSON as bytes into one reused buffer: building it from string pieces makes
- * a rope of tens of thousands of short-lived strings per batch, and the garbage collector
- * then costs more than the encoding. ASCII is copied by a loop; a string with anything
- * JSON must escape, or non-ASCII text, goes through JSON.stringify and Buffer.write.
- * The resource and scope parts are cached per object, since a provider reuses them for
- * every span. Encoding is synchronous, so the module-level buffer is safe to reuse.
+ * How it is fast: each span is built as one string from a few dozen pieces and copied
+ * into a reused byte buffer by a single native write (a plain memory copy when the span
+ * is ASCII). Building the whole batch as one string instead leaves a rope of tens of
+ * thousands of pieces for the garbage collector; copying byte by byte in JS is slower
+ * than both. The pieces that repeat are cached: the resource and scope parts per object,
+ * and per attribute key its `{"key":…,"value":` prefix and the JSON of its last value
+ * (most attributes, like a method or a route, repeat from span to span).
+ * Encoding is synchronous, so the module-level buffer and caches are safe to share.
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
   pos = 0;
-  ascii('{"resourceSpans":[');
+  write('{"resourceSpans":[');
   const groups = groupSpans(spans);
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g]!;
     const resourceParts = resourcePartsOf(group.resource);
-    if (g > 0) comma();
-    bytes(resourceParts.open);
+    write(g > 0 ? ',' + resourceParts.open : resourceParts.open);
     for (let s = 0; s < group.scopes.length; s++) {
       const scopeGroup = group.scopes[s]!;
       const scopeParts = scopePartsOf(scopeGroup.scope);
-      if (s > 0) comma();
-      bytes(scopeParts.open);
+      write(s > 0 ? ',' + scopeParts.open : scopeParts.open);
       const list = scopeGroup.spans;
-      for (let i = 0; i < list.length; i++) {
-        if (i > 0) comma();
-        writeSpan(list[i]!);
-      }
-      bytes(scopeParts.close);
+      for (let i = 0; i < list.length; i++) write(i > 0 ? ',' + spanJson(list[i]!) : spanJson(list[i]!));
+      nonAscii = scopeParts.nonAscii;
+      write(scopeParts.close);
     }
-    bytes(resourceParts.close);
+    nonAscii = resourceParts.nonAscii;
+    write(resourceParts.close);
   }
-  ascii(']}');
+  write(']}');
 }
+
+/** Node's Buffer has these methods on every version we support; @types/node does not declare them. */
+type NodeBuffer = Buffer & {
+  latin1Write(text: string, offset: number): number;
+  utf8Write(text: string, offset: number): number;
+};
 
 const INITIAL_BUFFER = 512 * 1024;
 /** A huge batch grows the buffer; afterwards it is not kept around. */
 const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
 
-let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER);
+let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
 let pos = 0;
+/** Whether the text built since the last write holds characters beyond ASCII. */
+let nonAscii = false;
 
 function releaseLargeBuffer(): void {
-  if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER);
+  if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
 }
 
-function ensure(n: number): void {
-  if (pos + n > buf.length) grow(n);
+/** Appends text to the buffer: Latin-1 (a copy) when it is ASCII, else UTF-8. */
+function write(text: string): void {
+  const room = nonAscii ? text.length * 3 : text.length;
+  if (pos + room > buf.length) grow(room);
+  if (nonAscii) {
+    pos += buf.utf8Write(text, pos);
+    nonAscii = false;
+  } else {
+    pos += buf.latin1Write(text, pos);
+  }
 }
 
-function grow(n: number): void {
+function grow(bytes: number): void {
   let size = buf.length * 2;
-  while (size < pos + n) size *= 2;
-  const next = Buffer.allocUnsafeSlow(size);
+  while (size < pos + bytes) size *= 2;
+  const next = Buffer.allocUnsafeSlow(size) as NodeBuffer;
   buf.copy(next, 0, 0, pos);
   buf = next;
 }
 
-function comma(): void {
-  ensure(1);
-  buf[pos++] = 0x2c;
-}
+/** Text that JSON must escape, or that is not ASCII. */
+const SLOW_PATH = /["\\\u0000-\u001f\u0080-\uffff]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
-/** Text known to be ASCII that needs no escaping (our own keys, ids, numbers). */
-function ascii(text: string): void {
-  const n = text.length;
-  ensure(n);
-  const b = buf;
-  let p = pos;
-  for (let i = 0; i < n; i++) b[p++] = text.charCodeAt(i);
-  pos = p;
-}
-
-function bytes(data: Uint8Array): void {
-  ensure(data.length);
-  buf.set(data, pos);
-  pos += data.length;
-}
-
-/** A JSON string literal. */
-function quoted(text: string): void {
-  const n = text.length;
-  ensure(n + 2);
-  const b = buf;
-  let p = pos;
-  b[p++] = 0x22;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
-      quotedSlow(text);
-      return;
-    }
-    b[p++] = c;
-  }
-  b[p++] = 0x22;
-  pos = p;
-}
-
-/** JSON.stringify escapes what JSON needs and writes lone surrogates as \uXXXX, so the UTF-8 is lossless. */
-function quotedSlow(text: string): void {
+/**
+ * A JSON string literal. JSON.stringify escapes what JSON needs and writes lone surrogates
+ * as \uXXXX, so the UTF-8 written later is lossless.
+ */
+function quote(text: string): string {
+  if (!SLOW_PATH.test(text)) return '"' + text + '"';
   const literal = JSON.stringify(text);
-  ensure(literal.length * 3);
-  pos += buf.write(literal, pos, 'utf8');
+  if (NON_ASCII.test(literal)) nonAscii = true;
+  return literal;
 }
 
 interface Parts {
-  readonly open: Uint8Array;
-  readonly close: Uint8Array;
+  readonly open: string;
+  readonly close: string;
+  readonly nonAscii: boolean;
 }
 
 const resourceCache = new WeakMap<Resource, Parts>();
 const scopeCache = new WeakMap<InstrumentationScope, Parts>();
 
-/** Writes `write()`'s output to the buffer, then takes a copy of it out again. */
-function capture(write: () => void): Uint8Array {
-  const from = pos;
-  write();
-  const copy = Uint8Array.prototype.slice.call(buf, from, pos);
-  pos = from;
-  return copy;
-}
-
 function resourcePartsOf(resource: Resource): Parts {
   let parts = resourceCache.get(resource);
-  if (parts !== undefined) return parts;
-  const dropped = (resource as { droppedAttributesCount?: number }).droppedAttributesCount;
-  parts = {
-    open: capture(() => {
-      if (hasKeys(resource.attributes) || dropped) {
-        ascii('{"resource":{');
-        let first = attributesField(true, resource.attributes);
-        first = countField(first, 'droppedAttributesCount', dropped);
-        ascii('},"scopeSpans":[');
-      } else {
-        ascii('{"scopeSpans":[');
-      }
-    }),
-    close: capture(() => closeWithSchemaUrl(resource.schemaUrl)),
-  };
-  // A resource whose detectors are still running may change; only settled ones are cached.
-  if (resource.asyncAttributesPending !== true) resourceCache.set(resource, parts);
+  if (parts === undefined) {
+    nonAscii = false;
+    let body = attributesField('', resource.attributes);
+    body = countField(body, 'droppedAttributesCount', (resource as { droppedAttributesCount?: number }).droppedAttributesCount);
+    parts = {
+      open: (body === '' ? '{' : '{"resource":{' + body + '},') + '"scopeSpans":[',
+      close: ']' + (resource.schemaUrl ? ',"schemaUrl":' + quote(resource.schemaUrl) : '') + '}',
+      nonAscii,
+    };
+    // A resource whose detectors are still running may change; only settled ones are cached.
+    if (resource.asyncAttributesPending !== true) resourceCache.set(resource, parts);
+  }
+  nonAscii = parts.nonAscii;
   return parts;
 }
 
 function scopePartsOf(scope: OtlpScope): Parts {
   let parts = scopeCache.get(scope);
-  if (parts !== undefined) return parts;
-  const hasScope =
-    scope.name || scope.version || (scope.attributes && hasKeys(scope.attributes)) || scope.droppedAttributesCount;
-  parts = {
-    open: capture(() => {
-      if (!hasScope) {
-        ascii('{"spans":[');
-        return;
-      }
-      ascii('{"scope":{');
-      let first = true;
-      if (scope.name) {
-        ascii('"name":');
-        quoted(scope.name);
-        first = false;
-      }
-      if (scope.version) {
-        ascii(first ? '"version":' : ',"version":');
-        quoted(scope.version);
-        first = false;
-      }
-      if (scope.attributes !== undefined) first = attributesField(first, scope.attributes);
-      countField(first, 'droppedAttributesCount', scope.droppedAttributesCount);
-      ascii('},"spans":[');
-    }),
-    close: capture(() => closeWithSchemaUrl(scope.schemaUrl)),
-  };
-  scopeCache.set(scope, parts);
+  if (parts === undefined) {
+    nonAscii = false;
+    let body = scope.name ? '"name":' + quote(scope.name) : '';
+    if (scope.version) body += (body === '' ? '' : ',') + '"version":' + quote(scope.version);
+    if (scope.attributes !== undefined) body = attributesField(body, scope.attributes);
+    body = countField(body, 'droppedAttributesCount', scope.droppedAttributesCount);
+    parts = {
+      open: (body === '' ? '{' : '{"scope":{' + body + '},') + '"spans":[',
+      close: ']' + (scope.schemaUrl ? ',"schemaUrl":' + quote(scope.schemaUrl) : '') + '}',
+      nonAscii,
+    };
+    scopeCache.set(scope, parts);
+  }
+  nonAscii = parts.nonAscii;
   return parts;
 }
 
-function closeWithSchemaUrl(schemaUrl: string | undefined): void {
-  if (schemaUrl) {
-    ascii('],"schemaUrl":');
-    quoted(schemaUrl);
-    ascii('}');
-  } else {
-    ascii(']}');
-  }
-}
-
-function hasKeys(attributes: Attributes): boolean {
-  for (const _ in attributes) return true;
-  return false;
-}
-
-function writeSpan(span: ReadableSpan): void {
+function spanJson(span: ReadableSpan): string {
   const ctx = span.spanContext();
-  ascii('{"traceId":"');
-  ascii(ctx.traceId);
-  ascii('","spanId":"');
-  ascii(ctx.spanId);
-  ascii('"');
+  let out = '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
   const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    ascii(',"traceState":');
-    quoted(traceState);
-  }
+  if (traceState) out += ',"traceState":' + quote(traceState);
   const parentId = span.parentSpanContext?.spanId;
-  if (parentId) {
-    ascii(',"parentSpanId":"');
-    ascii(parentId);
-    ascii('"');
-  }
+  if (parentId) out += ',"parentSpanId":"' + parentId + '"';
   const flags = spanFlags(span);
-  if (flags !== 0) {
-    ascii(',"flags":');
-    ascii(String(flags));
-  }
-  if (span.name) {
-    ascii(',"name":');
-    quoted(span.name);
-  }
+  if (flags !== 0) out += ',"flags":' + flags;
+  if (span.name) out += ',"name":' + quote(span.name);
   const kind = span.kind == null ? 0 : span.kind + 1;
-  if (kind !== 0) {
-    ascii(',"kind":');
-    ascii(String(kind));
-  }
-  timeField(false, 'startTimeUnixNano', span.startTime);
-  timeField(false, 'endTimeUnixNano', span.endTime);
-  attributesField(false, span.attributes);
-  countField(false, 'droppedAttributesCount', span.droppedAttributesCount);
+  if (kind !== 0) out += ',"kind":' + kind;
+  out = timeField(out, 'startTimeUnixNano', span.startTime);
+  out = timeField(out, 'endTimeUnixNano', span.endTime);
+  out = attributesField(out, span.attributes);
+  out = countField(out, 'droppedAttributesCount', span.droppedAttributesCount);
   const events = span.events;
   if (events.length > 0) {
-    ascii(',"events":[');
-    for (let i = 0; i < events.length; i++) {
-      if (i > 0) comma();
-      writeEvent(events[i]!);
-    }
-    ascii(']');
+    out += ',"events":[' + eventJson(events[0]!);
+    for (let i = 1; i < events.length; i++) out += ',' + eventJson(events[i]!);
+    out += ']';
   }
-  countField(false, 'droppedEventsCount', span.droppedEventsCount);
+  out = countField(out, 'droppedEventsCount', span.droppedEventsCount);
   const links = span.links;
   if (links.length > 0) {
-    ascii(',"links":[');
-    for (let i = 0; i < links.length; i++) {
-      if (i > 0) comma();
-      writeLink(links[i]!);
-    }
-    ascii(']');
+    out += ',"links":[' + linkJson(links[0]!);
+    for (let i = 1; i < links.length; i++) out += ',' + linkJson(links[i]!);
+    out += ']';
   }
-  countField(false, 'droppedLinksCount', span.droppedLinksCount);
+  out = countField(out, 'droppedLinksCount', span.droppedLinksCount);
   const status = span.status;
   if (status.code || status.message) {
-    ascii(',"status":{');
-    if (status.message) {
-      ascii('"message":');
-      quoted(status.message);
-      if (status.code) comma();
-    }
-    if (status.code) {
-      ascii('"code":');
-      ascii(String(status.code));
-    }
-    ascii('}');
+    out += ',"status":{';
+    if (status.message) out += '"message":' + quote(status.message) + (status.code ? ',' : '');
+    if (status.code) out += '"code":' + status.code;
+    out += '}';
   }
-  ascii('}');
+  return out + '}';
 }
 
-function writeEvent(event: TimedEvent): void {
-  ascii('{');
-  let first = timeField(true, 'timeUnixNano', event.time);
-  if (event.name) {
-    ascii(first ? '"name":' : ',"name":');
-    quoted(event.name);
-    first = false;
-  }
-  if (event.attributes !== undefined) first = attributesField(first, event.attributes);
-  countField(first, 'droppedAttributesCount', event.droppedAttributesCount);
-  ascii('}');
+function eventJson(event: TimedEvent): string {
+  let out = timeField('', 'timeUnixNano', event.time);
+  if (event.name) out += (out === '' ? '"name":' : ',"name":') + quote(event.name);
+  if (event.attributes !== undefined) out = attributesField(out, event.attributes);
+  out = countField(out, 'droppedAttributesCount', event.droppedAttributesCount);
+  return '{' + out + '}';
 }
 
-function writeLink(link: Link): void {
+function linkJson(link: Link): string {
   const ctx = link.context;
-  ascii('{"traceId":"');
-  ascii(ctx.traceId);
-  ascii('","spanId":"');
-  ascii(ctx.spanId);
-  ascii('"');
+  let out = '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
   const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    ascii(',"traceState":');
-    quoted(traceState);
-  }
-  if (link.attributes !== undefined) attributesField(false, link.attributes);
-  countField(false, 'droppedAttributesCount', link.droppedAttributesCount);
+  if (traceState) out += ',"traceState":' + quote(traceState);
+  if (link.attributes !== undefined) out = attributesField(out, link.attributes);
+  out = countField(out, 'droppedAttributesCount', link.droppedAttributesCount);
   const flags = linkFlags(link);
-  if (flags !== 0) {
-    ascii(',"flags":');
-    ascii(String(flags));
+  if (flags !== 0) out += ',"flags":' + flags;
+  return out + '}';
+}
+
+/** The field helpers append `"name":value` to an object body, with a comma unless it is empty, or nothing for a default. */
+function timeField(out: string, name: string, time: HrTime): string {
+  if (time[0] === 0 && time[1] === 0) return out;
+  return out + (out === '' ? '"' : ',"') + name + '":"' + hrTimeToNanosString(time) + '"';
+}
+
+function countField(out: string, name: string, count: number | undefined): string {
+  if (!count) return out;
+  return out + (out === '' ? '"' : ',"') + name + '":' + count;
+}
+
+function attributesField(out: string, attributes: Attributes): string {
+  let list = '';
+  for (const key in attributes) list += (list === '' ? '[' : ',') + keyValueJson(key, attributes[key]);
+  if (list === '') return out;
+  return out + (out === '' ? '"attributes":' : ',"attributes":') + list + ']';
+}
+
+/** Per attribute key: its `{"key":…,"value":` prefix, and the last primitive value seen with its KeyValue JSON. */
+interface KeyEntry {
+  readonly prefix: string;
+  readonly prefixNonAscii: boolean;
+  value: unknown;
+  json: string;
+  jsonNonAscii: boolean;
+}
+
+/** Keys are cached up to this many; beyond it (unbounded key sets) they are encoded each time. */
+const MAX_CACHED_KEYS = 10_000;
+const keyCache = new Map<string, KeyEntry>();
+
+function keyValueJson(key: string, value: unknown): string {
+  let entry = keyCache.get(key);
+  if (entry === undefined) {
+    const before = nonAscii;
+    nonAscii = false;
+    const prefix = key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":';
+    entry = { prefix, prefixNonAscii: nonAscii, value: undefined, json: '', jsonNonAscii: false };
+    nonAscii ||= before;
+    if (keyCache.size >= MAX_CACHED_KEYS) return prefix + anyValueJson(value) + '}';
+    keyCache.set(key, entry);
   }
-  ascii('}');
-}
-
-/**
- * The field helpers take and return `first`: whether nothing has been written in the
- * current object yet (so no comma is due). They write nothing for a default value.
- */
-function timeField(first: boolean, name: string, time: HrTime): boolean {
-  if (time[0] === 0 && time[1] === 0) return first;
-  ascii(first ? '"' : ',"');
-  ascii(name);
-  ascii('":"');
-  ascii(hrTimeToNanosString(time));
-  ascii('"');
-  return false;
-}
-
-function countField(first: boolean, name: string, count: number | undefined): boolean {
-  if (!count) return first;
-  ascii(first ? '"' : ',"');
-  ascii(name);
-  ascii('":');
-  ascii(String(count));
-  return false;
-}
-
-function attributesField(first: boolean, attributes: Attributes): boolean {
-  let none = true;
-  for (const key in attributes) {
-    if (none) {
-      ascii(first ? '"attributes":[' : ',"attributes":[');
-      none = false;
-    } else {
-      comma();
-    }
-    keyValue(key, attributes[key]);
+  const t = typeof value;
+  if (t !== 'string' && t !== 'number' && t !== 'boolean') {
+    if (entry.prefixNonAscii) nonAscii = true;
+    return entry.prefix + anyValueJson(value) + '}';
   }
-  if (none) return first;
-  ascii(']');
-  return false;
-}
-
-function keyValue(key: string, value: unknown): void {
-  if (key === '') {
-    ascii('{"value":');
-  } else {
-    ascii('{"key":');
-    quoted(key);
-    ascii(',"value":');
+  if (value !== entry.value || entry.json === '') {
+    const before = nonAscii;
+    nonAscii = entry.prefixNonAscii;
+    entry.json = entry.prefix + anyValueJson(value) + '}';
+    entry.jsonNonAscii = nonAscii;
+    entry.value = value;
+    nonAscii ||= before;
   }
-  anyValue(value);
-  ascii('}');
+  if (entry.jsonNonAscii) nonAscii = true;
+  return entry.json;
 }
 
 /** An attribute value as an OTLP AnyValue. Anything OTLP cannot hold (undefined, functions) is the empty value. */
-function anyValue(value: unknown): void {
+function anyValueJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      ascii('{"stringValue":');
-      quoted(value);
-      ascii('}');
-      return;
+      return '{"stringValue":' + quote(value) + '}';
     case 'number':
-      numberValue(value);
-      return;
+      return numberJson(value);
     case 'boolean':
-      ascii(value ? '{"boolValue":true}' : '{"boolValue":false}');
-      return;
+      return value ? '{"boolValue":true}' : '{"boolValue":false}';
     case 'bigint':
-      ascii('{"intValue":"');
-      ascii(String(BigInt.asIntN(64, value)));
-      ascii('"}');
-      return;
+      return '{"intValue":"' + BigInt.asIntN(64, value) + '"}';
     case 'object':
-      if (value === null) break;
+      if (value === null) return '{}';
       if (value instanceof Uint8Array) {
-        ascii('{"bytesValue":"');
-        ascii(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
-        ascii('"}');
-        return;
+        return '{"bytesValue":"' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') + '"}';
       }
-      if (Array.isArray(value)) {
-        arrayValue(value);
-        return;
-      }
-      if (value instanceof OtlpDouble) {
-        ascii('{"doubleValue":');
-        ascii(doubleText(value.value));
-        ascii('}');
-        return;
-      }
-      kvlistValue(value as Record<string, unknown>);
-      return;
+      if (Array.isArray(value)) return arrayJson(value);
+      if (value instanceof OtlpDouble) return '{"doubleValue":' + doubleJson(value.value) + '}';
+      return kvlistJson(value as Record<string, unknown>);
+    default:
+      return '{}';
   }
-  ascii('{}');
 }
 
 const MAX_INT64 = 2 ** 63;
 
 /** Integral numbers that fit int64 are `intValue` (as the SDK's own exporters do); the rest are doubles. */
-function numberValue(value: number): void {
-  if (Number.isInteger(value) && value < MAX_INT64 && value >= -MAX_INT64) {
-    ascii('{"intValue":"');
-    ascii(Number.isSafeInteger(value) ? String(value) : String(BigInt(value)));
-    ascii('"}');
-    return;
-  }
-  ascii('{"doubleValue":');
-  ascii(doubleText(value));
-  ascii('}');
+function numberJson(value: number): string {
+  if (Number.isSafeInteger(value)) return '{"intValue":"' + value + '"}';
+  if (Number.isInteger(value) && value < MAX_INT64 && value >= -MAX_INT64) return '{"intValue":"' + BigInt(value) + '"}';
+  return '{"doubleValue":' + doubleJson(value) + '}';
 }
 
 /** OTLP/JSON (proto3 JSON) spells non-finite doubles as strings; -0 keeps its sign. */
-function doubleText(value: number): string {
+function doubleJson(value: number): string {
   if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value);
   if (value !== value) return '"NaN"';
   return value > 0 ? '"Infinity"' : '"-Infinity"';
 }
 
-function arrayValue(values: readonly unknown[]): void {
-  if (values.length === 0) {
-    ascii('{"arrayValue":{}}');
-    return;
-  }
-  ascii('{"arrayValue":{"values":[');
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) comma();
-    anyValue(values[i]);
-  }
-  ascii(']}}');
+function arrayJson(values: readonly unknown[]): string {
+  if (values.length === 0) return '{"arrayValue":{}}';
+  let out = '{"arrayValue":{"values":[' + anyValueJson(values[0]);
+  for (let i = 1; i < values.length; i++) out += ',' + anyValueJson(values[i]);
+  return out + ']}}';
 }
 
-function kvlistValue(map: Record<string, unknown>): void {
+function kvlistJson(map: Record<string, unknown>): string {
   const keys = Object.keys(map);
-  if (keys.length === 0) {
-    ascii('{"kvlistValue":{}}');
-    return;
-  }
-  ascii('{"kvlistValue":{"values":[');
+  if (keys.length === 0) return '{"kvlistValue":{}}';
+  let out = '{"kvlistValue":{"values":[';
   for (let i = 0; i < keys.length; i++) {
-    if (i > 0) comma();
-    keyValue(keys[i]!, map[keys[i]!]);
+    const key = keys[i]!;
+    out += (i > 0 ? ',' : '') + (key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":') + anyValueJson(map[key]) + '}';
   }
-  ascii(']}}');
+  return out + ']}}';
 }

@@ -126,12 +126,12 @@ export async function makeSdkSpans(): Promise<ReadableSpan[]> {
   return spans;
 }
 
-const handResource = new OtlpResource({ 'service.name': 'hand', nested: { a: [1] } }, 'https://r.example/1', 3);
+const handResource = new OtlpResource({ 'service.name': 'hand', city: 'Zürich', nested: { a: [1] } }, 'https://r.example/ü', 3);
 const bareResource = new OtlpResource({});
 const handScope: OtlpScope = {
   name: 'hand-scope',
   version: '0.0.1',
-  schemaUrl: 'https://s.example/1',
+  schemaUrl: 'https://s.example/✓',
   attributes: { 'scope.attr': 'x', count: new OtlpDouble(2) },
   droppedAttributesCount: 4,
 };
