@@ -109,6 +109,14 @@ test('shutdown delivers every queued span, then closes; later calls do nothing a
   assert.equal(after.isRecording(), false);
   after.end();
   tracing.tracer('other').startSpan('x').end();
+  assert.equal(
+    tracer.startActiveSpan('active', (span) => {
+      const recording = span.isRecording();
+      span.end();
+      return recording;
+    }),
+    false,
+  );
   await tracing.forceFlush();
   await tracing.shutdown();
   assert.equal(exporter.spans.length, 1000);
