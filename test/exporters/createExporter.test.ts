@@ -3,6 +3,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { SpanKind, SpanStatusCode, trace, type HrTime } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { createTracing } from '../../src/createTracing.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { tlsMaterial } from '../../src/config/validateConfig.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
@@ -49,6 +52,43 @@ describe('createExporter', () => {
       assert.deepEqual(sink.requests.map((r) => r.transport), [transport]);
     }
   });
+
+  for (const [name, url] of [
+    ['gRPC', (s: OtlpSink) => s.grpcUrl],
+    ['HTTP/protobuf', (s: OtlpSink) => s.httpUrl],
+    ['HTTP/JSON', (s: OtlpSink) => `${s.httpUrl}?encoding=json&compression=gzip`],
+  ] as const) {
+    it(`delivers spans made by createTracing exactly over ${name}`, async () => {
+      const stats = new PipelineStats();
+      const tracing = createTracing(
+        { service_name: 'pipeline-exactness', tracing_service: { enabled: true, exporter_url: url(sink), sampling_rate_per_million: 1_000_000 } },
+        { stats, logger: silentLogger },
+      );
+      const tracer = tracing.tracer('exactness', '2.0.0');
+      const t0: HrTime = [1_763_700_100, 5];
+      const root = tracer.startSpan('checkout', { kind: SpanKind.SERVER, startTime: t0, attributes: { 'cart.items': 3, 'cart.total': 59.97, paid: true } });
+      root.addEvent('payment.authorized', { 'payment.provider': 'test' }, [1_763_700_100, 999_999_999]);
+      const child = tracer.startSpan(
+        'reserve stock',
+        { kind: SpanKind.CLIENT, startTime: [1_763_700_101, 0], links: [{ context: root.spanContext(), attributes: { why: 'follows' } }] },
+        trace.setSpan(tracing.contextManager!.active(), root),
+      );
+      child.setStatus({ code: SpanStatusCode.ERROR, message: 'out of stock' });
+      child.end([1_763_700_101, 250_000_000]);
+      root.end([1_763_700_102, 0]);
+      await tracing.shutdown();
+      const spans = [root, child] as unknown as ReadableSpan[];
+      assertArrivedExactly(sink.spans, spans);
+      const [gotRoot, gotChild] = [sink.spans.find((s) => s.name === 'checkout')!, sink.spans.find((s) => s.name === 'reserve stock')!];
+      assert.equal(gotRoot.startTimeUnixNano, '1763700100000000005');
+      assert.equal(gotRoot.traceState, 'ot=th:0');
+      assert.equal(gotChild.parentSpanId, gotRoot.spanId);
+      assert.equal(gotChild.traceId, gotRoot.traceId);
+      assert.deepEqual(gotChild.status, { code: 2, message: 'out of stock' });
+      assert.equal(gotRoot.resource['service.name'], 'pipeline-exactness');
+      assert.equal(stats.exported, 2);
+    });
+  }
 
   it('makes the file exporter for file:// URLs, without a retry wrapper', async () => {
     const exporter = createExporter(parseExporterUrl(`file://${dir}?limit=1000000`), options());
