@@ -109,6 +109,12 @@ function varint64(low: number, high: number): void {
   buf[pos++] = low;
 }
 
+/** An enum value: int32, so a negative one is a sign-extended 10-byte varint. */
+function int32(v: number): void {
+  if (v >= 0) varint(v);
+  else varint64(v >>> 0, 0xffffffff);
+}
+
 function fixed32(v: number): void {
   buf[pos++] = v & 255;
   buf[pos++] = (v >>> 8) & 255;
@@ -245,7 +251,7 @@ function writeSpan(span: ReadableSpan): void {
   const kind = span.kind == null ? 0 : span.kind + 1;
   if (kind !== 0) {
     buf[pos++] = 0x30;
-    varint(kind);
+    int32(kind);
   }
   writeTime(0x39, span.startTime);
   writeTime(0x41, span.endTime);
@@ -266,7 +272,7 @@ function writeSpan(span: ReadableSpan): void {
     ensure(6);
     if (status.code) {
       buf[pos++] = 0x18;
-      varint(status.code);
+      int32(status.code);
     }
     close(statusBody, 1);
   }

@@ -10,7 +10,7 @@
  *                      counts, scope attributes, integral doubles, 64-bit ints, raw flags,
  *                      SPAN_KIND_UNSPECIFIED, empty values
  */
-import { ROOT_CONTEXT, createTraceState, trace, type HrTime, type SpanKind } from '@opentelemetry/api';
+import { ROOT_CONTEXT, createTraceState, trace, type HrTime, type SpanKind, type SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
@@ -200,5 +200,7 @@ export function makeOtlpSpans(): OtlpSpan[] {
     }),
     handSpan({ spanId: 'eee19b7ec3c1b177', name: '', kind: 4, flags: 0x1ff, status: { code: 2 } }),
     handSpan({ spanId: 'eee19b7ec3c1b178', resource: bareResource, instrumentationScope: emptyScope, startTime: [0, 0], endTime: [0, 0] }),
+    // Enums are open in proto3: values OTLP does not define, even negative ones, pass through.
+    handSpan({ spanId: 'eee19b7ec3c1b179', kind: -6 as SpanKind, status: { code: -1 as SpanStatusCode }, flags: 0xffffffff }),
   ];
 }
