@@ -51,7 +51,7 @@ export function renderWaterfall(roots: readonly TraceTreeNode[], p: Paint, barWi
       const error = r.node.span.status.code === SpanStatusCode.ERROR;
       const bar = ' '.repeat(from) + (error ? p.red : p.cyan)('█'.repeat(to - from)) + ' '.repeat(barWidth - to);
       const label = labels[i]!;
-      const head = p.dim(label.slice(0, r.prefix.length)) + label.slice(r.prefix.length);
+      const head = r.prefix === '' ? label : p.dim(label.slice(0, r.prefix.length)) + label.slice(r.prefix.length);
       const status = error ? `  ${p.red(`ERROR${r.node.span.status.message ? ` ${r.node.span.status.message}` : ''}`)}` : '';
       return `${head}${' '.repeat(labelWidth - label.length)}  ${durations[i]!.padStart(durationWidth)} |${bar}|${status}`;
     })
