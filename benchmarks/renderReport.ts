@@ -33,7 +33,7 @@ const DESTINATION_LABEL: Record<Destination, { tracepipe: string; stock: string 
   http: { tracepipe: 'tracepipe `http://` exporter (protobuf)', stock: 'official `@opentelemetry/exporter-trace-otlp-proto` + `BatchSpanProcessor`' },
 };
 const ENCODER_LABEL: Record<Encoder, string> = {
-  'tracepipe-json': 'tracepipe `encodeTracesJson`',
+  'tracepipe-json': 'tracepipe `encodeTracesJsonBytes`',
   'stock-json': 'stock `JsonTraceSerializer`',
   'tracepipe-proto': 'tracepipe `encodeTracesProto`',
   'stock-proto': 'stock `ProtobufTraceSerializer`',
@@ -288,7 +288,7 @@ function encodingSection(r: BenchResults): string[] {
   const out = ['## 4. Encoding 512-span batches', ''];
   if (!r.encoding) return [...out, `Not measured: ${r.errors.encoding ?? 'skipped'}.`, ''];
   out.push(
-    `The same batch of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up; median (min–max) of ${r.settings.repetitions} fresh processes. Our JSON figure includes the UTF-8 conversion of the text.`,
+    `The same batch of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up; median (min–max) of ${r.settings.repetitions} fresh processes. Both sides produce bytes ready to write or send.`,
     '',
   );
   const rows: string[][] = [];
