@@ -94,6 +94,11 @@ export function viewCommand(): Command {
     .addOption(new Option('--min-duration <duration>', 'only traces lasting at least this long (250ms, 1.5s, 100us)').argParser(parseDuration))
     .option('--errors', 'only traces with an error span')
     .action(async (path: string, options: ViewOptions) => {
+      // `view --json | head`: the reader going away ends the command quietly.
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        process.exit(process.exitCode ?? 0);
+      });
       process.exitCode = await runView(path, options, { out: process.stdout, err: process.stderr });
     });
 }

@@ -140,3 +140,12 @@ test('the waterfall is coloured on a TTY unless NO_COLOR is set', async () => {
   assert.match(colored, /\u001b\[36m█+\u001b\[39m/);
   assert.doesNotMatch(await render('1'), /\u001b\[/);
 });
+
+test('view reads Teleport captures; --json gives plain attribute values (bytes as base64, maps as objects)', async () => {
+  const { code, stdout } = await runCli(['view', 'test/fixtures/teleport', '--json']);
+  assert.equal(code, 0);
+  const [server] = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { attributes: Record<string, unknown>; kind: string; status: unknown });
+  assert.deepEqual(server!.attributes, { 'rpc.system': 'grpc', ok: true, ratio: 0.25, weight: 2, tags: ['a', 'b'], blob: 'AAH/', meta: { k: 'v' } });
+  assert.equal(server!.kind, 'SERVER');
+  assert.deepEqual(server!.status, { code: 'OK' });
+});
