@@ -116,9 +116,11 @@ function string(end: number): string {
 }
 
 /**
- * Recently decoded short ASCII strings, by a hash of their bytes. Attribute keys and many
- * values repeat in every span; returning the same string instance skips the native
- * decode and lets V8 reuse the interned key when it builds each attributes object.
+ * Recently decoded short ASCII strings, by a hash of their length and a few sampled bytes.
+ * Attribute keys and many values repeat in every span; returning the same string instance
+ * skips the native decode and lets V8 reuse the interned key when it builds each
+ * attributes object. A hit is confirmed byte by byte; only ASCII strings are cached, so a
+ * match is always the exact decoding.
  */
 const MAX_CACHED_LENGTH = 48;
 const CACHE_SIZE = 4096;
@@ -126,25 +128,22 @@ const stringCache: string[] = new Array<string>(CACHE_SIZE).fill('');
 
 function shortString(from: number, to: number): string {
   const length = to - from;
-  let hash = length;
-  for (let i = from; i < to; i++) {
-    const c = buf[i]!;
-    if (c >= 0x80) return buf.toString('utf8', from, to);
-    hash = Math.imul(hash ^ c, 0x01000193);
-  }
-  const slot = (hash ^ (hash >>> 15)) & (CACHE_SIZE - 1);
+  if (length === 0) return '';
+  const b = buf;
+  let hash = Math.imul(length ^ b[from]!, 0x01000193);
+  hash = Math.imul(hash ^ b[to - 1]!, 0x01000193);
+  hash = Math.imul(hash ^ b[from + (length >> 1)]!, 0x01000193);
+  hash = Math.imul(hash ^ b[from + (length >> 2)]!, 0x01000193);
+  hash = Math.imul(hash ^ b[to - 1 - (length >> 2)]!, 0x01000193);
+  const slot = (hash ^ (hash >>> 13)) & (CACHE_SIZE - 1);
   const cached = stringCache[slot]!;
   if (cached.length === length) {
-    let same = true;
-    for (let i = 0; i < length; i++) {
-      if (cached.charCodeAt(i) !== buf[from + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return cached;
+    let i = 0;
+    while (i < length && cached.charCodeAt(i) === b[from + i]) i++;
+    if (i === length) return cached;
   }
-  const text = buf.latin1Slice(from, to);
+  for (let i = from; i < to; i++) if (b[i]! >= 0x80) return b.toString('utf8', from, to);
+  const text = b.latin1Slice(from, to);
   stringCache[slot] = text;
   return text;
 }

@@ -162,6 +162,24 @@ describe('decodeTracesProto', () => {
     assert.deepStrictEqual(decodeTracesProto(new Uint8Array(0)), { spans: [], rejected: 0, errors: [] });
   });
 
+  it('never confuses strings that share a length and sampled bytes, or non-ASCII text', () => {
+    // Same length, differing only at index 4, which the string cache's hash does not sample.
+    const values = ['abcdefghij', 'abcdXfghij', 'abcdefghij', 'é', '\u00e9', 'ab\u00e9', 'ab\u00e9'];
+    const attrs = values.map((v, i) => ({ key: `k${i}`, value: { stringValue: v } }));
+    for (let round = 0; round < 3; round++) {
+      const [span] = decodeTracesProto(message([{ ...GOOD, attributes: attrs }])).spans;
+      assert.deepStrictEqual(Object.values(span!.attributes), values);
+    }
+    // A lone byte 0xE9 is invalid UTF-8: it decodes to U+FFFD, never to a cached 'é'.
+    const latin1 = Buffer.from(message([{ ...GOOD, name: 'é' }]));
+    const at = latin1.indexOf(Buffer.from('é'));
+    const broken = Buffer.concat([latin1.subarray(0, at - 1), Buffer.from([1, 0xe9]), latin1.subarray(at + 2)]);
+    broken[1]! -= 1;
+    broken[3]! -= 1;
+    broken[5]! -= 1;
+    assert.equal(decodeTracesProto(broken).spans[0]!.name, '\ufffd');
+  });
+
   it('keeps uint64 times exact to the nanosecond, up to the largest value', () => {
     const bytes = message([{ ...GOOD, startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '1763700000123456789' }]);
     const [span] = decodeTracesProto(bytes).spans;
