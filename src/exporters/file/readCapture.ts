@@ -81,6 +81,8 @@ async function* linesOf(path: string): AsyncGenerator<FileLine> {
   try {
     yield* readLines(path);
   } catch (cause) {
+    // Deleted since it was listed (retention of a live exporter): nothing left to read.
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new TracepipeError('TRACEPIPE_CAPTURE_READ', `cannot read capture file ${path}: ${(cause as Error).message}`, { cause });
   }
 }
