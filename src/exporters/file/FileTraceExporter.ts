@@ -42,8 +42,14 @@ export class FileTraceExporter implements TraceExporter {
   export(spans: readonly ReadableSpan[]): Promise<void> {
     if (this.shutdownPromise !== undefined) return Promise.reject(fileExporterShutdownError());
     if (spans.length === 0) return Promise.resolve();
-    // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
-    return this.writer.write(Buffer.from(`${encodeTracesJson(spans)}\n`, 'utf8'));
+    let line: Buffer;
+    try {
+      // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
+      line = Buffer.from(`${encodeTracesJson(spans)}\n`, 'utf8');
+    } catch (cause) {
+      return Promise.reject(new ExportError(`cannot encode spans for ${this.target.dir}: ${(cause as Error).message}`, { cause }));
+    }
+    return this.writer.write(line);
   }
 
   async probe(): Promise<void> {
