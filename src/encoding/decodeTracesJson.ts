@@ -31,6 +31,7 @@ export function decodeTracesJson(value: string | object): DecodeResult {
     }
   }
   if (!isObject(root)) fail('', 'expected a JSON object');
+  depth = 0;
   const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
   const list = field(root, 'resourceSpans', 'resource_spans');
   if (list !== undefined) {
@@ -296,6 +297,14 @@ function attributeMap(value: unknown, path: string): Attributes {
   return map;
 }
 
+/** Arrays and maps nest; a limit keeps hostile input from exhausting the stack (protobuf's default is 100). */
+const MAX_DEPTH = 100;
+let depth = 0;
+
+function enter(path: string): void {
+  if (++depth > MAX_DEPTH) fail(path, `values nested more than ${MAX_DEPTH} deep`);
+}
+
 const INT64 = /^-?[0-9]+$/;
 
 function anyValue(value: unknown, path: string): unknown {
@@ -309,13 +318,17 @@ function anyValue(value: unknown, path: string): unknown {
   if ((x = field(v, 'intValue', 'int_value')) !== undefined) return int64(x, `${path}.intValue`);
   if ((x = field(v, 'doubleValue', 'double_value')) !== undefined) return double(x, `${path}.doubleValue`);
   if ((x = field(v, 'arrayValue', 'array_value')) !== undefined) {
+    enter(path);
     const values = array(object(x, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
-    return values.map((item, i) =>
-      item === null ? null : anyValue(item, `${path}.arrayValue.values[${i}]`),
-    );
+    const out = values.map((item, i) => (item === null ? null : anyValue(item, `${path}.arrayValue.values[${i}]`)));
+    depth--;
+    return out;
   }
   if ((x = field(v, 'kvlistValue', 'kvlist_value')) !== undefined) {
-    return attributeMap(object(x, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`);
+    enter(path);
+    const out = attributeMap(object(x, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`);
+    depth--;
+    return out;
   }
   if ((x = field(v, 'bytesValue', 'bytes_value')) !== undefined) {
     const text = string(x, `${path}.bytesValue`);

@@ -19,6 +19,7 @@ import { setAttribute } from './setAttribute.js';
 export function decodeTracesProto(bytes: Uint8Array): DecodeResult {
   buf = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as NodeBuffer;
   pos = 0;
+  depth = 0;
   const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
   try {
     const end = buf.length;
@@ -534,7 +535,16 @@ function anyValue(end: number): unknown {
   return value;
 }
 
+/** Arrays and maps nest; a limit keeps hostile input from exhausting the stack (protobuf's default is 100). */
+const MAX_DEPTH = 100;
+let depth = 0;
+
+function enter(): void {
+  if (++depth > MAX_DEPTH) fail(`values nested more than ${MAX_DEPTH} deep`);
+}
+
 function arrayValue(end: number): unknown[] {
+  enter();
   const values: unknown[] = [];
   while (pos < end) {
     const tag = varint();
@@ -542,10 +552,12 @@ function arrayValue(end: number): unknown[] {
     else skip(tag, end);
   }
   checkEnd(end);
+  depth--;
   return values;
 }
 
 function kvlistValue(end: number): Record<string, unknown> {
+  enter();
   const map: Record<string, unknown> = {};
   while (pos < end) {
     const tag = varint();
@@ -553,5 +565,6 @@ function kvlistValue(end: number): Record<string, unknown> {
     else skip(tag, end);
   }
   checkEnd(end);
+  depth--;
   return map;
 }

@@ -180,5 +180,10 @@ describe('decodeTracesJson', () => {
     for (const [input, message] of cases) {
       assert.throws(() => decodeTracesJson(input), { ...INVALID, message }, input);
     }
+    const nested = (levels: number): string => (levels === 0 ? '{"stringValue":"leaf"}' : `{"kvlistValue":{"values":[{"key":"k","value":${nested(levels - 1)}}]}}`);
+    const deep = (levels: number) => `{"resourceSpans":[{"resource":{"attributes":[{"key":"deep","value":${nested(levels)}}]}}]}`;
+    assert.deepStrictEqual(decodeTracesJson(deep(100)).spans, []);
+    assert.throws(() => decodeTracesJson(deep(101)), { ...INVALID, message: /nested more than 100 deep/ });
+    assert.deepStrictEqual(decodeTracesJson(deep(3)).spans, []);
   });
 });

@@ -194,6 +194,14 @@ describe('decodeTracesProto', () => {
     assert.throws(() => decodeTracesProto(Buffer.from([0xff, 0xff, 0xff])), { ...INVALID, message: /truncated varint/ });
     assert.throws(() => decodeTracesProto(Buffer.from([0x0b, 0x0c])), { ...INVALID, message: /wire type 3/ });
     assert.throws(() => decodeTracesProto(Buffer.from('{"resourceSpans":[]}')), INVALID);
+    // Arrays nested 101 deep: refused before they can exhaust the stack; 100 deep is fine.
+    const nested = (levels: number): unknown => (levels === 0 ? 'leaf' : [nested(levels - 1)]);
+    const base = makeOtlpSpans()[1]!;
+    const deep = (levels: number) =>
+      encodeTracesProto([Object.assign(Object.create(OtlpSpan.prototype), base, { attributes: { deep: nested(levels) } })]);
+    assert.equal(decodeTracesProto(deep(100)).spans.length, 1);
+    assert.throws(() => decodeTracesProto(deep(101)), { ...INVALID, message: /nested more than 100 deep/ });
+    assert.equal(decodeTracesProto(deep(3)).spans.length, 1, 'the depth count starts afresh after a failure');
     // A span whose attribute claims more bytes than the span holds.
     assert.throws(() => decodeTracesProto(Buffer.from([0x0a, 0x06, 0x12, 0x04, 0x12, 0x02, 0x4a, 0x09])), INVALID);
   });
