@@ -45,6 +45,7 @@ export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = 
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
   pos = 0;
+  depth = 0;
   write('{"resourceSpans":[');
   const groups = groupSpans(spans);
   for (let g = 0; g < groups.length; g++) {
@@ -325,20 +326,33 @@ function doubleJson(value: number): string {
   return value > 0 ? '"Infinity"' : '"-Infinity"';
 }
 
+/**
+ * Values nested deeper than this (in practice: an attribute that contains itself) are
+ * written as the empty value rather than recursing until the stack runs out.
+ */
+const MAX_DEPTH = 100;
+let depth = 0;
+
 function arrayJson(values: readonly unknown[]): string {
   if (values.length === 0) return '{"arrayValue":{}}';
+  if (depth >= MAX_DEPTH) return '{}';
+  depth++;
   let out = '{"arrayValue":{"values":[' + anyValueJson(values[0]);
   for (let i = 1; i < values.length; i++) out += ',' + anyValueJson(values[i]);
+  depth--;
   return out + ']}}';
 }
 
 function kvlistJson(map: Record<string, unknown>): string {
   const keys = Object.keys(map);
   if (keys.length === 0) return '{"kvlistValue":{}}';
+  if (depth >= MAX_DEPTH) return '{}';
+  depth++;
   let out = '{"kvlistValue":{"values":[';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     out += (i > 0 ? ',' : '') + (key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":') + anyValueJson(map[key]) + '}';
   }
+  depth--;
   return out + ']}}';
 }

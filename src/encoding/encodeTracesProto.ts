@@ -17,6 +17,7 @@ import { linkFlags, spanFlags } from './spanFlags.js';
  */
 export function encodeTracesProto(spans: readonly ReadableSpan[]): Uint8Array {
   pos = 0;
+  depth = 0;
   const groups = groupSpans(spans);
   for (const group of groups) {
     ensure(8);
@@ -337,6 +338,13 @@ function writeKeyValue(tag: number, key: string, value: unknown): void {
 const MAX_INT64 = 2 ** 63;
 const TWO_POW_32 = 4294967296;
 
+/**
+ * Arrays and maps nested deeper than this (in practice: an attribute that contains itself)
+ * are written as the empty value rather than recursing until the stack runs out.
+ */
+const MAX_DEPTH = 100;
+let depth = 0;
+
 /** The body of an AnyValue; the same mapping as encodeTracesJson. */
 function writeAnyValue(value: unknown): void {
   switch (typeof value) {
@@ -368,36 +376,41 @@ function writeAnyValue(value: unknown): void {
         pos += value.length;
         return;
       }
-      if (Array.isArray(value)) {
-        ensure(4);
-        buf[pos++] = 0x2a;
-        const body = open(1);
-        for (let i = 0; i < value.length; i++) {
-          ensure(4);
-          buf[pos++] = 0x0a; // ArrayValue.values
-          const element = open(1);
-          writeAnyValue(value[i]);
-          close(element, 1);
-        }
-        close(body, 1);
-        return;
-      }
       if (value instanceof OtlpDouble) {
         writeDouble(value.value);
         return;
       }
-      ensure(4);
-      buf[pos++] = 0x32;
-      {
-        const body = open(1);
-        const map = value as Record<string, unknown>;
-        for (const key of Object.keys(map)) writeKeyValue(0x0a, key, map[key]);
-        close(body, 1);
-      }
+      if (depth >= MAX_DEPTH) return; // the empty value
+      depth++;
+      if (Array.isArray(value)) writeArray(value);
+      else writeKvlist(value as Record<string, unknown>);
+      depth--;
       return;
     default:
       return;
   }
+}
+
+function writeArray(values: readonly unknown[]): void {
+  ensure(4);
+  buf[pos++] = 0x2a; // AnyValue.array_value
+  const body = open(1);
+  for (let i = 0; i < values.length; i++) {
+    ensure(4);
+    buf[pos++] = 0x0a; // ArrayValue.values
+    const element = open(1);
+    writeAnyValue(values[i]);
+    close(element, 1);
+  }
+  close(body, 1);
+}
+
+function writeKvlist(map: Record<string, unknown>): void {
+  ensure(4);
+  buf[pos++] = 0x32; // AnyValue.kvlist_value
+  const body = open(1);
+  for (const key of Object.keys(map)) writeKeyValue(0x0a, key, map[key]);
+  close(body, 1);
 }
 
 function writeNumber(value: number): void {

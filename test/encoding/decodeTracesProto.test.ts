@@ -9,6 +9,7 @@ import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
 import { OtlpResource } from '../../src/encoding/OtlpResource.js';
 import { OtlpSpan } from '../../src/encoding/OtlpSpan.js';
 import { TracesData } from '../../src/encoding/otlpRoot.js';
+import protobuf from 'protobufjs';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { asUtf8 } from '../support/otlpReference.js';
 
@@ -66,6 +67,8 @@ function sameSpan(decoded: ReadableSpan, source: ReadableSpan): void {
 function message(spans: Record<string, unknown>[]): Uint8Array {
   return TracesData.encode(TracesData.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish();
 }
+
+const SPAN = TracesData.lookupType('opentelemetry.proto.trace.v1.Span');
 
 const GOOD = {
   traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'),
@@ -151,7 +154,7 @@ describe('decodeTracesProto', () => {
     // An unknown varint field 99 and an unknown length-delimited field 98 inside the span,
     // and an unknown varint field 500 after the resource spans.
     const extra = Buffer.from([0x98, 0x06, 0x05, 0x92, 0x06, 0x02, 0x41, 0x42]);
-    const spanBody = Buffer.concat([Buffer.from(TracesData.lookupType('opentelemetry.proto.trace.v1.Span').encode(GOOD).finish()), extra]);
+    const spanBody = Buffer.concat([Buffer.from(SPAN.encode(GOOD).finish()), extra]);
     const scopeSpans = Buffer.concat([Buffer.from([0x12, spanBody.length]), spanBody]);
     const resourceSpans = Buffer.concat([Buffer.from([0x12, scopeSpans.length]), scopeSpans]);
     const whole = Buffer.concat([Buffer.from([0x0a, resourceSpans.length]), resourceSpans, Buffer.from([0xa0, 0x1f, 0x01])]);
@@ -195,10 +198,14 @@ describe('decodeTracesProto', () => {
     assert.throws(() => decodeTracesProto(Buffer.from([0x0b, 0x0c])), { ...INVALID, message: /wire type 3/ });
     assert.throws(() => decodeTracesProto(Buffer.from('{"resourceSpans":[]}')), INVALID);
     // Arrays nested 101 deep: refused before they can exhaust the stack; 100 deep is fine.
-    const nested = (levels: number): unknown => (levels === 0 ? 'leaf' : [nested(levels - 1)]);
-    const base = makeOtlpSpans()[1]!;
-    const deep = (levels: number) =>
-      encodeTracesProto([Object.assign(Object.create(OtlpSpan.prototype), base, { attributes: { deep: nested(levels) } })]);
+    const deep = (levels: number): Uint8Array => {
+      const field = (tag: number, body: Uint8Array) => protobuf.Writer.create().uint32(tag).bytes(body).finish();
+      let value = protobuf.Writer.create().uint32(0x0a).string('leaf').finish();
+      for (let i = 0; i < levels; i++) value = field(0x2a, field(0x0a, value));
+      const keyValue = Buffer.concat([protobuf.Writer.create().uint32(0x0a).string('deep').finish(), field(0x12, value)]);
+      const span = Buffer.concat([SPAN.encode(GOOD).finish(), field(0x4a, keyValue)]);
+      return field(0x0a, field(0x12, field(0x12, span)));
+    };
     assert.equal(decodeTracesProto(deep(100)).spans.length, 1);
     assert.throws(() => decodeTracesProto(deep(101)), { ...INVALID, message: /nested more than 100 deep/ });
     assert.equal(decodeTracesProto(deep(3)).spans.length, 1, 'the depth count starts afresh after a failure');

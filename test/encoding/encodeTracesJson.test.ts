@@ -81,6 +81,19 @@ describe('encodeTracesJson', () => {
     assert.equal(encodeTracesJson(spans), first);
   });
 
+  it('writes an attribute that contains itself as an empty value 100 levels down, not a stack overflow', () => {
+    const [span] = makeOtlpSpans();
+    const cyclic: Record<string, unknown> = { name: 'x' };
+    cyclic.self = cyclic;
+    const selfish = Object.assign(Object.create(Object.getPrototypeOf(span)), span, { attributes: { cyclic } });
+    let value = JSON.parse(encodeTracesJson([selfish])).resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value;
+    for (let level = 0; level < 100; level++) {
+      assert.deepStrictEqual(value.kvlistValue.values[0], { key: 'name', value: { stringValue: 'x' } });
+      value = value.kvlistValue.values[1].value;
+    }
+    assert.deepStrictEqual(value, {});
+  });
+
   it('grows past its buffer for a large batch', () => {
     const [span] = makeOtlpSpans();
     const many = Array.from({ length: 3000 }, () => span!);

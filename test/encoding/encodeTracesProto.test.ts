@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { ExportTraceServiceRequest } from '../../src/encoding/otlpRoot.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
@@ -55,6 +56,21 @@ describe('encodeTracesProto', () => {
     const first = Buffer.from(encodeTracesProto(spans));
     encodeTracesProto(makeOtlpSpans());
     assert.deepStrictEqual(Buffer.from(encodeTracesProto(spans)), first);
+  });
+
+  it('writes an attribute that contains itself as an empty value 100 levels down, not a stack overflow', () => {
+    const [span] = makeOtlpSpans();
+    const cyclic: unknown[] = ['x'];
+    cyclic.push(cyclic);
+    const selfish = Object.assign(Object.create(Object.getPrototypeOf(span)), span, { attributes: { cyclic } });
+    // protobufjs stops at 100 nested messages (each array level is two), so read it back with ours.
+    const [decoded] = decodeTracesProto(encodeTracesProto([selfish])).spans;
+    let value = decoded!.attributes.cyclic as unknown[];
+    for (let level = 1; level < 100; level++) {
+      assert.equal(value[0], 'x');
+      value = value[1] as unknown[];
+    }
+    assert.deepStrictEqual(value, ['x', null]);
   });
 
   it('keeps lengths canonical when a message outgrows its reserved length bytes', () => {
