@@ -113,6 +113,11 @@ function requestHandler(options: HttpReceiverOptions, state: { closing: boolean 
   const fail = (req: IncomingMessage, res: ServerResponse, status: number, rpcCode: number, encoding: Encoding, message: string): void =>
     reply(req, res, status, encoding, encoding === 'json' ? rpcStatusJson(rpcCode, message) : encodeRpcStatus(rpcCode, message));
 
+  const refuseFull = (req: IncomingMessage, res: ServerResponse, encoding: Encoding): void => {
+    res.setHeader('Retry-After', String(Math.ceil(RETRY_DELAY_MS / 1000)));
+    fail(req, res, 429, RPC_RESOURCE_EXHAUSTED, encoding, 'forwarder queue is full, retry later');
+  };
+
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     const encoding = encodingOf(req.headers['content-type']);
@@ -137,6 +142,11 @@ function requestHandler(options: HttpReceiverOptions, state: { closing: boolean 
     const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
       return fail(req, res, 415, RPC_INVALID_ARGUMENT, encoding, `unsupported content encoding ${JSON.stringify(contentEncoding)}; use gzip or none`);
+    }
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared <= maxRequestBytes && !intake.hasRoomFor(declared)) {
+      intake.full();
+      return refuseFull(req, res, encoding);
     }
     const sender = tagging
       ? senderIdentity(req.socket.remoteAddress, mtls ? (req.socket as TLSSocket).getPeerCertificate() : undefined)
@@ -164,8 +174,7 @@ function requestHandler(options: HttpReceiverOptions, state: { closing: boolean 
         case 'invalid':
           return fail(req, res, 400, RPC_INVALID_ARGUMENT, encoding, result.message);
         case 'full':
-          res.setHeader('Retry-After', String(Math.ceil(RETRY_DELAY_MS / 1000)));
-          return fail(req, res, 429, RPC_RESOURCE_EXHAUSTED, encoding, 'forwarder queue is full, retry later');
+          return refuseFull(req, res, encoding);
       }
     }).catch((err: unknown) => {
       // One broken request must never take the process down.

@@ -10,6 +10,8 @@ import { estimateSpanBytes } from '../pipeline/estimateSpanBytes.js';
 /** Where accepted spans go: the forwarder's bounded queue. `false` means full (or shut down). */
 export interface SpanQueue {
   offer(spans: ReadableSpan[], bytes: number): boolean;
+  /** Bytes held now, against `queueMaxBytes`. */
+  readonly bytes: number;
 }
 
 export type IntakeResult =
@@ -22,6 +24,8 @@ export type IntakeResult =
 
 export interface SpanIntakeOptions {
   queue: SpanQueue;
+  /** The queue's byte budget, to refuse cheaply when a request cannot fit. */
+  queueMaxBytes: number;
   stats: PipelineStats;
   logger: Logger;
   /** Attribute that records who sent each span; undefined leaves spans untouched. */
@@ -38,6 +42,7 @@ export const RETRY_DELAY_MS = 1000;
  */
 export class SpanIntake {
   private readonly queue: SpanQueue;
+  private readonly queueMaxBytes: number;
   private readonly stats: PipelineStats;
   private readonly logger: Logger;
   readonly tagSenderAttribute: string | undefined;
@@ -45,17 +50,38 @@ export class SpanIntake {
 
   constructor(options: SpanIntakeOptions) {
     this.queue = options.queue;
+    this.queueMaxBytes = options.queueMaxBytes;
     this.stats = options.stats;
     this.logger = options.logger;
     this.tagSenderAttribute = options.tagSenderAttribute;
   }
 
+  /**
+   * False when a body of `wireBytes` certainly cannot be queued now: decoded spans take more
+   * memory than their encoding, so such a request is refused without reading or decoding it,
+   * which keeps an overloaded forwarder from spending its CPU on work it will throw away.
+   */
+  hasRoomFor(wireBytes: number): boolean {
+    return this.queue.bytes + wireBytes <= this.queueMaxBytes;
+  }
+
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
+    if (!this.hasRoomFor(body.length)) return this.full();
     return this.accept(() => decodeTracesProto(body), transport, sender);
   }
 
   acceptJson(body: Buffer, transport: Transport, sender: string | undefined): IntakeResult {
+    if (!this.hasRoomFor(body.length)) return this.full();
     return this.accept(() => decodeTracesJson(body.toString('utf8')), transport, sender);
+  }
+
+  /** Refuses a request for lack of room, logging once per burst of refusals. */
+  full(): IntakeResult {
+    if (this.fullSince === 0) {
+      this.fullSince = Date.now();
+      this.logger.warn('forwarder queue is full: refusing requests until it drains (senders retry)');
+    }
+    return { kind: 'full' };
   }
 
   private accept(decode: () => DecodeResult, transport: Transport, sender: string | undefined): IntakeResult {
@@ -74,23 +100,12 @@ export class SpanIntake {
       // Charged at their estimated heap size: decoded spans hold several times their wire size.
       let bytes = 0;
       for (let i = 0; i < spans.length; i++) bytes += estimateSpanBytes(spans[i]!);
-      if (!this.queue.offer(spans, bytes)) {
-        this.noteFull();
-        return { kind: 'full' };
-      }
+      if (!this.queue.offer(spans, bytes)) return this.full();
       this.noteNotFull();
       this.stats.received[transport] += spans.length;
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
     return { kind: 'accepted', rejected, message: summarize(rejected, errors) };
-  }
-
-  /** Logged once per burst of refusals, not per request. */
-  private noteFull(): void {
-    if (this.fullSince === 0) {
-      this.fullSince = Date.now();
-      this.logger.warn('forwarder queue is full: refusing requests until it drains (senders retry)');
-    }
   }
 
   private noteNotFull(): void {

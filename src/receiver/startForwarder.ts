@@ -70,7 +70,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
   });
-  const intake = new SpanIntake({ queue, stats, logger, tagSenderAttribute: receiver.tagSenderAttribute });
+  const intake = new SpanIntake({ queue, queueMaxBytes: receiver.queueMaxBytes, stats, logger, tagSenderAttribute: receiver.tagSenderAttribute });
   const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
 
   let grpc: GrpcReceiver | undefined;
