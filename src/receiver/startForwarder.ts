@@ -3,7 +3,7 @@ import { isResolvedConfig, type TracepipeConfig } from '../config/TracepipeConfi
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import { validateConfig } from '../config/validateConfig.js';
 import { PipelineStats } from '../diagnostics/PipelineStats.js';
-import { TracepipeError } from '../errors.js';
+import { ConfigError, TracepipeError } from '../errors.js';
 import { createExporter } from '../exporters/createExporter.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -58,7 +58,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   const logger = options.logger ?? createLogger();
   const stats = options.stats ?? new PipelineStats();
   if (receiver.grpcAddr === undefined && receiver.httpAddr === undefined) {
-    throw new TracepipeError('TRACEPIPE_CONFIG_INVALID', 'receiver: both grpc_listen and http_listen are off; nothing would be received');
+    throw new ConfigError('receiver.grpc_listen and receiver.http_listen are both off: nothing would be received', { key: 'receiver' });
   }
   const target = tracing.exporter ?? parseExporterUrl(DEFAULT_FORWARD_URL);
   const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, timeoutMs: tracing.exportTimeoutMs, stats, logger });

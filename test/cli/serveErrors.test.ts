@@ -64,6 +64,6 @@ describe('tracepipe serve: start-up errors', () => {
   it('refuses to start with both listeners off', async () => {
     const r = await runServe(['--listen-grpc', '', '--listen-http', ''], dir);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /both grpc_listen and http_listen are off/);
+    assert.match(r.stderr, /^tracepipe: receiver.grpc_listen and receiver.http_listen are both off: nothing would be received \[TRACEPIPE_CONFIG_INVALID\]$/m);
   });
 });
