@@ -10,20 +10,20 @@ import { OtlpTraceState } from './OtlpTraceState.js';
 import { setAttribute } from './setAttribute.js';
 
 /**
- * Spans from OTLP/JSON: a `TracesData` / `ExportTraceServiceRequest` object
- * `{"resourceSpans":[...]}`, or one bare `ResourceSpans` object, as Teleport's file
- * exporter writes per line. Both spellings of the OTLP/JSON mapping are accepted:
+ * Spans from OTLP/JSON (text, UTF-8 bytes or an already parsed value): a `TracesData` /
+ * `ExportTraceServiceRequest` object `{"resourceSpans":[...]}`, or one bare `ResourceSpans`
+ * object, as Teleport's file exporter writes per line. Both spellings of the OTLP/JSON mapping are accepted:
  * lowerCamelCase or snake_case keys; ids as hex (OTLP/JSON) or base64 (Go protojson's
  * default for bytes); enums as integers or names; 64-bit integers as strings or numbers.
  * The pre-1.0 `instrumentationLibrarySpans` form is read as scope spans. Unknown fields
  * are ignored, as OTLP requires of receivers. Spans with unusable ids are rejected and
  * counted; anything that is not such JSON throws TRACEPIPE_INVALID_OTLP.
  */
-export function decodeTracesJson(value: string | object): DecodeResult {
+export function decodeTracesJson(value: string | Uint8Array | object): DecodeResult {
   let root: unknown = value;
-  if (typeof value === 'string') {
+  if (typeof value === 'string' || value instanceof Uint8Array) {
     try {
-      root = JSON.parse(value);
+      root = JSON.parse(typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
     } catch (error) {
       throw new TracepipeError('TRACEPIPE_INVALID_OTLP', `invalid OTLP/JSON: ${(error as Error).message}`, {
         cause: error,

@@ -52,6 +52,7 @@ describe('decodeTracesJson', () => {
     const json = encodeTracesJson(spans);
     assert.equal(encodeTracesJson(decodeTracesJson(json).spans), json);
     assert.equal(encodeTracesJson(decodeTracesJson(JSON.parse(json)).spans), json);
+    assert.equal(encodeTracesJson(decodeTracesJson(new TextEncoder().encode(json)).spans), json);
     const first = decodeTracesJson(json).spans[0]!;
     assert.ok(first.attributes.one instanceof OtlpDouble);
     assert.ok(Object.is((first.attributes.negZero as OtlpDouble).value, -0));
