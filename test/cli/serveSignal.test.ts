@@ -41,7 +41,7 @@ describe('tracepipe serve: SIGTERM with spans still queued', () => {
         '',
       ].join('\n'),
     );
-    const serve = await spawnServe(['-c', config, '--listen-grpc', '127.0.0.1:0', '--listen-http', '', '--diag-addr', '127.0.0.1:0'], {
+    const serve = await spawnServe(['-c', config, '--listen-grpc', '127.0.0.1:0', '--listen-http', '', '--diag-addr', '127.0.0.1:0', '--tag-sender', 'forwarded.by'], {
       cwd: dir,
       diagnostics: true,
     });
@@ -67,6 +67,7 @@ describe('tracepipe serve: SIGTERM with spans still queued', () => {
     assert.deepEqual(exited, { code: 0, signal: null });
     assert.equal(sink.spans.length, 40);
     assert.equal(new Set(sink.spans.map((s) => s.spanId)).size, 40);
+    assert.deepEqual(new Set(sink.spans.map((s) => s.attributes['forwarded.by'])), new Set(['127.0.0.1']));
     assert.match(serve.stderr(), /SIGTERM: stopping, draining 40 queued span\(s\)/);
   });
 });
