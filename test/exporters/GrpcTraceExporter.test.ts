@@ -7,8 +7,11 @@ import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { GrpcTraceExporter } from '../../src/exporters/grpc/GrpcTraceExporter.js';
 import { silentLogger } from '../../src/logger.js';
+import { makeCerts } from '../support/certs.js';
+import { tlsMaterial } from '../../src/config/validateConfig.js';
 import { startByteCountingProxy } from '../support/byteCountingProxy.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
+import { startBlackhole } from '../support/blackholeServer.js';
 import { OtlpSink } from '../support/OtlpSink.js';
 import { waitFor } from '../support/waitFor.js';
 import { RICH_START_NANOS, assertArrivedExactly, makeRichSpans } from '../support/richSpans.js';
@@ -158,6 +161,26 @@ describe('GrpcTraceExporter', () => {
     assert.ok(stats.retries >= 1, `retries ${stats.retries}`);
     await assert.rejects(exporter.probe(), (e: unknown) => e instanceof ExportError && /UNAVAILABLE/.test(e.message));
     await exporter.shutdown();
+  });
+
+  it('fails within the timeout against a peer that accepts the connection and never answers', async () => {
+    const hole = await startBlackhole();
+    try {
+      for (const [url, tls] of [[`grpc://127.0.0.1:${hole.port}`, false], [`grpc://127.0.0.1:${hole.port}`, true]] as const) {
+        const certs = tls ? await makeCerts() : undefined;
+        const exporter = createExporter(grpcTarget(url), {
+          timeoutMs: 1_000,
+          stats: new PipelineStats(),
+          logger: silentLogger,
+          tls: certs && tlsMaterial([certs.caCert], [], 'tracing_service.https_keypairs'),
+        });
+        await assert.rejects(exporter.export(await makeRichSpans()), (e: unknown) => e instanceof ExportError && !e.retryable);
+        await assert.rejects(exporter.probe(), ExportError);
+        await exporter.shutdown();
+      }
+    } finally {
+      await hole.close();
+    }
   });
 
   it('probes with an empty export that adds no spans', async () => {

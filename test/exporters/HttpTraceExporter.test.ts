@@ -10,6 +10,9 @@ import { createExporter } from '../../src/exporters/createExporter.js';
 import { HttpTraceExporter } from '../../src/exporters/http/HttpTraceExporter.js';
 import { parseRetryAfter } from '../../src/exporters/http/httpExportError.js';
 import { silentLogger } from '../../src/logger.js';
+import { makeCerts } from '../support/certs.js';
+import { tlsMaterial } from '../../src/config/validateConfig.js';
+import { startBlackhole } from '../support/blackholeServer.js';
 import { OtlpSink } from '../support/OtlpSink.js';
 import { RICH_START_NANOS, assertArrivedExactly, makeRichSpans } from '../support/richSpans.js';
 
@@ -191,6 +194,24 @@ describe('HttpTraceExporter', () => {
     await new Promise<void>((resolve) => flaky.close(() => resolve()));
     assert.equal(requests, 2);
     assert.equal(stats.retries, 1);
+  });
+
+  it('fails within the timeout against a peer that accepts the connection and never answers', async () => {
+    const hole = await startBlackhole();
+    try {
+      for (const [url, tls] of [[`http://127.0.0.1:${hole.port}`, false], [`https://127.0.0.1:${hole.port}`, true]] as const) {
+        const certs = tls ? await makeCerts() : undefined;
+        const exporter = createExporter(httpTarget(url), {
+          ...options(1_000),
+          tls: certs && tlsMaterial([certs.caCert], [], 'tracing_service.https_keypairs'),
+        });
+        await assert.rejects(exporter.export(await makeRichSpans()), (e: unknown) => e instanceof ExportError && !e.retryable);
+        await assert.rejects(exporter.probe(), ExportError);
+        await exporter.shutdown();
+      }
+    } finally {
+      await hole.close();
+    }
   });
 
   it('probes with an empty export that adds no spans', async () => {
