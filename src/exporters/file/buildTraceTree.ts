@@ -29,6 +29,21 @@ export function buildTraceTree(spans: readonly ReadableSpan[]): TraceTreeNode[] 
     if (parent === undefined || parent === node) roots.push(node);
     else parent.children.push(node);
   }
+  // Spans whose parent chain loops (a corrupt capture) are reachable from no root: cut each
+  // loop above its earliest span and make that span a root, so every span is shown.
+  const reached = new Set<TraceTreeNode>();
+  const mark = (node: TraceTreeNode): void => {
+    reached.add(node);
+    for (const child of node.children) if (!reached.has(child)) mark(child);
+  };
+  for (const root of roots) mark(root);
+  for (const node of [...nodes.values()].sort(byStart)) {
+    if (reached.has(node)) continue;
+    const parent = nodes.get(node.span.parentSpanContext!.spanId)!;
+    parent.children.splice(parent.children.indexOf(node), 1);
+    roots.push(node);
+    mark(node);
+  }
   const sort = (list: TraceTreeNode[]): void => {
     list.sort(byStart);
     for (const n of list) sort(n.children);
