@@ -48,6 +48,17 @@ describe('GrpcTraceExporter', () => {
     assert.equal(stats.dropped.invalid, 0);
   });
 
+  it('delivers the same spans identically when they are exported again (no stale encoder caches)', async () => {
+    const spans = await makeRichSpans();
+    const exporter = new GrpcTraceExporter(grpcTarget(sink.grpcUrl), { timeoutMs: 10_000, stats: new PipelineStats(), logger: silentLogger });
+    for (let round = 0; round < 3; round++) {
+      sink.clear();
+      await exporter.export(spans);
+      assertArrivedExactly(sink.spans, spans);
+    }
+    await exporter.shutdown();
+  });
+
   it('compresses with gzip when the URL asks for it: same spans, far fewer bytes on the wire', async () => {
     const wire: Record<string, number> = {};
     const port = Number(sink.grpcAddress.split(':')[1]);
