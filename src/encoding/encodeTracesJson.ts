@@ -175,12 +175,18 @@ function spanJson(span: ReadableSpan): string {
   const parentId = span.parentSpanContext?.spanId;
   if (parentId) out += ',"parentSpanId":"' + parentId + '"';
   const flags = spanFlags(span);
-  if (flags !== 0) out += ',"flags":' + flags;
-  if (span.name) out += ',"name":' + quote(span.name);
+  if (flags !== 0) out += flags < FLAGS_TEXT.length ? FLAGS_TEXT[flags]! : ',"flags":' + flags;
+  if (span.name) out += nameField(span.name);
   const kind = span.kind == null ? 0 : span.kind + 1;
-  if (kind !== 0) out += ',"kind":' + kind;
-  out = timeField(out, 'startTimeUnixNano', span.startTime);
-  out = timeField(out, 'endTimeUnixNano', span.endTime);
+  if (kind !== 0) out += kind > 0 && kind < KIND_TEXT.length ? KIND_TEXT[kind]! : ',"kind":' + kind;
+  const start = span.startTime;
+  const end = span.endTime;
+  if ((start[0] !== 0 || start[1] !== 0) && (end[0] !== 0 || end[1] !== 0)) {
+    out += ',"startTimeUnixNano":"' + hrTimeToNanosString(start) + '","endTimeUnixNano":"' + hrTimeToNanosString(end) + '"';
+  } else {
+    out = timeField(out, 'startTimeUnixNano', start);
+    out = timeField(out, 'endTimeUnixNano', end);
+  }
   out = attributesField(out, span.attributes);
   out = countField(out, 'droppedAttributesCount', span.droppedAttributesCount);
   const events = span.events;
@@ -207,9 +213,36 @@ function spanJson(span: ReadableSpan): string {
   return out + '}';
 }
 
+/** `,"flags":N` for the flag values SDK spans use (W3C flags plus the remote-parent bits). */
+const FLAGS_TEXT: readonly string[] = Array.from({ length: 0x400 }, (_, flags) => flat(',"flags":' + flags));
+const KIND_TEXT: readonly string[] = Array.from({ length: 6 }, (_, kind) => flat(',"kind":' + kind));
+
+interface CachedText {
+  readonly text: string;
+  readonly nonAscii: boolean;
+}
+
+/** Names are cached up to this many, as `,"name":"…"` (span and event names repeat). */
+const MAX_CACHED_NAMES = 10_000;
+const nameCache = new Map<string, CachedText>();
+
+function nameField(name: string): string {
+  let cached = nameCache.get(name);
+  if (cached === undefined) {
+    const before = nonAscii;
+    nonAscii = false;
+    cached = { text: flat(',"name":' + quote(name)), nonAscii };
+    nonAscii ||= before;
+    if (nameCache.size < MAX_CACHED_NAMES) nameCache.set(name, cached);
+  }
+  if (cached.nonAscii) nonAscii = true;
+  return cached.text;
+}
+
 function eventJson(event: TimedEvent): string {
-  let out = timeField('', 'timeUnixNano', event.time);
-  if (event.name) out += (out === '' ? '"name":' : ',"name":') + quote(event.name);
+  const time = event.time;
+  let out = time[0] !== 0 || time[1] !== 0 ? '"timeUnixNano":"' + hrTimeToNanosString(time) + '"' : '';
+  if (event.name) out += out === '' ? nameField(event.name).slice(1) : nameField(event.name);
   if (event.attributes !== undefined) out = attributesField(out, event.attributes);
   out = countField(out, 'droppedAttributesCount', event.droppedAttributesCount);
   return '{' + out + '}';
@@ -240,50 +273,96 @@ function countField(out: string, name: string, count: number | undefined): strin
 
 function attributesField(out: string, attributes: Attributes): string {
   let list = '';
-  for (const key in attributes) list += (list === '' ? '[' : ',') + keyValueJson(key, attributes[key]);
+  for (const key in attributes) {
+    const keyValue = keyValueJson(key, attributes[key], list !== '');
+    list = list === '' ? keyValue : list + keyValue;
+  }
   if (list === '') return out;
-  return out + (out === '' ? '"attributes":' : ',"attributes":') + list + ']';
+  return out + (out === '' ? '"attributes":[' : ',"attributes":[') + list + ']';
 }
 
-/** Per attribute key: its `{"key":…,"value":` prefix, and the last primitive value seen with its KeyValue JSON. */
+/**
+ * V8 builds `a + b` as a rope and copies it flat only when it is written out; a string
+ * reused in many spans is best flattened once, in place, which any character access does.
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
+/** Per attribute key: the text before its value, and the last primitive value seen with its KeyValue JSON. */
 interface KeyEntry {
+  /** `{"key":"k","value":` */
   readonly prefix: string;
-  readonly prefixNonAscii: boolean;
+  /** `{"key":"k","value":{"stringValue":"` */
+  readonly stringPrefix: string;
+  /** `{"key":"k","value":{"intValue":"` */
+  readonly intPrefix: string;
+  readonly keyNonAscii: boolean;
   value: unknown;
   json: string;
+  /** `,` + json, made (flat) the first time it is needed. */
+  commaJson: string;
   jsonNonAscii: boolean;
+  reused: boolean;
 }
 
 /** Keys are cached up to this many; beyond it (unbounded key sets) they are encoded each time. */
 const MAX_CACHED_KEYS = 10_000;
 const keyCache = new Map<string, KeyEntry>();
 
-function keyValueJson(key: string, value: unknown): string {
-  let entry = keyCache.get(key);
-  if (entry === undefined) {
-    const before = nonAscii;
-    nonAscii = false;
-    const prefix = key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":';
-    entry = { prefix, prefixNonAscii: nonAscii, value: undefined, json: '', jsonNonAscii: false };
-    nonAscii ||= before;
-    if (keyCache.size >= MAX_CACHED_KEYS) return prefix + anyValueJson(value) + '}';
-    keyCache.set(key, entry);
-  }
+function keyEntry(key: string): KeyEntry {
+  const before = nonAscii;
+  nonAscii = false;
+  const prefix = flat(key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":');
+  const entry: KeyEntry = {
+    prefix,
+    stringPrefix: flat(prefix + '{"stringValue":"'),
+    intPrefix: flat(prefix + '{"intValue":"'),
+    keyNonAscii: nonAscii,
+    value: undefined,
+    json: '',
+    commaJson: '',
+    jsonNonAscii: false,
+    reused: false,
+  };
+  nonAscii ||= before;
+  if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(key, entry);
+  return entry;
+}
+
+/** One KeyValue, preceded by a comma when `comma`. Repeated primitive values reuse their cached text. */
+function keyValueJson(key: string, value: unknown, comma: boolean): string {
+  const entry = keyCache.get(key) ?? keyEntry(key);
   const t = typeof value;
   if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-    if (entry.prefixNonAscii) nonAscii = true;
-    return entry.prefix + anyValueJson(value) + '}';
+    if (entry.keyNonAscii) nonAscii = true;
+    const json = entry.prefix + anyValueJson(value) + '}';
+    return comma ? ',' + json : json;
   }
-  if (value !== entry.value || entry.json === '') {
-    const before = nonAscii;
-    nonAscii = entry.prefixNonAscii;
-    entry.json = entry.prefix + anyValueJson(value) + '}';
-    entry.jsonNonAscii = nonAscii;
-    entry.value = value;
-    nonAscii ||= before;
+  if (value === entry.value && entry.json !== '') {
+    if (entry.jsonNonAscii) nonAscii = true;
+    if (!entry.reused) {
+      entry.json = flat(entry.json);
+      entry.reused = true;
+    }
+    if (!comma) return entry.json;
+    if (entry.commaJson === '') entry.commaJson = flat(',' + entry.json);
+    return entry.commaJson;
   }
-  if (entry.jsonNonAscii) nonAscii = true;
-  return entry.json;
+  const before = nonAscii;
+  nonAscii = entry.keyNonAscii;
+  let json: string;
+  if (t === 'string' && !SLOW_PATH.test(value as string)) json = entry.stringPrefix + (value as string) + '"}}';
+  else if (t === 'number' && Number.isSafeInteger(value)) json = entry.intPrefix + (value as number) + '"}}';
+  else json = entry.prefix + anyValueJson(value) + '}';
+  entry.value = value;
+  entry.json = json;
+  entry.commaJson = '';
+  entry.jsonNonAscii = nonAscii;
+  entry.reused = false;
+  nonAscii ||= before;
+  return comma ? ',' + json : json;
 }
 
 /** An attribute value as an OTLP AnyValue. Anything OTLP cannot hold (undefined, functions) is the empty value. */

@@ -179,7 +179,11 @@ export function makeOtlpSpans(): OtlpSpan[] {
         empty: null,
       },
       droppedAttributesCount: 9,
-      events: [{ time: later(5), name: 'ev', attributes: { x: new OtlpDouble(7) }, droppedAttributesCount: 2 }],
+      events: [
+        { time: later(5), name: 'ev', attributes: { x: new OtlpDouble(7) }, droppedAttributesCount: 2 },
+        { time: [0, 0], name: 'timeless', attributes: {} },
+        { time: [0, 0], name: '', attributes: {}, droppedAttributesCount: 1 },
+      ],
       droppedEventsCount: 11,
       links: [
         {
