@@ -56,15 +56,14 @@ export class RetryingExporter implements TraceExporter {
     this.logger = options.logger;
   }
 
-  async export(spans: readonly ReadableSpan[]): Promise<void> {
+  async export(spans: readonly ReadableSpan[]): Promise<number | void> {
     if (this.isShutdown) throw new ExportError(`${this.transport} is shut down`, { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
     const deadline = performance.now() + this.timeoutMs;
     const send = this.sender(spans);
     let backoff = this.policy.initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.attempt(send, deadline);
-        return;
+        return await this.attempt(send, deadline);
       } catch (cause) {
         const error = asExportError(cause);
         const wait = error.retryAfterMs ?? this.jittered(backoff);
@@ -96,7 +95,7 @@ export class RetryingExporter implements TraceExporter {
   }
 
   /** Encodes once (a transport) and returns what one attempt does. */
-  private sender(spans: readonly ReadableSpan[]): (deadline: number) => Promise<unknown> {
+  private sender(spans: readonly ReadableSpan[]): (deadline: number) => Promise<number | void> {
     const transport = this.transport;
     if (!('send' in transport)) return () => transport.export(spans);
     let payload: unknown;
@@ -109,7 +108,7 @@ export class RetryingExporter implements TraceExporter {
   }
 
   /** One attempt, abandoned shortly after the deadline even if the transport never settles. */
-  private attempt(send: (deadline: number) => Promise<unknown>, deadline: number): Promise<unknown> {
+  private attempt(send: (deadline: number) => Promise<number | void>, deadline: number): Promise<number | void> {
     let timer: NodeJS.Timeout | undefined;
     const abandoned = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -3,10 +3,12 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 /**
  * What every tracepipe exporter is: promise-based, so the queue in front of it can await,
  * count and retry. `export` resolves when the batch is delivered and rejects with an
- * ExportError (its `retryable` flag set) when it is not.
+ * ExportError (its `retryable` flag set) when it is not. It may resolve with the number of
+ * spans the destination refused in a partial success (the exporter has counted them as dropped
+ * `invalid`), so the caller counts only the rest as exported; nothing means all were taken.
  */
 export interface TraceExporter {
-  export(spans: readonly ReadableSpan[]): Promise<void>;
+  export(spans: readonly ReadableSpan[]): Promise<number | void>;
   /** A cheap check that the destination is reachable/writable, for readiness heartbeats. */
   probe(): Promise<void>;
   forceFlush(): Promise<void>;

@@ -190,26 +190,27 @@ export class ExportQueue {
   private start(batch: Batch): void {
     this.inFlight.add(batch.seq);
     const startedAt = performance.now();
-    let exported: Promise<void>;
+    let exported: Promise<number | void>;
     try {
       exported = this.exporter.export(batch.spans);
     } catch (error) {
       exported = Promise.reject(error);
     }
     exported.then(
-      () => this.settle(batch, startedAt, undefined),
-      (error: unknown) => this.settle(batch, startedAt, error instanceof Error ? error : new Error(String(error))),
+      (rejected) => this.settle(batch, startedAt, undefined, rejected ?? 0),
+      (error: unknown) => this.settle(batch, startedAt, error instanceof Error ? error : new Error(String(error)), 0),
     );
   }
 
-  private settle(batch: Batch, startedAt: number, error: Error | undefined): void {
+  /** `rejected`: spans the destination refused in a partial success, already counted as dropped `invalid`. */
+  private settle(batch: Batch, startedAt: number, error: Error | undefined, rejected: number): void {
     this.inFlight.delete(batch.seq);
     const spans = batch.spans.length;
     this.heldSpans -= spans;
     this.heldBytes -= batch.bytes;
     const durationMs = performance.now() - startedAt;
     if (error === undefined) {
-      this.stats.recordExport({ ok: true, spans, durationMs });
+      this.stats.recordExport({ ok: true, spans: spans - rejected, durationMs });
       if (this.failures > 0) {
         this.logger.info('export recovered', { exporter: String(this.exporter), failedExports: this.failures, failedSpans: this.failedSpans });
         this.failures = 0;

@@ -131,7 +131,7 @@ describe('GrpcTraceExporter', () => {
     const exporter = createExporter(grpcTarget(sink.grpcUrl), { timeoutMs: 10_000, stats, logger: silentLogger });
     sink.partialSuccess = { rejectedSpans: 2, errorMessage: 'two spans too large' };
     try {
-      await exporter.export(spans);
+      assert.equal(await exporter.export(spans), 2);
     } finally {
       sink.partialSuccess = undefined;
     }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { ExportError } from '../../src/errors.js';
+import { createExporter } from '../../src/exporters/createExporter.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
+import { OtlpSink } from '../support/OtlpSink.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -156,4 +159,22 @@ test('a shutdown that runs out of time counts what was never sent as dropped shu
   await pendingFlush;
   assert.equal(stats.exported + stats.exportFailed + stats.dropped.shutdown, 100, 'every span accounted for');
   assert.equal(exporter.shutdownCalls, 1);
+});
+
+test('a partial success counts each span once: the rejected as dropped invalid, the rest as exported', async () => {
+  const sink = await OtlpSink.start();
+  sink.partialSuccess = { rejectedSpans: 3, errorMessage: 'three spans too old' };
+  const stats = new PipelineStats();
+  const exporter = createExporter(parseExporterUrl(sink.grpcUrl), { timeoutMs: 10_000, stats, logger: silentLogger });
+  const q = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: 1 << 20, maxBatchSize: 10, scheduleDelayMs: HOUR });
+  try {
+    assert.equal(q.offer(await makeTestSpans(10), 1000), true);
+    await q.flush();
+    assert.equal(stats.exported, 7);
+    assert.equal(stats.dropped.invalid, 3);
+    assert.equal(stats.exportFailed, 0);
+  } finally {
+    await q.shutdown(10_000);
+    await sink.close();
+  }
 });

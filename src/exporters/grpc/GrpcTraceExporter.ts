@@ -57,8 +57,8 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
     this.partial = new PartialSuccess(options.stats, options.logger, this.description);
   }
 
-  async export(spans: readonly ReadableSpan[]): Promise<void> {
-    await this.send(this.encode(spans), spans.length, performance.now() + this.timeoutMs);
+  async export(spans: readonly ReadableSpan[]): Promise<number> {
+    return this.send(this.encode(spans), spans.length, performance.now() + this.timeoutMs);
   }
 
   encode(spans: readonly ReadableSpan[]): Buffer {

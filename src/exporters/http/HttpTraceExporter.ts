@@ -73,8 +73,8 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
     this.partial = new PartialSuccess(options.stats, options.logger, this.description);
   }
 
-  async export(spans: readonly ReadableSpan[]): Promise<void> {
-    await this.send(this.encode(spans), spans.length, performance.now() + this.timeoutMs);
+  async export(spans: readonly ReadableSpan[]): Promise<number> {
+    return this.send(this.encode(spans), spans.length, performance.now() + this.timeoutMs);
   }
 
   /** The uncompressed body; gzip happens per attempt, off the main thread. */
