@@ -233,7 +233,7 @@ function nameField(name: string): string {
     nonAscii = false;
     cached = { text: flat(',"name":' + quote(name)), nonAscii };
     nonAscii ||= before;
-    if (nameCache.size < MAX_CACHED_NAMES) nameCache.set(name, cached);
+    if (nameCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) nameCache.set(name, cached);
   }
   if (cached.nonAscii) nonAscii = true;
   return cached.text;
@@ -309,6 +309,8 @@ interface KeyEntry {
 
 /** Keys are cached up to this many; beyond it (unbounded key sets) they are encoded each time. */
 const MAX_CACHED_KEYS = 10_000;
+/** Longer string values (SQL, stack traces) are not kept, so the cache stays small. */
+const MAX_CACHED_VALUE_LENGTH = 256;
 const keyCache = new Map<string, KeyEntry>();
 
 function keyEntry(key: string): KeyEntry {
@@ -356,6 +358,10 @@ function keyValueJson(key: string, value: unknown, comma: boolean): string {
   if (t === 'string' && !SLOW_PATH.test(value as string)) json = entry.stringPrefix + (value as string) + '"}}';
   else if (t === 'number' && Number.isSafeInteger(value)) json = entry.intPrefix + (value as number) + '"}}';
   else json = entry.prefix + anyValueJson(value) + '}';
+  if (t === 'string' && (value as string).length > MAX_CACHED_VALUE_LENGTH) {
+    nonAscii ||= before;
+    return comma ? ',' + json : json;
+  }
   entry.value = value;
   entry.json = json;
   entry.commaJson = '';

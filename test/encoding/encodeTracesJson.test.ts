@@ -94,6 +94,34 @@ describe('encodeTracesJson', () => {
     assert.deepStrictEqual(value, {});
   });
 
+  it('gives the same text whatever its caches hold: repeated, changing, long and non-ASCII values', () => {
+    const [base] = makeOtlpSpans();
+    const values = ['GET', 'POST', 'grüß', 'x'.repeat(300), 200, 404, true, false, 1.5, 'GET', 'a"b'];
+    const names = ['op', 'öp', 'op', 'y'.repeat(300)];
+    const spans = Array.from({ length: 60 }, (_, i) =>
+      Object.assign(Object.create(Object.getPrototypeOf(base)), base, {
+        name: names[i % names.length],
+        attributes: {
+          method: values[i % values.length],
+          other: values[(i * 3) % values.length],
+          ключ: values[(i * 7) % values.length],
+        },
+      }),
+    );
+    for (const span of spans) {
+      assert.deepStrictEqual(jsonToProtobufjsObject(encodeTracesJson([span])), expectedTracesObject([span]));
+    }
+    assert.deepStrictEqual(jsonToProtobufjsObject(encodeTracesJson(spans)), expectedTracesObject(spans));
+    assert.deepStrictEqual(encodeTracesJsonBytes(spans), Buffer.from(encodeTracesJson(spans), 'utf8'));
+    // A cached non-ASCII value reused in a span that is otherwise ASCII.
+    const zurich = [1, 2, 3].map((n) =>
+      Object.assign(Object.create(Object.getPrototypeOf(base)), base, { name: 'ascii', attributes: { city: 'Zürich', n } }),
+    );
+    for (const span of zurich) {
+      assert.deepStrictEqual(jsonToProtobufjsObject(encodeTracesJson([span])), expectedTracesObject([span]));
+    }
+  });
+
   it('grows past its buffer for a large batch', () => {
     const [span] = makeOtlpSpans();
     const many = Array.from({ length: 3000 }, () => span!);
