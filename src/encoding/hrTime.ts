@@ -30,11 +30,6 @@ export function hrTimeToNanosString(time: HrTime): string {
   return sec + '000000000'.slice(n.length) + n;
 }
 
-/** True when the time is exactly zero (OTLP omits a zero timestamp). */
-export function isZeroHrTime(time: HrTime): boolean {
-  return time[0] === 0 && time[1] === 0;
-}
-
 /**
  * The low and high 32-bit halves of the nanoseconds. The low half is exact via 32-bit
  * multiplication; the float estimate of the total is off by far less than 2^31, so
