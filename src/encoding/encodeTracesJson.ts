@@ -38,9 +38,10 @@ export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = 
  * into a reused byte buffer by a single native write (a plain memory copy when the span
  * is ASCII). Building the whole batch as one string instead leaves a rope of tens of
  * thousands of pieces for the garbage collector; copying byte by byte in JS is slower
- * than both. The pieces that repeat are cached: the resource and scope parts per object,
- * and per attribute key its `{"key":…,"value":` prefix and the JSON of its last value
- * (most attributes, like a method or a route, repeat from span to span).
+ * than both. Copying a rope costs per piece, so the pieces that repeat are cached and
+ * flattened once: the resource and scope parts per object; per attribute key its
+ * `{"key":…,"value":` prefix and the KeyValue of its last value (most attributes, like a
+ * method or a route, repeat from span to span); names; flags and kinds.
  * Encoding is synchronous, so the module-level buffer and caches are safe to share.
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
