@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter as ProtoOtlpExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeRpcStatus } from '../../src/exporters/decodeRpcStatus.js';
 import { silentLogger } from '../../src/logger.js';
@@ -9,6 +11,7 @@ import { type Forwarder, startForwarder } from '../../src/receiver/startForwarde
 import { httpPost } from '../support/httpPost.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { OtlpSink } from '../support/OtlpSink.js';
+import { sendWith } from '../support/sendWith.js';
 import { waitFor } from '../support/waitFor.js';
 
 const QUEUE_BYTES = 32 * 1024;
@@ -83,5 +86,56 @@ describe('backpressure: a stalled destination', () => {
     assert.equal(forwarder.stats.exported, acknowledged.size);
     assert.equal(forwarder.stats.received.http, acknowledged.size);
     assert.equal(forwarder.stats.dropped.shutdown + forwarder.stats.exportFailed, 0);
+  });
+});
+
+describe('backpressure with the official OTLP/HTTP exporter as the sender', () => {
+  let sink: OtlpSink;
+  let forwarder: Forwarder;
+
+  before(async () => {
+    sink = await OtlpSink.start();
+    forwarder = await startForwarder(
+      {
+        tracing_service: { exporter_url: sink.grpcUrl, schedule_delay_ms: 5, max_export_batch_size: 8, export_timeout_ms: 120_000 },
+        receiver: { grpc_listen: '', http_listen: '127.0.0.1:0', queue_max_bytes: QUEUE_BYTES },
+      },
+      { logger: silentLogger },
+    );
+  });
+
+  after(async () => {
+    sink.resume();
+    await forwarder.close();
+    await sink.close();
+  });
+
+  it('is refused with 429 while the queue is full, retries and gets through once the queue drains', async () => {
+    sink.stall();
+    let filler = 0;
+    for (let i = 0; i < 200; i++) {
+      const spans = await makeTestSpans(4, { prefix: `fill${i}` });
+      const res = await httpPost(forwarder.httpUrl!, ProtobufTraceSerializer.serializeRequest(spans)!, { 'content-type': 'application/x-protobuf' });
+      if (res.status === 429) break;
+      assert.equal(res.status, 200);
+      filler += 4;
+    }
+    assert.equal(forwarder.stats.requests.get('http 429'), 1);
+
+    const spans = await makeTestSpans(6, { prefix: 'official' });
+    const sent = sendWith(new ProtoOtlpExporter({ url: forwarder.httpUrl, timeoutMillis: 60_000 }), spans);
+    await waitFor('the official exporter to be refused', () => forwarder.stats.requests.get('http 429') === 2);
+    sink.resume();
+    const result = await sent;
+    assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+
+    const all = await sink.waitForSpans(filler + 6);
+    await forwarder.close();
+    assert.equal(all.length, filler + 6);
+    assert.deepEqual(
+      all.filter((s) => s.name.startsWith('official-')).map((s) => s.name).sort(),
+      ['official-0', 'official-1', 'official-2', 'official-3', 'official-4', 'official-5'],
+    );
+    assert.ok(forwarder.stats.requests.get('http 429')! >= 2);
   });
 });
