@@ -3,7 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { FileTarget } from '../../config/ExporterTarget.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { encodeTracesJson } from '../../encoding/encodeTracesJson.js';
+import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { TraceExporter } from '../TraceExporter.js';
@@ -45,7 +45,7 @@ export class FileTraceExporter implements TraceExporter {
     let line: Buffer;
     try {
       // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
-      line = Buffer.from(`${encodeTracesJson(spans)}\n`, 'utf8');
+      line = encodeTracesJsonBytes(spans, true);
     } catch (cause) {
       return Promise.reject(new ExportError(`cannot encode spans for ${this.target.dir}: ${(cause as Error).message}`, { cause }));
     }

@@ -6,7 +6,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { HttpTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { encodeTracesJson } from '../../encoding/encodeTracesJson.js';
+import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -79,7 +79,7 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
 
   /** The uncompressed body; gzip happens per attempt, off the main thread. */
   encode(spans: readonly ReadableSpan[]): Buffer {
-    return this.json ? Buffer.from(encodeTracesJson(spans)) : toBuffer(encodeTracesProto(spans));
+    return this.json ? encodeTracesJsonBytes(spans) : toBuffer(encodeTracesProto(spans));
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
