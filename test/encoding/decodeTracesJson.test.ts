@@ -55,7 +55,7 @@ describe('decodeTracesJson', () => {
     assert.equal(encodeTracesJson(decodeTracesJson(new TextEncoder().encode(json)).spans), json);
     const first = decodeTracesJson(json).spans[0]!;
     assert.ok(first.attributes.one instanceof OtlpDouble);
-    assert.ok(Object.is((first.attributes.negZero as OtlpDouble).value, -0));
+    assert.ok(Object.is((first.attributes.negZero as unknown as OtlpDouble).value, -0));
     assert.equal(first.attributes.minInt64, -9223372036854775808n);
     assert.equal(first.resource.droppedAttributesCount, 3);
   });

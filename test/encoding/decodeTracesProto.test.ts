@@ -98,7 +98,7 @@ describe('decodeTracesProto', () => {
     assert.equal(first.parentSpanContext?.isRemote, true);
     assert.equal(first.kind, -1);
     assert.ok(first.attributes.one instanceof OtlpDouble);
-    assert.ok(Object.is((first.attributes.negZero as OtlpDouble).value, -0));
+    assert.ok(Object.is((first.attributes.negZero as unknown as OtlpDouble).value, -0));
     assert.equal(first.attributes.maxInt64, 9223372036854775807n);
     assert.equal(first.attributes.pastSafe, 9007199254740993n);
     assert.equal(first.attributes.empty, null);

@@ -42,7 +42,7 @@ describe('encodeTracesJson', () => {
   });
 
   it('writes non-finite doubles as strings, escapes what JSON needs and keeps a lone surrogate', async () => {
-    const spans = await makeSdkSpans();
+    const spans = [...(await makeSdkSpans()), ...makeOtlpSpans()];
     const json = encodeTracesJson(spans);
     assert.ok(json.includes('{"key":"nan","value":{"doubleValue":"NaN"}}'));
     assert.ok(json.includes('{"key":"inf","value":{"doubleValue":"Infinity"}}'));
