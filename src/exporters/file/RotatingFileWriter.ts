@@ -1,4 +1,4 @@
-import { close, fdatasync, fstat, ftruncate, mkdir, open, readdir, unlink, write } from 'node:fs';
+import { close, fdatasync, fstat, ftruncate, mkdir, open, readdir, unlink, writev } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
@@ -17,10 +17,16 @@ const mkdirAsync = promisify(mkdir);
 const readdirAsync = promisify(readdir);
 const unlinkAsync = promisify(unlink);
 
-function writeAsync(fd: number, data: Buffer): Promise<number> {
+function writevAsync(fd: number, data: Buffer[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    write(fd, data, 0, data.length, null, (err, written) => (err === null ? resolve(written) : reject(err)));
+    writev(fd, data, null, (err, written) => (err === null ? resolve(written) : reject(err)));
   });
+}
+
+interface Pending {
+  line: Buffer;
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 export interface RotatingFileWriterOptions {
@@ -34,9 +40,10 @@ export interface RotatingFileWriterOptions {
 }
 
 /**
- * Appends whole lines to rotating capture files. Writes are serialized through one promise
- * chain and each line is one write(2), so lines never interleave or split. A write resolves once
- * the line is in the OS (no fsync per line); `close()` syncs and closes the current file.
+ * Appends whole lines to rotating capture files. One writer drains a queue: the lines queued
+ * while a write is in flight go out together in the next writev(2), each line whole, so lines
+ * never interleave or split and a busy event loop still writes many exports per turn. A write
+ * resolves once its line is in the OS (no fsync per line); `close()` syncs and closes the file.
  */
 export class RotatingFileWriter {
   private readonly dir: string;
@@ -47,7 +54,8 @@ export class RotatingFileWriter {
   private fd: number | undefined;
   private path: string | undefined;
   private size = 0;
-  private tail: Promise<void> = Promise.resolve();
+  private queue: Pending[] = [];
+  private draining: Promise<void> | undefined;
   private closed = false;
   private readonly failures: BurstLog;
 
@@ -65,23 +73,24 @@ export class RotatingFileWriter {
     return this.path;
   }
 
-  /** Appends `line` (which must end with `\n`) as one write; rejects with an ExportError. */
+  /** Appends `line` (which must end with `\n`) whole; rejects with an ExportError. */
   write(line: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(fileExporterShutdownError());
-    const done = this.tail.then(() => this.writeNow(line));
-    this.tail = done.catch(() => {});
-    return done;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line, resolve, reject });
+      this.draining ??= this.drain();
+    });
   }
 
   /** Resolves when every write queued so far has finished. */
-  flush(): Promise<void> {
-    return this.tail;
+  async flush(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
   }
 
   /** Finishes queued writes, then syncs and closes the current file. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.tail;
+    await this.flush();
     const fd = this.fd;
     if (fd === undefined) return;
     this.fd = undefined;
@@ -93,19 +102,50 @@ export class RotatingFileWriter {
     }
   }
 
-  private async writeNow(line: Buffer): Promise<void> {
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.takeGroup();
+      try {
+        await this.writeGroup(group);
+        for (const p of group) p.resolve();
+      } catch (error) {
+        for (const p of group) p.reject(error as Error);
+      }
+    }
+    this.draining = undefined;
+  }
+
+  /**
+   * The queued lines that go into the current file in one writev: they stop before the line that
+   * would take a non-empty file past the limit, which then starts the next group (and file).
+   */
+  private takeGroup(): Pending[] {
+    let size = this.fd === undefined ? 0 : this.size;
+    let n = 0;
+    for (const p of this.queue) {
+      if (n > 0 && size + p.line.length > this.limitBytes) break;
+      size += p.line.length;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private async writeGroup(group: Pending[]): Promise<void> {
+    const lines = group.map((p) => p.line);
+    let bytes = 0;
+    for (const line of lines) bytes += line.length;
     try {
-      if (this.fd !== undefined && this.size > 0 && this.size + line.length > this.limitBytes) {
+      if (this.fd !== undefined && this.size > 0 && this.size + lines[0]!.length > this.limitBytes) {
         await this.closeCurrent();
         this.stats.fileRotations++;
       }
       if (this.fd === undefined) await this.openNext();
       const fd = this.fd!;
-      const written = await writeAsync(fd, line);
-      if (written !== line.length) {
+      const written = await writevAsync(fd, lines);
+      if (written !== bytes) {
         // Only a full disk or a file size limit cuts a regular-file write short: take the piece back.
         await ftruncateAsync(fd, this.size).catch(() => {});
-        throw Object.assign(new Error(`short write: ${written} of ${line.length} bytes (disk full?)`), { code: 'ENOSPC' });
+        throw Object.assign(new Error(`short write: ${written} of ${bytes} bytes (disk full?)`), { code: 'ENOSPC' });
       }
       // A file whose directory or name was removed still takes writes, into nothing: catch that.
       if ((await fstatAsync(fd)).nlink === 0) {
@@ -113,7 +153,7 @@ export class RotatingFileWriter {
       }
       this.size += written;
       this.stats.fileBytesWritten += written;
-      this.stats.fileLinesWritten++;
+      this.stats.fileLinesWritten += lines.length;
       this.failures.recovered('capture file writes recovered', { file: this.path });
     } catch (cause) {
       this.stats.fileWriteErrors++;
