@@ -76,6 +76,8 @@ export class HttpReceiver {
         resolve();
       });
     });
+    // A listening server's errors (EMFILE...) are logged, never thrown out of the event loop.
+    server.on('error', (err) => options.logger.error('OTLP/HTTP receiver error', { error: err.message }));
     const port = (server.address() as AddressInfo).port;
     const address = `${host}:${port}`;
     return new HttpReceiver(server, state, address, `${tls === undefined ? 'http' : 'https'}://${address}${DEFAULT_HTTP_PATH}`);
