@@ -12,6 +12,10 @@ export interface BenchSettings {
   overheadWarmupMs: number;
   overheadDurationMs: number;
   sustainedMs: number;
+  /** Spans created per event-loop turn in the sustained runs. */
+  spansPerTurn: number;
+  /** Other spans-per-turn values the file exporters are also run at, to show how much the figure depends on it. */
+  sensitivityTurns: number[];
   burstMs: number;
   encodingMs: number;
   forwardMs: number;
@@ -27,6 +31,8 @@ export interface BenchResults {
   settings: BenchSettings;
   overhead?: SamplingBenchmarkResult;
   throughput?: Partial<Record<Destination, Partial<Record<ThroughputContender, ThroughputSample[]>>>>;
+  /** File export at other spans-per-turn values, by that value. */
+  sensitivity?: Record<string, Partial<Record<ThroughputContender, ThroughputSample[]>>>;
   burst?: Partial<Record<ThroughputContender, ThroughputSample[]>>;
   encoding?: Partial<Record<Encoder, EncodingSample[]>>;
   forwarding?: Partial<Record<ForwardPath, ForwardSample[]>>;

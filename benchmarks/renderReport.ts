@@ -6,6 +6,7 @@ import type { BenchResults } from './BenchResults.js';
 import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
 import type { Encoder } from './encodingWorker.js';
 import type { ForwardPath } from './measureForwarding.js';
+import type { ThroughputSample } from './throughputWorker.js';
 
 export const OVERHEAD_SVG = 'benchmarks-overhead.svg';
 
@@ -232,32 +233,69 @@ function throughputSection(r: BenchResults): string[] {
   const out = ['## 2. Export throughput (sampling 1000000)', ''];
   if (!r.throughput) return [...out, `Not measured: ${r.errors.throughput ?? 'skipped'}.`, ''];
   out.push(
-    `Spans (start + 5 attributes + end) produced as fast as possible for ${r.settings.sustainedMs / 1000} s, yielding to the event loop every 1,000 spans, then a final flush. Median (min–max) of ${r.settings.repetitions} fresh processes each. *exported/s* counts what was delivered during the production window (the sustained rate the targets use); *delivered/s incl. flush* is everything delivered over window + final flush; *dropped* is created − delivered after the flush; CPU is the whole process (all threads) over window and flush, per span delivered; RSS is the process peak. The gRPC and HTTP sinks run in a sibling process and do not decode.`,
+    `Spans (start + 5 attributes + end) produced as fast as possible for ${r.settings.sustainedMs / 1000} s, yielding to the event loop every ${r.settings.spansPerTurn} spans (the rate at which this machine reproduces the issue's anchor for the stock file path), then a final flush. Median (min–max) of ${r.settings.repetitions} fresh processes each. *exported/s* counts what was delivered during the production window (the sustained rate the targets use); *delivered/s incl. flush* is everything delivered over window + final flush; *dropped* is created − delivered after the flush; CPU is the whole process (all threads) over window and flush, per span delivered; RSS is the process peak. The gRPC and HTTP sinks run in a sibling process and do not decode.`,
     '',
   );
   const rows: string[][] = [];
   for (const destination of ['file', 'grpc', 'http'] as const) {
     const d = r.throughput[destination];
-    if (!d) continue;
-    const stockRate = pick(d.stock, (s) => s.exportedPerSec).median;
-    for (const contender of ['tracepipe', 'stock'] as const) {
-      const samples = d[contender];
-      if (!samples?.length) continue;
-      const exported = pick(samples, (s) => s.exportedPerSec);
-      rows.push([
-        DESTINATION_LABEL[destination][contender],
-        perSec(pick(samples, (s) => s.createdPerSec).median),
-        ranged(exported, perSec),
-        perSec(pick(samples, (s) => (s.exportedTotal / (s.windowMs + s.flushMs)) * 1000).median),
-        `${pick(samples, (s) => s.dropped).median.toLocaleString('en-US')} (${(pick(samples, (s) => s.dropped / s.created).median * 100).toFixed(1)}%)`,
-        num(pick(samples, (s) => s.cpuUsPerSpan).median, 2),
-        num(pick(samples, (s) => s.peakRssMB).median),
-        contender === 'tracepipe' ? `**${ratio(exported.median, stockRate)}**` : '1×',
-      ]);
-    }
+    if (d) rows.push(...throughputRows(d, DESTINATION_LABEL[destination]));
   }
-  out.push(table(['pipeline', 'created/s', 'exported/s', 'delivered/s incl. flush', 'dropped (of created)', 'CPU µs/span', 'peak RSS MB', 'exported/s vs stock'], rows), '');
+  out.push(table(THROUGHPUT_HEADER, rows), '');
+  const turns = Object.keys(r.sensitivity ?? {});
+  if (turns.length > 0) {
+    out.push(
+      '### How much this depends on how often the producer yields',
+      '',
+      `The file exporters again, with ${turns.join(' and ')} spans per event-loop turn instead of ${r.settings.spansPerTurn} (median of ${Math.min(3, r.settings.repetitions)}). The more often the producer yields, the more turns the exporter gets on the shared thread.`,
+      '',
+    );
+    const sensitivityRows: string[][] = [];
+    for (const turn of turns) {
+      const labels = {
+        tracepipe: `${DESTINATION_LABEL.file.tracepipe}, ${turn} spans/turn`,
+        stock: `${DESTINATION_LABEL.file.stock}, ${turn} spans/turn`,
+      };
+      sensitivityRows.push(...throughputRows(r.sensitivity![turn]!, labels));
+    }
+    out.push(table(THROUGHPUT_HEADER, sensitivityRows), '');
+  }
   return out;
+}
+
+const THROUGHPUT_HEADER = [
+  'pipeline',
+  'created/s',
+  'exported/s',
+  'delivered/s incl. flush',
+  'dropped (of created)',
+  'CPU µs/span',
+  'peak RSS MB',
+  'exported/s vs stock',
+];
+
+function throughputRows(
+  d: Partial<Record<ThroughputContender, ThroughputSample[]>>,
+  labels: Record<ThroughputContender, string>,
+): string[][] {
+  const stockRate = pick(d.stock, (s) => s.exportedPerSec).median;
+  const rows: string[][] = [];
+  for (const contender of ['tracepipe', 'stock'] as const) {
+    const samples = d[contender];
+    if (!samples?.length) continue;
+    const exported = pick(samples, (s) => s.exportedPerSec);
+    rows.push([
+      labels[contender],
+      perSec(pick(samples, (s) => s.createdPerSec).median),
+      ranged(exported, perSec),
+      perSec(pick(samples, (s) => (s.exportedTotal / (s.windowMs + s.flushMs)) * 1000).median),
+      `${pick(samples, (s) => s.dropped).median.toLocaleString('en-US')} (${(pick(samples, (s) => s.dropped / s.created).median * 100).toFixed(1)}%)`,
+      num(pick(samples, (s) => s.cpuUsPerSpan).median, 2),
+      num(pick(samples, (s) => s.peakRssMB).median),
+      contender === 'tracepipe' ? `**${ratio(exported.median, stockRate)}**` : '1×',
+    ]);
+  }
+  return rows;
 }
 
 function burstSection(r: BenchResults): string[] {

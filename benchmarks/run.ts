@@ -41,10 +41,13 @@ const settings: BenchSettings = {
   repetitions: values.repetitions ? Number(values.repetitions) : quick ? 3 : 5,
   overheadWarmupMs: quick ? 100 : 150,
   overheadDurationMs: quick ? 150 : 250,
-  sustainedMs: quick ? 1000 : 2000,
+  sustainedMs: quick ? 1000 : 1500,
+  // 500 reproduces the issue's anchor for the stock file path (~107k/s exported, ~50% dropped, ~105 MB).
+  spansPerTurn: 500,
+  sensitivityTurns: quick ? [] : [100, 1000],
   burstMs: 100,
-  encodingMs: quick ? 500 : 1000,
-  forwardMs: quick ? 1500 : 3000,
+  encodingMs: quick ? 500 : 800,
+  forwardMs: quick ? 1500 : 2000,
 };
 const sections = new Set((values.sections?.split(',') ?? SECTIONS) as SectionName[]);
 const outDir = resolve(values['out-dir'] ?? 'docs');
@@ -99,14 +102,19 @@ let sink: SinkHandle | undefined;
 const needSink = sections.has('throughput') || sections.has('forwarding');
 if (needSink) sink = await startSink();
 
-async function throughputRun(contender: ThroughputContender, destination: Destination, mode: 'sustained' | 'burst'): Promise<ThroughputSample> {
+async function throughputRun(
+  contender: ThroughputContender,
+  destination: Destination,
+  mode: 'sustained' | 'burst',
+  spansPerTurn = settings.spansPerTurn,
+): Promise<ThroughputSample> {
   const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-'));
   try {
-    const args = ['--contender', contender, '--destination', destination, '--mode', mode, '--dir', dir];
+    const args = ['--contender', contender, '--destination', destination, '--mode', mode, '--dir', dir, '--chunk', String(spansPerTurn)];
     args.push('--duration-ms', String(mode === 'burst' ? settings.burstMs : settings.sustainedMs));
     args.push('--grpc-port', String(sink?.grpcPort ?? 0), '--http-port', String(sink?.httpPort ?? 0));
     const sample = await spawnJsonWorker<ThroughputSample>(here('./throughputWorker.js'), args, { nodeArgs });
-    log(`  ${mode} ${destination} ${contender}: ${Math.round(sample.exportedPerSec)}/s exported, ${sample.dropped} dropped of ${sample.created}`);
+    log(`  ${mode} ${destination} ${contender}${mode === 'sustained' ? ` ${spansPerTurn}/turn` : ''}: ${Math.round(sample.exportedPerSec)}/s exported, ${sample.dropped} dropped of ${sample.created}`);
     return sample;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -123,6 +131,14 @@ await section('throughput', async () => {
       settings.repetitions,
     );
     results.throughput[destination] = Object.fromEntries(samples);
+  }
+  results.sensitivity = {};
+  for (const turn of settings.sensitivityTurns) {
+    const samples = await runInterleaved(
+      contenders.map((c) => ({ name: c, measure: () => throughputRun(c, 'file', 'sustained', turn) })),
+      Math.min(3, settings.repetitions),
+    );
+    results.sensitivity[String(turn)] = Object.fromEntries(samples);
   }
 });
 

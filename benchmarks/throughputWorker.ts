@@ -6,7 +6,7 @@ import { createThroughputPipeline, type Destination, type ThroughputContender } 
 /**
  * One export-throughput run in a fresh process, after a warm-up whose spans are flushed
  * and not counted. `sustained`: spans as fast as possible for
- * the window, yielding to the event loop every CHUNK spans (as a busy server does), then a
+ * the window, yielding to the event loop every `--chunk` spans (as a busy server does), then a
  * flush. `burst`: spans without yielding for the window (a synchronous burst), then a flush.
  */
 export interface ThroughputSample {
@@ -25,7 +25,6 @@ export interface ThroughputSample {
   peakRssMB: number;
 }
 
-const CHUNK = 1000;
 const WARMUP_MS = 300;
 const BURST_CHECK = 256;
 
@@ -35,6 +34,7 @@ const { values } = parseArgs({
     destination: { type: 'string' },
     mode: { type: 'string' },
     'duration-ms': { type: 'string' },
+    chunk: { type: 'string', default: '500' },
     dir: { type: 'string' },
     'grpc-port': { type: 'string' },
     'http-port': { type: 'string' },
@@ -47,6 +47,7 @@ const pipeline = createThroughputPipeline(values.contender as ThroughputContende
   httpPort: Number(values['http-port']),
 });
 const loop = spanScenarioLoop(pipeline.tracer, 'span');
+const chunk = Number(values.chunk);
 
 async function produce(ms: number, yielding: boolean): Promise<number> {
   const deadline = performance.now() + ms;
@@ -59,8 +60,8 @@ async function produce(ms: number, yielding: boolean): Promise<number> {
     return n;
   }
   while (performance.now() < deadline) {
-    loop(CHUNK);
-    n += CHUNK;
+    loop(chunk);
+    n += chunk;
     await yieldToEventLoop();
   }
   return n;

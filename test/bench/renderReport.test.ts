@@ -45,7 +45,7 @@ const overhead: SamplingBenchmarkResult = {
 const results: BenchResults = {
   machine: { cpuModel: 'Test CPU', cores: 2, memoryGB: 4, platform: 'Linux test x64', node: 'v20.0.0', date: '2026-11-21T12:00:00Z' },
   calibration: { before: one(1.8), after: one(1.9) },
-  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, burstMs: 100, encodingMs: 1000, forwardMs: 3000 },
+  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, encodingMs: 1000, forwardMs: 3000 },
   overhead,
   throughput: {
     file: { tracepipe: [throughput(330_000, 660_000, 0, 90)], stock: [throughput(110_000, 440_000, 220_000, 100)] },
