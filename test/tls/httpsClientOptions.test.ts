@@ -1,95 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { makeCerts, type Certs } from '../support/certs.js';
-import { exportThroughPipeline, type PipelineRun } from '../support/exportThroughPipeline.js';
-import { OtlpSink } from '../support/OtlpSink.js';
+import { it } from 'node:test';
+import { assertDelivered, assertFailed, describeExporterTls } from '../support/describeExporterTls.js';
+import { exportThroughPipeline } from '../support/exportThroughPipeline.js';
 
 /** OTLP/HTTPS through the real pipeline against TLS and mTLS sinks, with certificates made by openssl. */
-describe('HTTPS exporter TLS (httpsClientOptions)', () => {
-  let certs: Certs;
-  let tlsSink: OtlpSink;
-  let mtlsSink: OtlpSink;
-
-  before(async () => {
-    certs = await makeCerts();
-    tlsSink = await OtlpSink.start({ tls: { cert: certs.serverCert, key: certs.serverKey } });
-    mtlsSink = await OtlpSink.start({ tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.caCert } });
-  });
-  after(async () => {
-    await tlsSink.close();
-    await mtlsSink.close();
-  });
-  beforeEach(() => {
-    tlsSink.clear();
-    mtlsSink.clear();
-  });
-
-  function assertDelivered(run: PipelineRun, sink: OtlpSink): void {
-    assert.deepEqual(sink.spans.map((s) => s.spanId).sort(), [...run.spanIds].sort());
-    assert.equal(run.stats.exported, run.spanIds.length);
-    assert.equal(run.stats.exportFailed, 0);
-  }
-
-  /** A failed handshake is a counted export failure, and the sink took nothing. */
-  function assertFailed(run: PipelineRun, sink: OtlpSink): void {
-    assert.equal(run.stats.exported, 0);
-    assert.equal(run.stats.exportFailed, run.spanIds.length);
-    assert.equal(sink.spans.length, 0);
-  }
-
-  it('works over TLS with a custom CA', async () => {
-    const run = await exportThroughPipeline(tlsSink.httpUrl, { ca_certs: [certs.caCert] });
-    assertDelivered(run, tlsSink);
-  });
-
-  it('works over mTLS with the client keypair (https_keypairs)', async () => {
-    const run = await exportThroughPipeline(mtlsSink.httpUrl, {
-      ca_certs: [certs.caCert],
-      https_keypairs: [{ key_file: certs.clientKey, cert_file: certs.clientCert }],
-    });
-    assertDelivered(run, mtlsSink);
-  });
-
-  it('works over mTLS with the keypair under its Teleport alias (keypairs)', async () => {
-    const run = await exportThroughPipeline(mtlsSink.httpUrl, {
-      ca_certs: [certs.caCert],
-      keypairs: [{ key_file: certs.clientKey, cert_file: certs.clientCert }],
-    });
-    assertDelivered(run, mtlsSink);
-  });
-
-  it('fails against an mTLS server without a client certificate, at once', async () => {
-    const run = await exportThroughPipeline(mtlsSink.httpUrl, { ca_certs: [certs.caCert] });
-    assertFailed(run, mtlsSink);
-    assert.equal(run.stats.retries, 0, 'a handshake failure is not retried');
-  });
-
-  it('fails against an mTLS server with a client certificate from an unrelated CA', async () => {
-    const run = await exportThroughPipeline(mtlsSink.httpUrl, {
-      ca_certs: [certs.caCert],
-      https_keypairs: [{ key_file: certs.otherClientKey, cert_file: certs.otherClientCert }],
-    });
-    assertFailed(run, mtlsSink);
-  });
-
-  it('fails against a server its CA does not trust, at once', async () => {
-    const run = await exportThroughPipeline(tlsSink.httpUrl, { ca_certs: [certs.otherCaCert] });
-    assertFailed(run, tlsSink);
-    assert.equal(run.stats.retries, 0, 'a handshake failure is not retried');
-  });
-
+describeExporterTls('HTTPS exporter TLS (httpsClientOptions)', (sink) => sink.httpUrl, (env) => {
   it('uses the system roots without ca_certs, which do not trust the test CA: never plaintext', async () => {
-    const run = await exportThroughPipeline(tlsSink.httpUrl, {});
-    assertFailed(run, tlsSink);
+    const run = await exportThroughPipeline(env.tlsSink.httpUrl, {});
+    assertFailed(run, env.tlsSink);
     assert.equal(run.stats.retries, 0, 'a handshake failure is not retried');
   });
 
   it('sends JSON and gzip over mTLS too', async () => {
-    const run = await exportThroughPipeline(`${mtlsSink.httpUrl}?encoding=json&compression=gzip`, {
-      ca_certs: [certs.caCert],
-      https_keypairs: [{ key_file: certs.clientKey, cert_file: certs.clientCert }],
+    const run = await exportThroughPipeline(`${env.mtlsSink.httpUrl}?encoding=json&compression=gzip`, {
+      ca_certs: [env.certs.caCert],
+      https_keypairs: [{ key_file: env.certs.clientKey, cert_file: env.certs.clientCert }],
     });
-    assertDelivered(run, mtlsSink);
-    assert.deepEqual(mtlsSink.requests.map((r) => [r.encoding, r.compressed]), [['json', true]]);
+    assertDelivered(run, env.mtlsSink);
+    assert.deepEqual(env.mtlsSink.requests.map((r) => [r.encoding, r.compressed]), [['json', true]]);
   });
 });
