@@ -89,6 +89,14 @@ function lengthEnd(end: number): number {
   return fieldEnd;
 }
 
+/** Steps over a length-delimited field and returns where its bytes start; `pos` is left where they end. */
+function bytesAt(end: number): number {
+  const fieldEnd = lengthEnd(end);
+  const at = pos;
+  pos = fieldEnd;
+  return at;
+}
+
 function skip(tag: number, end: number): void {
   switch (tag & 7) {
     case 0:
@@ -110,10 +118,8 @@ function skip(tag: number, end: number): void {
 }
 
 function string(end: number): string {
-  const fieldEnd = lengthEnd(end);
-  const text = fieldEnd - pos <= MAX_CACHED_LENGTH ? shortString(pos, fieldEnd) : buf.toString('utf8', pos, fieldEnd);
-  pos = fieldEnd;
-  return text;
+  const at = bytesAt(end);
+  return pos - at <= MAX_CACHED_LENGTH ? shortString(at, pos) : buf.toString('utf8', at, pos);
 }
 
 /**
@@ -170,39 +176,43 @@ function checkEnd(end: number): void {
 /** Position pairs [start, end) of sub-messages read after their parent's other fields. */
 type Ranges = number[];
 
-function resourceSpans(end: number, index: number, result: DecodeResult): void {
-  let attributes: Attributes = {};
-  let dropped = 0;
+/**
+ * The layout ResourceSpans and ScopeSpans share: 1 = the resource or scope (read by `header`,
+ * which gets where it ends), 2 = the children (their ranges go into `children`, read later,
+ * once the header is known), 3 = schema_url, which this returns.
+ */
+function envelope(end: number, header: (headerEnd: number) => void, children: Ranges): string {
   let schemaUrl = '';
-  const scopes: Ranges = [];
   while (pos < end) {
     const tag = varint();
-    switch (tag) {
-      case 0x0a: {
-        const resourceEnd = lengthEnd(end);
-        while (pos < resourceEnd) {
-          const t = varint();
-          if (t === 0x0a) keyValue(lengthEnd(resourceEnd), attributes);
-          else if (t === 0x10) dropped = varint();
-          else skip(t, resourceEnd);
-        }
-        checkEnd(resourceEnd);
-        break;
-      }
-      case 0x12: {
-        const scopeEnd = lengthEnd(end);
-        scopes.push(pos, scopeEnd);
-        pos = scopeEnd;
-        break;
-      }
-      case 0x1a:
-        schemaUrl = string(end);
-        break;
-      default:
-        skip(tag, end);
-    }
+    if (tag === 0x0a) {
+      const headerEnd = lengthEnd(end);
+      header(headerEnd);
+      checkEnd(headerEnd);
+    } else if (tag === 0x12) children.push(bytesAt(end), pos);
+    else if (tag === 0x1a) schemaUrl = string(end);
+    else skip(tag, end);
   }
   checkEnd(end);
+  return schemaUrl;
+}
+
+function resourceSpans(end: number, index: number, result: DecodeResult): void {
+  const attributes: Attributes = {};
+  let dropped = 0;
+  const scopes: Ranges = [];
+  const schemaUrl = envelope(
+    end,
+    (resourceEnd) => {
+      while (pos < resourceEnd) {
+        const t = varint();
+        if (t === 0x0a) keyValue(lengthEnd(resourceEnd), attributes);
+        else if (t === 0x10) dropped = varint();
+        else skip(t, resourceEnd);
+      }
+    },
+    scopes,
+  );
   const resource = new OtlpResource(attributes, schemaUrl || undefined, dropped);
   for (let i = 0; i < scopes.length; i += 2) {
     pos = scopes[i]!;
@@ -216,38 +226,21 @@ function scopeSpans(end: number, resource: OtlpResource, r: number, s: number, r
   let version = '';
   let attributes: Attributes | undefined;
   let dropped = 0;
-  let schemaUrl = '';
   const spans: Ranges = [];
-  while (pos < end) {
-    const tag = varint();
-    switch (tag) {
-      case 0x0a: {
-        const scopeEnd = lengthEnd(end);
-        while (pos < scopeEnd) {
-          const t = varint();
-          if (t === 0x0a) name = string(scopeEnd);
-          else if (t === 0x12) version = string(scopeEnd);
-          else if (t === 0x1a) keyValue(lengthEnd(scopeEnd), (attributes ??= {}));
-          else if (t === 0x20) dropped = varint();
-          else skip(t, scopeEnd);
-        }
-        checkEnd(scopeEnd);
-        break;
+  const schemaUrl = envelope(
+    end,
+    (scopeEnd) => {
+      while (pos < scopeEnd) {
+        const t = varint();
+        if (t === 0x0a) name = string(scopeEnd);
+        else if (t === 0x12) version = string(scopeEnd);
+        else if (t === 0x1a) keyValue(lengthEnd(scopeEnd), (attributes ??= {}));
+        else if (t === 0x20) dropped = varint();
+        else skip(t, scopeEnd);
       }
-      case 0x12: {
-        const spanEnd = lengthEnd(end);
-        spans.push(pos, spanEnd);
-        pos = spanEnd;
-        break;
-      }
-      case 0x1a:
-        schemaUrl = string(end);
-        break;
-      default:
-        skip(tag, end);
-    }
-  }
-  checkEnd(end);
+    },
+    spans,
+  );
   const scope: OtlpScope = {
     name,
     version: version || undefined,
@@ -297,22 +290,19 @@ function span(
     const tag = varint();
     switch (tag) {
       case 0x0a:
-        traceIdEnd = lengthEnd(end);
-        traceIdAt = pos;
-        pos = traceIdEnd;
+        traceIdAt = bytesAt(end);
+        traceIdEnd = pos;
         break;
       case 0x12:
-        spanIdEnd = lengthEnd(end);
-        spanIdAt = pos;
-        pos = spanIdEnd;
+        spanIdAt = bytesAt(end);
+        spanIdEnd = pos;
         break;
       case 0x1a:
         traceState = string(end);
         break;
       case 0x22:
-        parentEnd = lengthEnd(end);
-        parentAt = pos;
-        pos = parentEnd;
+        parentAt = bytesAt(end);
+        parentEnd = pos;
         break;
       case 0x2a:
         name = string(end);
@@ -460,10 +450,8 @@ function link(end: number): OtlpLink {
 }
 
 function hex(end: number): string {
-  const fieldEnd = lengthEnd(end);
-  const text = buf.toString('hex', pos, fieldEnd);
-  pos = fieldEnd;
-  return text;
+  const at = bytesAt(end);
+  return buf.toString('hex', at, pos);
 }
 
 function spanStatus(end: number): SpanStatus {
@@ -522,9 +510,8 @@ function anyValue(end: number): unknown {
         value = kvlistValue(lengthEnd(end));
         break;
       case 0x3a: {
-        const bytesEnd = lengthEnd(end);
-        value = new Uint8Array(buf.subarray(pos, bytesEnd));
-        pos = bytesEnd;
+        const at = bytesAt(end);
+        value = new Uint8Array(buf.subarray(at, pos));
         break;
       }
       default:
