@@ -4,11 +4,11 @@ import type { GrpcTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
-import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { grpcChannelCredentials } from '../../tls/grpcChannelCredentials.js';
 import { VERSION } from '../../version.js';
 import type { ExportTransport } from '../ExportTransport.js';
+import { InFlight } from '../InFlight.js';
 import { PartialSuccess } from '../PartialSuccess.js';
 import { grpcExportError } from './grpcExportError.js';
 
@@ -39,8 +39,7 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
   private readonly timeoutMs: number;
   private readonly partial: PartialSuccess;
   private readonly description: string;
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private isShutdown = false;
+  private readonly inFlight: InFlight;
 
   constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
     this.timeoutMs = options.timeoutMs;
@@ -55,6 +54,7 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
     };
     this.client = new Client(target.address, grpcChannelCredentials(options.tls), channelOptions);
     this.partial = new PartialSuccess(options.stats, options.logger, this.description);
+    this.inFlight = new InFlight(this.description);
   }
 
   async export(spans: readonly ReadableSpan[]): Promise<number> {
@@ -67,39 +67,29 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
-    this.assertOpen();
-    const response = await this.call(body, deadline);
+    const response = await this.inFlight.run(() => this.call(body, deadline));
     return this.partial.count(PartialSuccess.fromProto(response), spanCount);
   }
 
   /** An empty export: proves the connection, the TLS handshake and the service in one round trip. */
   async probe(): Promise<void> {
-    this.assertOpen();
-    await this.call(EMPTY, performance.now() + this.timeoutMs);
+    await this.inFlight.run(() => this.call(EMPTY, performance.now() + this.timeoutMs));
   }
 
-  async forceFlush(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+  forceFlush(): Promise<void> {
+    return this.inFlight.settled();
   }
 
-  /** Lets calls in flight finish (each is bounded by its deadline), then closes the channel. */
-  async shutdown(): Promise<void> {
-    if (this.isShutdown) return;
-    this.isShutdown = true;
-    await Promise.allSettled([...this.inFlight]);
-    this.client.close();
+  shutdown(): Promise<void> {
+    return this.inFlight.close(() => this.client.close());
   }
 
   toString(): string {
     return this.description;
   }
 
-  private assertOpen(): void {
-    if (this.isShutdown) throw new ExportError(`${this.description} is shut down`, { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
-  }
-
   private call(body: Buffer, deadline: number): Promise<Buffer> {
-    const call = new Promise<Buffer>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       this.client.makeUnaryRequest(
         TRACE_EXPORT_METHOD,
         passThrough,
@@ -113,9 +103,5 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
         },
       );
     });
-    this.inFlight.add(call);
-    const forget = () => this.inFlight.delete(call);
-    call.then(forget, forget);
-    return call;
   }
 }

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import { httpsClientOptions } from '../../tls/httpsClientOptions.js';
 import { VERSION } from '../../version.js';
 import type { ExportTransport } from '../ExportTransport.js';
+import { InFlight } from '../InFlight.js';
 import { PartialSuccess, type PartialSuccessInfo } from '../PartialSuccess.js';
 import { httpExportError, httpResponseError } from './httpExportError.js';
 
@@ -51,8 +52,7 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
   private readonly emptyBody: Buffer;
   private readonly partial: PartialSuccess;
   private readonly description: string;
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private isShutdown = false;
+  private readonly inFlight: InFlight;
 
   constructor(target: HttpTarget, options: HttpTraceExporterOptions) {
     this.url = new URL(target.endpoint);
@@ -71,6 +71,7 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
     this.emptyBody = Buffer.from(this.json ? '{}' : '');
     this.description = `${target.secure ? 'https' : 'http'} ${target.endpoint}${this.json ? ' json' : ''}${this.gzip ? ' gzip' : ''}`;
     this.partial = new PartialSuccess(options.stats, options.logger, this.description);
+    this.inFlight = new InFlight(this.description);
   }
 
   async export(spans: readonly ReadableSpan[]): Promise<number> {
@@ -83,43 +84,31 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
-    this.assertOpen();
-    const response = await this.post(body, deadline);
+    const response = await this.inFlight.run(() => this.post(body, deadline));
     return this.partial.count(this.readPartialSuccess(response), spanCount);
   }
 
   /** An empty export request: checks the connection, TLS and the endpoint path at once. */
   async probe(): Promise<void> {
-    this.assertOpen();
-    await this.post(this.emptyBody, performance.now() + this.timeoutMs);
+    await this.inFlight.run(() => this.post(this.emptyBody, performance.now() + this.timeoutMs));
   }
 
-  async forceFlush(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+  forceFlush(): Promise<void> {
+    return this.inFlight.settled();
   }
 
-  async shutdown(): Promise<void> {
-    if (this.isShutdown) return;
-    this.isShutdown = true;
-    await Promise.allSettled([...this.inFlight]);
-    this.agent.destroy();
+  /** Waits for requests in flight, gzip included, then closes the kept-alive sockets. */
+  shutdown(): Promise<void> {
+    return this.inFlight.close(() => this.agent.destroy());
   }
 
   toString(): string {
     return this.description;
   }
 
-  private assertOpen(): void {
-    if (this.isShutdown) throw new ExportError(`${this.description} is shut down`, { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
-  }
-
   private async post(body: Buffer, deadline: number): Promise<Response> {
     const payload = this.gzip ? await gzip(body) : body;
-    const exchange = this.exchange(payload, deadline);
-    this.inFlight.add(exchange);
-    const forget = () => this.inFlight.delete(exchange);
-    exchange.then(forget, forget);
-    const response = await exchange;
+    const response = await this.exchange(payload, deadline);
     if (response.status < 200 || response.status > 299) throw httpResponseError(response, this.description);
     return response;
   }
