@@ -10,9 +10,7 @@ import { createExporter } from '../../src/exporters/createExporter.js';
 import { HttpTraceExporter } from '../../src/exporters/http/HttpTraceExporter.js';
 import { parseRetryAfter } from '../../src/exporters/http/httpExportError.js';
 import { silentLogger } from '../../src/logger.js';
-import { makeCerts } from '../support/certs.js';
-import { tlsMaterial } from '../../src/config/validateConfig.js';
-import { startBlackhole } from '../support/blackholeServer.js';
+import { HTTP, networkExporterCases } from '../support/networkExporterCases.js';
 import { OtlpSink } from '../support/OtlpSink.js';
 import { RICH_START_NANOS, assertArrivedExactly, makeRichSpans } from '../support/richSpans.js';
 
@@ -57,35 +55,6 @@ describe('HttpTraceExporter', () => {
     assert.deepEqual(sink.requests.map((r) => r.headers.connection), ['keep-alive', 'keep-alive']);
   });
 
-  for (const status of [503, 502, 504] as const) {
-    it(`retries ${status} twice and then delivers every span exactly once`, async () => {
-      const spans = await makeRichSpans();
-      const stats = new PipelineStats();
-      const exporter = createExporter(httpTarget(sink.httpUrl), options(10_000, stats));
-      sink.failNext(2, status);
-      await exporter.export(spans);
-      await exporter.shutdown();
-      assertArrivedExactly(sink.spans, spans);
-      assert.deepEqual(sink.requests.map((r) => r.outcome), [String(status), String(status), 'ok']);
-      assert.equal(stats.retries, 2);
-    });
-  }
-
-  it('honours Retry-After on 429', async () => {
-    const spans = await makeRichSpans();
-    const stats = new PipelineStats();
-    const exporter = createExporter(httpTarget(sink.httpUrl), options(10_000, stats));
-    sink.failNext(1, 429, { retryAfterMs: 1_000 });
-    const started = performance.now();
-    await exporter.export(spans);
-    const elapsed = performance.now() - started;
-    await exporter.shutdown();
-    assertArrivedExactly(sink.spans, spans);
-    assert.equal(stats.retries, 1);
-    // The default first backoff is 200 ms ± 20%: only Retry-After explains a wait this long.
-    assert.ok(elapsed >= 990, `retried after ${elapsed} ms`);
-  });
-
   it('gives up at once when Retry-After lies beyond the export timeout', async () => {
     const stats = new PipelineStats();
     const exporter = createExporter(httpTarget(sink.httpUrl), options(2_000, stats));
@@ -101,76 +70,11 @@ describe('HttpTraceExporter', () => {
     assert.equal(sink.requests.length, 1);
   });
 
-  it('fails at once on 400 with the message of the error body', async () => {
-    const stats = new PipelineStats();
-    const exporter = createExporter(httpTarget(sink.httpUrl), options(10_000, stats));
-    sink.failNext(1, 400, { message: 'span 3 has no name' });
-    await assert.rejects(exporter.export(await makeRichSpans()), (e: unknown) => {
-      assert.ok(e instanceof ExportError);
-      assert.equal(e.code, 'TRACEPIPE_EXPORT_FAILED');
-      assert.equal(e.retryable, false);
-      assert.equal(e.message, `http ${sink.httpUrl}: HTTP 400: span 3 has no name`);
-      return true;
-    });
-    await exporter.shutdown();
-    assert.equal(stats.retries, 0);
-    assert.equal(sink.requests.length, 1);
-  });
-
   it('fails at once on 404 (a wrong path)', async () => {
     const exporter = createExporter(httpTarget(sink.httpUrl.replace('/v1/traces', '/wrong')), options());
     await assert.rejects(exporter.export(await makeRichSpans()), (e: unknown) => e instanceof ExportError && !e.retryable && /HTTP 404/.test(e.message));
     await exporter.shutdown();
     assert.deepEqual(sink.requests.map((r) => r.outcome), ['404']);
-  });
-
-  for (const query of ['', '?encoding=json']) {
-    it(`counts the spans a partial success rejects (${query || 'protobuf'})`, async () => {
-      const stats = new PipelineStats();
-      const exporter = createExporter(httpTarget(sink.httpUrl + query), options(10_000, stats));
-      sink.partialSuccess = { rejectedSpans: 3, errorMessage: 'three spans too old' };
-      try {
-        await exporter.export(await makeRichSpans());
-      } finally {
-        sink.partialSuccess = undefined;
-      }
-      await exporter.shutdown();
-      assert.equal(stats.dropped.invalid, 3);
-    });
-  }
-
-  it('fails with a timeout, within the export timeout, when the collector does not answer', async () => {
-    const stats = new PipelineStats();
-    const exporter = createExporter(httpTarget(sink.httpUrl), options(1_000, stats));
-    sink.stall();
-    try {
-      await assert.rejects(exporter.export(await makeRichSpans()), (e: unknown) => {
-        assert.ok(e instanceof ExportError);
-        assert.equal(e.code, 'TRACEPIPE_EXPORT_TIMEOUT');
-        assert.equal(e.retryable, false);
-        return true;
-      });
-    } finally {
-      sink.resume();
-    }
-    await exporter.shutdown();
-  });
-
-  it('fails within the timeout, after retrying, when nothing listens', async () => {
-    const closed = await OtlpSink.start();
-    const url = closed.httpUrl;
-    await closed.close();
-    const stats = new PipelineStats();
-    const exporter = createExporter(httpTarget(url), options(1_500, stats));
-    await assert.rejects(exporter.export(await makeRichSpans()), (e: unknown) => {
-      assert.ok(e instanceof ExportError);
-      assert.equal(e.retryable, false);
-      assert.match(e.message, /ECONNREFUSED.*gave up after \d+ attempts within the 1500 ms export timeout/s);
-      return true;
-    });
-    assert.ok(stats.retries >= 1, `retries ${stats.retries}`);
-    await assert.rejects(exporter.probe(), (e: unknown) => e instanceof ExportError && /ECONNREFUSED/.test(e.message));
-    await exporter.shutdown();
   });
 
   it('survives a server that closes the connection mid-response, and retries', async () => {
@@ -196,46 +100,13 @@ describe('HttpTraceExporter', () => {
     assert.equal(stats.retries, 1);
   });
 
-  it('fails within the timeout against a peer that accepts the connection and never answers', async () => {
-    const hole = await startBlackhole();
-    try {
-      for (const [url, tls] of [[`http://127.0.0.1:${hole.port}`, false], [`https://127.0.0.1:${hole.port}`, true]] as const) {
-        const certs = tls ? await makeCerts() : undefined;
-        const exporter = createExporter(httpTarget(url), {
-          ...options(1_000),
-          tls: certs && tlsMaterial([certs.caCert], [], 'tracing_service.https_keypairs'),
-        });
-        await assert.rejects(exporter.export(await makeRichSpans()), (e: unknown) => e instanceof ExportError && !e.retryable);
-        await assert.rejects(exporter.probe(), ExportError);
-        await exporter.shutdown();
-      }
-    } finally {
-      await hole.close();
-    }
-  });
-
-  it('probes with an empty export that adds no spans', async () => {
-    for (const query of ['', '?encoding=json']) {
-      const exporter = new HttpTraceExporter(httpTarget(sink.httpUrl + query), options());
-      await exporter.probe();
-      await exporter.shutdown();
-    }
-    assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [['protobuf', 0, 'ok'], ['json', 0, 'ok']]);
-  });
-
-  it('rejects exports after shutdown', async () => {
-    const exporter = createExporter(httpTarget(sink.httpUrl), options());
-    await exporter.shutdown();
-    await exporter.shutdown();
-    await assert.rejects(exporter.export(await makeRichSpans()), { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
-    assert.equal(sink.requests.length, 0);
-  });
-
   it('describes its destination', async () => {
     const exporter = new HttpTraceExporter(httpTarget('https://otel.example.com/custom?encoding=json&compression=gzip'), options());
     assert.equal(String(exporter), 'https https://otel.example.com/custom json gzip');
     await exporter.shutdown();
   });
+
+  networkExporterCases(HTTP, () => sink);
 });
 
 describe('parseRetryAfter', () => {
