@@ -20,15 +20,12 @@ export function encodeTracesProto(spans: readonly ReadableSpan[]): Uint8Array {
   depth = 0;
   const groups = groupSpans(spans);
   for (const group of groups) {
-    ensure(8);
-    buf[pos++] = 0x0a; // TracesData.resource_spans
-    const resourceSpans = open(3);
-    writeResource(group.resource);
+    const resourceSpans = openField(0x0a, 3); // TracesData.resource_spans
+    const resource = group.resource;
+    writeCached(resourceCache, resource, writeResource, resource.asyncAttributesPending !== true);
     for (const scopeGroup of group.scopes) {
-      ensure(8);
-      buf[pos++] = 0x12; // ResourceSpans.scope_spans
-      const scopeSpans = open(3);
-      writeScope(scopeGroup.scope);
+      const scopeSpans = openField(0x12, 3); // ResourceSpans.scope_spans
+      writeCached(scopeCache, scopeGroup.scope, writeScope, true);
       const list = scopeGroup.spans;
       for (let i = 0; i < list.length; i++) writeSpan(list[i]!);
       if (scopeGroup.scope.schemaUrl) writeString(0x1a, scopeGroup.scope.schemaUrl); // ScopeSpans.schema_url
@@ -62,9 +59,10 @@ function grow(bytes: number): void {
   buf = next;
 }
 
-/** Reserves `reserved` bytes for a length and returns where the body starts. */
-function open(reserved: number): number {
-  ensure(reserved);
+/** Writes a nested message's tag, reserves `reserved` bytes for its length and returns where the body starts. */
+function openField(tag: number, reserved: number): number {
+  ensure(reserved + 1);
+  buf[pos++] = tag;
   pos += reserved;
   return pos;
 }
@@ -127,6 +125,7 @@ const timeHalves = new Uint32Array(2);
 
 function writeTime(tag: number, time: HrTime): void {
   if (time[0] === 0 && time[1] === 0) return;
+  ensure(9);
   buf[pos++] = tag;
   hrTimeToFixed64(time, timeHalves);
   fixed32(timeHalves[0]!);
@@ -183,52 +182,47 @@ function writeId(tag: number, hex: string): void {
   }
 }
 
+/** Resources and scopes recur in every batch and do not change (a resource once settled): their bytes are kept per object. */
 const resourceCache = new WeakMap<Resource, Uint8Array>();
 const scopeCache = new WeakMap<InstrumentationScope, Uint8Array>();
 
-/** ResourceSpans.resource, cached per resource object (settled resources do not change). */
-function writeResource(resource: Resource): void {
-  const cached = resourceCache.get(resource);
+/** Copies the bytes `write` produced for `key` before, or runs it (keeping a copy when `cacheable`). */
+function writeCached<K extends object>(cache: WeakMap<K, Uint8Array>, key: K, write: (key: K) => void, cacheable: boolean): void {
+  const cached = cache.get(key);
   if (cached !== undefined) {
-    ensure(cached.length);
-    buf.set(cached, pos);
-    pos += cached.length;
+    writeRaw(cached);
     return;
   }
   const from = pos;
-  const dropped = (resource as { droppedAttributesCount?: number }).droppedAttributesCount;
-  if (hasKeys(resource.attributes) || dropped) {
-    ensure(4);
-    buf[pos++] = 0x0a;
-    const body = open(2);
-    writeAttributes(0x0a, resource.attributes);
-    writeCount(0x10, dropped);
-    close(body, 2);
-  }
-  if (resource.asyncAttributesPending !== true) resourceCache.set(resource, Uint8Array.prototype.slice.call(buf, from, pos));
+  write(key);
+  if (cacheable) cache.set(key, Uint8Array.prototype.slice.call(buf, from, pos));
 }
 
-/** ScopeSpans.scope, cached per scope object. */
+function writeRaw(bytes: Uint8Array): void {
+  ensure(bytes.length);
+  buf.set(bytes, pos);
+  pos += bytes.length;
+}
+
+/** ResourceSpans.resource. */
+function writeResource(resource: Resource): void {
+  const dropped = (resource as { droppedAttributesCount?: number }).droppedAttributesCount;
+  if (!hasKeys(resource.attributes) && !dropped) return;
+  const body = openField(0x0a, 2);
+  writeAttributes(0x0a, resource.attributes);
+  writeCount(0x10, dropped);
+  close(body, 2);
+}
+
+/** ScopeSpans.scope. */
 function writeScope(scope: OtlpScope): void {
-  const cached = scopeCache.get(scope);
-  if (cached !== undefined) {
-    ensure(cached.length);
-    buf.set(cached, pos);
-    pos += cached.length;
-    return;
-  }
-  const from = pos;
-  if (scope.name || scope.version || (scope.attributes && hasKeys(scope.attributes)) || scope.droppedAttributesCount) {
-    ensure(4);
-    buf[pos++] = 0x0a;
-    const body = open(2);
-    if (scope.name) writeString(0x0a, scope.name);
-    if (scope.version) writeString(0x12, scope.version);
-    if (scope.attributes !== undefined) writeAttributes(0x1a, scope.attributes);
-    writeCount(0x20, scope.droppedAttributesCount);
-    close(body, 2);
-  }
-  scopeCache.set(scope, Uint8Array.prototype.slice.call(buf, from, pos));
+  if (!scope.name && !scope.version && !(scope.attributes && hasKeys(scope.attributes)) && !scope.droppedAttributesCount) return;
+  const body = openField(0x0a, 2);
+  if (scope.name) writeString(0x0a, scope.name);
+  if (scope.version) writeString(0x12, scope.version);
+  if (scope.attributes !== undefined) writeAttributes(0x1a, scope.attributes);
+  writeCount(0x20, scope.droppedAttributesCount);
+  close(body, 2);
 }
 
 function hasKeys(attributes: Attributes): boolean {
@@ -238,9 +232,7 @@ function hasKeys(attributes: Attributes): boolean {
 
 function writeSpan(span: ReadableSpan): void {
   const ctx = span.spanContext();
-  ensure(80);
-  buf[pos++] = 0x12; // ScopeSpans.spans
-  const body = open(2);
+  const body = openField(0x12, 2); // ScopeSpans.spans
   writeId(0x0a, ctx.traceId);
   writeId(0x12, ctx.spanId);
   const traceState = ctx.traceState?.serialize();
@@ -248,9 +240,9 @@ function writeSpan(span: ReadableSpan): void {
   const parentId = span.parentSpanContext?.spanId;
   if (parentId) writeId(0x22, parentId);
   if (span.name) writeString(0x2a, span.name);
-  ensure(40);
   const kind = span.kind == null ? 0 : span.kind + 1;
   if (kind !== 0) {
+    ensure(11);
     buf[pos++] = 0x30;
     int32(kind);
   }
@@ -266,9 +258,7 @@ function writeSpan(span: ReadableSpan): void {
   writeCount(0x70, span.droppedLinksCount);
   const status = span.status;
   if (status.code || status.message) {
-    ensure(4);
-    buf[pos++] = 0x7a;
-    const statusBody = open(1);
+    const statusBody = openField(0x7a, 1);
     if (status.message) writeString(0x12, status.message);
     ensure(6);
     if (status.code) {
@@ -288,9 +278,7 @@ function writeSpan(span: ReadableSpan): void {
 }
 
 function writeEvent(event: TimedEvent): void {
-  ensure(16);
-  buf[pos++] = 0x5a; // Span.events
-  const body = open(2);
+  const body = openField(0x5a, 2); // Span.events
   writeTime(0x09, event.time);
   if (event.name) writeString(0x12, event.name);
   if (event.attributes !== undefined) writeAttributes(0x1a, event.attributes);
@@ -300,9 +288,7 @@ function writeEvent(event: TimedEvent): void {
 
 function writeLink(link: Link): void {
   const ctx = link.context;
-  ensure(4);
-  buf[pos++] = 0x6a; // Span.links
-  const body = open(2);
+  const body = openField(0x6a, 2); // Span.links
   writeId(0x0a, ctx.traceId);
   writeId(0x12, ctx.spanId);
   const traceState = ctx.traceState?.serialize();
@@ -323,13 +309,9 @@ function writeAttributes(tag: number, attributes: Attributes): void {
 }
 
 function writeKeyValue(tag: number, key: string, value: unknown): void {
-  ensure(4);
-  buf[pos++] = tag;
-  const body = open(1);
+  const body = openField(tag, 1);
   if (key !== '') writeString(0x0a, key);
-  ensure(4);
-  buf[pos++] = 0x12; // KeyValue.value
-  const valueBody = open(1);
+  const valueBody = openField(0x12, 1); // KeyValue.value
   writeAnyValue(value);
   close(valueBody, 1);
   close(body, 1);
@@ -369,11 +351,10 @@ function writeAnyValue(value: unknown): void {
     case 'object':
       if (value === null) return;
       if (value instanceof Uint8Array) {
-        ensure(value.length + 6);
+        ensure(6);
         buf[pos++] = 0x3a;
         varint(value.length);
-        buf.set(value, pos);
-        pos += value.length;
+        writeRaw(value);
         return;
       }
       if (value instanceof OtlpDouble) {
@@ -392,13 +373,9 @@ function writeAnyValue(value: unknown): void {
 }
 
 function writeArray(values: readonly unknown[]): void {
-  ensure(4);
-  buf[pos++] = 0x2a; // AnyValue.array_value
-  const body = open(1);
+  const body = openField(0x2a, 1); // AnyValue.array_value
   for (let i = 0; i < values.length; i++) {
-    ensure(4);
-    buf[pos++] = 0x0a; // ArrayValue.values
-    const element = open(1);
+    const element = openField(0x0a, 1); // ArrayValue.values
     writeAnyValue(values[i]);
     close(element, 1);
   }
@@ -406,9 +383,7 @@ function writeArray(values: readonly unknown[]): void {
 }
 
 function writeKvlist(map: Record<string, unknown>): void {
-  ensure(4);
-  buf[pos++] = 0x32; // AnyValue.kvlist_value
-  const body = open(1);
+  const body = openField(0x32, 1); // AnyValue.kvlist_value
   for (const key of Object.keys(map)) writeKeyValue(0x0a, key, map[key]);
   close(body, 1);
 }
