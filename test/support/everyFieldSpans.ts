@@ -9,6 +9,8 @@
  *   makeOtlpSpans()    hand-built OtlpSpans for what the SDK cannot make: resource dropped
  *                      counts, scope attributes, integral doubles, 64-bit ints, raw flags,
  *                      SPAN_KIND_UNSPECIFIED, empty values
+ *   handSpan(overrides)  one hand-built OtlpSpan: fixed ids and times, no attributes, events
+ *                      or links, unless `overrides` says otherwise
  */
 import { ROOT_CONTEXT, createTraceState, trace, type Attributes, type HrTime, type SpanKind, type SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -143,7 +145,7 @@ const handScope: OtlpScope = {
 };
 const emptyScope: OtlpScope = { name: '' };
 
-function handSpan(overrides: Partial<OtlpSpanInit>): OtlpSpan {
+export function handSpan(overrides: Partial<OtlpSpanInit>): OtlpSpan {
   return new OtlpSpan({
     traceId: '5b8efff798038103d269b633813fc60c',
     spanId: 'eee19b7ec3c1b174',

@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OtlpResource } from '../../../src/encoding/OtlpResource.js';
-import { OtlpSpan } from '../../../src/encoding/OtlpSpan.js';
+import type { OtlpSpan } from '../../../src/encoding/OtlpSpan.js';
 import { buildTraceTree, type TraceTreeNode } from '../../../src/exporters/file/buildTraceTree.js';
-
-const resource = new OtlpResource({ 'service.name': 'svc' });
+import { handSpan } from '../../support/everyFieldSpans.js';
 
 function span(spanId: string, parentSpanId: string, startMs: number): OtlpSpan {
-  return new OtlpSpan({
-    traceId: '5b8efff798038103d269b633813fc60c',
+  return handSpan({
     spanId,
     parentSpanId,
-    traceState: undefined,
     flags: 1,
     name: `span ${spanId}`,
-    kind: 0,
     startTime: [1_700_000_000, startMs * 1_000_000],
     endTime: [1_700_000_001, 0],
-    attributes: {},
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0 },
-    resource,
-    instrumentationScope: { name: 'test' },
   });
 }
 
