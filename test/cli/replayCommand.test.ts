@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FileTarget } from '../../src/config/ExporterTarget.js';
@@ -14,24 +13,16 @@ import { OtlpSink } from '../support/OtlpSink.js';
 import { type PlainSpan, plainSpansFromJson } from '../support/plainSpans.js';
 import { sampleSpans } from '../exporters/file/sampleSpans.js';
 import { REPO_ROOT, runCli } from './runCli.js';
+import { tempDirs } from '../support/tempDirs.js';
 
 const FIXTURE = 'test/fixtures/view-capture';
 let sink: OtlpSink;
-const dirs: string[] = [];
+const tempDir = tempDirs('tracepipe-replay-');
 
 before(async () => {
   sink = await OtlpSink.start();
 });
-after(async () => {
-  await sink.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'tracepipe-replay-'));
-  dirs.push(d);
-  return d;
-}
+after(() => sink.close());
 
 /** The spans of a capture directory decoded independently (protobufjs), in file order. */
 async function captured(dir: string): Promise<PlainSpan[]> {

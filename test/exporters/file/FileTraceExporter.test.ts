@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FileTarget } from '../../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../../src/config/parseExporterUrl.js';
@@ -13,17 +12,9 @@ import { FileTraceExporter } from '../../../src/exporters/file/FileTraceExporter
 import { type CaptureProblem, readCapture } from '../../../src/exporters/file/readCapture.js';
 import { silentLogger } from '../../../src/logger.js';
 import { sampleSpans, spanSnapshot } from './sampleSpans.js';
+import { tempDirs } from '../../support/tempDirs.js';
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'tracepipe-file-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('tracepipe-file-');
 
 function exporterFor(url: string) {
   const stats = new PipelineStats();

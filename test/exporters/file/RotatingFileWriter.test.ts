@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
 import type { ExportError } from '../../../src/errors.js';
@@ -11,17 +10,9 @@ import { RotatingFileWriter } from '../../../src/exporters/file/RotatingFileWrit
 import { CAPTURE_FILE_PATTERN, compareCaptureFileNames } from '../../../src/exporters/file/captureFileName.js';
 import { silentLogger } from '../../../src/logger.js';
 import { lineOfSize } from './lineOfSize.js';
+import { tempDirs } from '../../support/tempDirs.js';
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'tracepipe-writer-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('tracepipe-writer-');
 
 function newWriter(dir: string, limitBytes: number, maxFiles?: number) {
   const stats = new PipelineStats();

@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createTracing } from '../../../src/createTracing.js';
 import { type CaptureProblem, readCapture } from '../../../src/exporters/file/readCapture.js';
 import { summarizeTraces } from '../../../src/exporters/file/summarizeTraces.js';
 import { silentLogger } from '../../../src/logger.js';
+import { tempDirs } from '../../support/tempDirs.js';
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('tracepipe-pipeline-');
 
 test('createTracing with a file:// exporter_url captures every span, readable with readCapture', async () => {
-  const base = await mkdtemp(join(tmpdir(), 'tracepipe-pipeline-'));
-  dirs.push(base);
+  const base = await tempDir();
   const dir = join(base, 'captures');
   const tracing = createTracing(
     {

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type CaptureBatch, type CaptureProblem, readCapture } from '../../../src/exporters/file/readCapture.js';
 import { readLines } from '../../../src/exporters/file/readLines.js';
+import { tempDirs } from '../../support/tempDirs.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/', import.meta.url));
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'tracepipe-read-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('tracepipe-read-');
 
 async function readAll(path: string) {
   const problems: CaptureProblem[] = [];
