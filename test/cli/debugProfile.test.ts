@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { extract } from 'tar-stream';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
-import { type DiagnosticsServer, startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
-import { silentLogger } from '../../src/logger.js';
+import { diagnosticsServers } from '../support/diagnosticsServers.js';
 
 const CLI = fileURLToPath(new URL('../../../bin/tracepipe.js', import.meta.url));
 
@@ -49,17 +47,11 @@ function sampleTypes(pprofGz: Buffer): string[] {
   return p.sampleType.map((t) => p.stringTable.strings[Number(t.type)]!);
 }
 
-const started: DiagnosticsServer[] = [];
-async function start(debug: boolean): Promise<DiagnosticsServer> {
-  const d = await startDiagnostics({ addr: '127.0.0.1:0', debug, stats: new PipelineStats(), logger: silentLogger });
-  started.push(d);
-  return d;
-}
-after(() => Promise.all(started.map((d) => d.close())));
+const start = diagnosticsServers();
 
 describe('tracepipe debug profile', () => {
   it('writes a .tar.gz with cpu.pprof and heap.pprof from a running diagnostics service', async () => {
-    const d = await start(true);
+    const d = await start({ debug: true });
     const res = await run(['debug', 'profile', 'cpu,heap', '-s', '1', '--diag-addr', `127.0.0.1:${d.port}`]);
     assert.equal(res.stderr, '');
     assert.equal(res.code, 0);
@@ -71,7 +63,7 @@ describe('tracepipe debug profile', () => {
   });
 
   it('fetches only the profiles named, by default both', async () => {
-    const d = await start(true);
+    const d = await start({ debug: true });
     const heapOnly = await run(['debug', 'profile', 'heap', '--diag-addr', `127.0.0.1:${d.port}`]);
     assert.equal(heapOnly.code, 0, heapOnly.stderr);
     assert.deepEqual([...(await untar(heapOnly.stdout)).keys()], ['heap.pprof']);
@@ -81,7 +73,7 @@ describe('tracepipe debug profile', () => {
   });
 
   it('says profiling is disabled when the service runs without debug', async () => {
-    const d = await start(false);
+    const d = await start({ debug: false });
     const res = await run(['debug', 'profile', 'heap', '--diag-addr', `127.0.0.1:${d.port}`]);
     assert.equal(res.code, 2);
     assert.equal(res.stdout.length, 0);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Gauge, register as globalRegistry } from 'prom-client';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
@@ -12,14 +12,9 @@ import { estimateSpanBytes } from '../../src/pipeline/estimateSpanBytes.js';
 import { VERSION } from '../../src/version.js';
 import { type PromText, parsePrometheusText } from '../support/parsePrometheusText.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
+import { diagnosticsServers } from '../support/diagnosticsServers.js';
 
-const started: DiagnosticsServer[] = [];
-async function start(stats: PipelineStats): Promise<DiagnosticsServer> {
-  const d = await startDiagnostics({ addr: '127.0.0.1:0', stats, logger: silentLogger });
-  started.push(d);
-  return d;
-}
-after(() => Promise.all(started.map((d) => d.close())));
+const start = diagnosticsServers();
 
 async function scrape(d: DiagnosticsServer): Promise<PromText> {
   const res = await fetch(`${d.url}/metrics`);
@@ -31,7 +26,7 @@ async function scrape(d: DiagnosticsServer): Promise<PromText> {
 describe('/metrics', () => {
   it('reads exactly the spans exported and dropped', async () => {
     const stats = new PipelineStats();
-    const d = await start(stats);
+    const d = await start({ stats: stats });
     const exported = [512, 512, 37];
     const N = exported.reduce((a, b) => a + b, 0);
     for (const spans of exported) stats.recordExport({ ok: true, spans, durationMs: 12 });
@@ -74,7 +69,7 @@ describe('/metrics', () => {
 
   it('mirrors every PipelineStats counter at scrape time', async () => {
     const stats = new PipelineStats();
-    const d = await start(stats);
+    const d = await start({ stats: stats });
     stats.received.grpc += 11;
     stats.received.http += 4;
     stats.sampled += 9;
@@ -120,7 +115,7 @@ describe('/metrics', () => {
   });
 
   it('publishes build info, state, types and the Node runtime metrics', async () => {
-    const d = await start(new PipelineStats());
+    const d = await start();
     const m = await scrape(d);
     assert.equal(m.value('tracepipe_build_info', { version: VERSION, node_version: process.version }), 1);
     assert.equal(m.value('process_state'), 3);
@@ -156,7 +151,7 @@ describe('/metrics', () => {
   });
 
   it('counts scrapes by code, a failing collector included', async () => {
-    const d = await start(new PipelineStats());
+    const d = await start();
     await scrape(d);
     await scrape(d);
     let m = await scrape(d);
@@ -186,8 +181,8 @@ describe('/metrics', () => {
   it('keeps each service in its own registry, away from the global one', async () => {
     const a = new PipelineStats();
     const b = new PipelineStats();
-    const da = await start(a);
-    const db = await start(b);
+    const da = await start({ stats: a });
+    const db = await start({ stats: b });
     a.recordExport({ ok: true, spans: 5, durationMs: 1 });
     b.recordExport({ ok: true, spans: 8, durationMs: 1 });
     assert.equal((await scrape(da)).value('tracepipe_spans_exported_total'), 5);
@@ -222,8 +217,7 @@ describe('/metrics and /readyz over a real export queue', () => {
   it('reads exactly the spans the exporter received and the spans the full queue dropped', async () => {
     const stats = new PipelineStats();
     const exporter = new RecordingExporter();
-    const d = await startDiagnostics({ addr: '127.0.0.1:0', stats, logger: silentLogger, probe: () => exporter.probe() });
-    started.push(d);
+    const d = await start({ stats, probe: () => exporter.probe() });
     const spans = await endedSpans(250);
     const budget = spans.slice(0, 150).reduce((a, s) => a + estimateSpanBytes(s), 0);
     const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: budget, maxBatchSize: 64, scheduleDelayMs: 5 });

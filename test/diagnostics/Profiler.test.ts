@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
-import { type DiagnosticsServer, startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
+import { startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
 import { silentLogger } from '../../src/logger.js';
+import { diagnosticsServers } from '../support/diagnosticsServers.js';
 
-const started: DiagnosticsServer[] = [];
-async function start(debug: boolean): Promise<DiagnosticsServer> {
-  const d = await startDiagnostics({ addr: '127.0.0.1:0', debug, stats: new PipelineStats(), logger: silentLogger });
-  started.push(d);
-  return d;
-}
-after(() => Promise.all(started.map((d) => d.close())));
+const start = diagnosticsServers();
 
 /** Checks the gzip magic, inflates and decodes the protobuf; returns the profile with its sample types by name. */
 function decode(body: Buffer): { profile: Profile; sampleTypes: string[] } {
@@ -32,7 +27,7 @@ function burnCpu(ms: number): number {
 
 describe('/debug/pprof', () => {
   it('is 404 without debug', async () => {
-    const d = await start(false);
+    const d = await start({ debug: false });
     for (const path of ['/debug/pprof/', '/debug/pprof/profile?seconds=1', '/debug/pprof/heap']) {
       const res = await fetch(d.url + path);
       assert.equal(res.status, 404, path);
@@ -41,7 +36,7 @@ describe('/debug/pprof', () => {
   });
 
   it('serves a CPU profile that decodes as pprof, with wall and CPU time', async () => {
-    const d = await start(true);
+    const d = await start({ debug: true });
     const pending = fetch(`${d.url}/debug/pprof/profile?seconds=1`);
     // Give the profiler something of ours to see while it samples.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -58,7 +53,7 @@ describe('/debug/pprof', () => {
   });
 
   it('serves a heap profile that decodes as pprof', async () => {
-    const d = await start(true);
+    const d = await start({ debug: true });
     const res = await fetch(`${d.url}/debug/pprof/heap`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-disposition'), 'attachment; filename="heap"');
@@ -68,7 +63,7 @@ describe('/debug/pprof', () => {
   });
 
   it('rejects bad durations, a second concurrent CPU profile and HEAD', async () => {
-    const d = await start(true);
+    const d = await start({ debug: true });
     for (const seconds of ['0', '-1', '1.5', 'abc', '601', '']) {
       const res = await fetch(`${d.url}/debug/pprof/profile?seconds=${seconds}`);
       assert.equal(res.status, 400, seconds);
@@ -87,7 +82,7 @@ describe('/debug/pprof', () => {
   });
 
   it('stops profiling when the client goes away, freeing the profiler for the next request', async () => {
-    const d = await start(true);
+    const d = await start({ debug: true });
     const client = new AbortController();
     const abandoned = fetch(`${d.url}/debug/pprof/profile?seconds=600`, { signal: client.signal });
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -105,7 +100,7 @@ describe('/debug/pprof', () => {
   });
 
   it('lists the profiles at /debug/pprof/', async () => {
-    const d = await start(true);
+    const d = await start({ debug: true });
     const res = await fetch(`${d.url}/debug/pprof/`);
     assert.equal(res.status, 200);
     assert.match(await res.text(), /^profile\?seconds=N .*\nheap /);

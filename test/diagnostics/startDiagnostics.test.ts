@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import { type DiagnosticsServer, startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
 import { ExportError, TracepipeError } from '../../src/errors.js';
 import { type Logger, silentLogger } from '../../src/logger.js';
 import { parsePrometheusText } from '../support/parsePrometheusText.js';
+import { diagnosticsServers } from '../support/diagnosticsServers.js';
 
 /** A probe whose every call waits until the test settles it, so each state can be observed before the next heartbeat. */
 class GatedProbe {
@@ -62,13 +63,7 @@ async function processState(server: DiagnosticsServer): Promise<number> {
   return parsePrometheusText(res.body).value('process_state');
 }
 
-const started: DiagnosticsServer[] = [];
-async function start(options: Partial<Parameters<typeof startDiagnostics>[0]> = {}): Promise<DiagnosticsServer> {
-  const server = await startDiagnostics({ addr: '127.0.0.1:0', stats: new PipelineStats(), logger: silentLogger, ...options });
-  started.push(server);
-  return server;
-}
-after(() => Promise.all(started.map((s) => s.close())));
+const start = diagnosticsServers();
 
 describe('startDiagnostics: readiness from heartbeats', () => {
   it('walks starting → degraded → recovering → ok with exact codes, bodies and process_state', async () => {
