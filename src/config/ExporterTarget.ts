@@ -1,5 +1,3 @@
-import { ConfigError } from '../errors.js';
-
 /** Default size at which a capture file is rotated: 100 MiB, as Teleport's file exporter. */
 export const DEFAULT_FILE_LIMIT_BYTES = 104_857_600;
 /** The OTLP/HTTP traces path (OTLP spec, "OTLP/HTTP Request"). */

@@ -49,11 +49,16 @@ export function parseExporterUrl(raw: string, key = 'tracing_service.exporter_ur
 }
 
 function parseUrl(url: string, raw: string, key: string): URL {
+  let u: URL;
   try {
-    return new URL(url);
+    u = new URL(url);
   } catch (cause) {
     throw new ConfigError(`${key} is not a valid URL, got ${JSON.stringify(raw)}`, { key, cause });
   }
+  if (u.hostname === '') throw new ConfigError(`${key} must name a host, got ${JSON.stringify(raw)}`, { key });
+  // WHATWG URL accepts port 0, which nothing can connect to.
+  if (u.port === '0') throw new ConfigError(`${key} port must be 1 to 65535, got ${JSON.stringify(raw)}`, { key });
+  return u;
 }
 
 function queryParams(u: URL, allowed: readonly string[], raw: string, key: string): Map<string, string> {
@@ -79,7 +84,6 @@ function compression(params: Map<string, string>, key: string): Compression {
 
 function parseGrpc(url: string, raw: string, key: string): ExporterTarget {
   const u = parseUrl(url, raw, key);
-  if (u.hostname === '') throw new ConfigError(`${key} must name a host, got ${JSON.stringify(raw)}`, { key });
   if (u.pathname !== '' && u.pathname !== '/') {
     throw new ConfigError(`${key} must not have a path for gRPC (the service is fixed by OTLP), got ${JSON.stringify(raw)}`, { key });
   }
@@ -90,7 +94,6 @@ function parseGrpc(url: string, raw: string, key: string): ExporterTarget {
 
 function parseHttp(url: string, raw: string, key: string): ExporterTarget {
   const u = parseUrl(url, raw, key);
-  if (u.hostname === '') throw new ConfigError(`${key} must name a host, got ${JSON.stringify(raw)}`, { key });
   const params = queryParams(u, ['encoding', 'compression'], raw, key);
   const encoding = params.get('encoding') ?? 'protobuf';
   if (encoding !== 'protobuf' && encoding !== 'json') {
@@ -119,11 +122,19 @@ function positiveInt(name: string, value: string, raw: string, key: string): num
   return n;
 }
 
+function decodePath(path: string, raw: string, key: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch (cause) {
+    throw new ConfigError(`${key} has a malformed %-escape in its path, got ${JSON.stringify(raw)}`, { key, cause });
+  }
+}
+
 function parseFile(url: string, raw: string, key: string): ExporterTarget {
   // Parsed by hand: WHATWG URL would read the "." of `file://./traces` as a host.
   const rest = url.slice('file://'.length);
   const q = rest.indexOf('?');
-  const pathPart = decodeURIComponent(q < 0 ? rest : rest.slice(0, q));
+  const pathPart = decodePath(q < 0 ? rest : rest.slice(0, q), raw, key);
   if (pathPart === '') throw new ConfigError(`${key} must name a directory, got ${JSON.stringify(raw)}`, { key });
   const params = queryParams(new URL(`file:///?${q < 0 ? '' : rest.slice(q + 1)}`), ['limit', 'max_files'], raw, key);
   const limit = params.get('limit');

@@ -58,6 +58,10 @@ test('bad exporter_url values are errors that name the key and the value', () =>
     ['http://c/v1/traces?encoding=xml', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url query parameter encoding must be one of protobuf, json, got "xml"'],
     ['grpc://c:4317/v1/traces', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url must not have a path for gRPC (the service is fixed by OTLP), got "grpc://c:4317/v1/traces"'],
     ['file://', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url must name a directory, got "file://"'],
+    ['file:///tmp/100%', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url has a malformed %-escape in its path, got "file:///tmp/100%"'],
+    ['grpc://collector:0', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url port must be 1 to 65535, got "grpc://collector:0"'],
+    ['collector:0', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url port must be 1 to 65535, got "collector:0"'],
+    ['https://collector:0/v1/traces', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url port must be 1 to 65535, got "https://collector:0/v1/traces"'],
   ];
   for (const [url, code, message] of cases) {
     assert.throws(() => parseExporterUrl(url), (err: unknown) => {
