@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
-import { DEFAULTS, tlsMaterial } from '../config/validateConfig.js';
+import type { TlsMaterial } from '../config/TracepipeConfig.js';
+import { DEFAULTS } from '../config/validateConfig.js';
 import { ConfigError } from '../errors.js';
 import { replayCapture } from '../exporters/file/replayCapture.js';
+import { readCertificates, readKeypair } from '../tls/readPem.js';
 import { parseDuration } from './parseDuration.js';
 import { replayProgressBar } from './replayProgressBar.js';
 
@@ -30,8 +32,7 @@ export async function runReplay(path: string, options: ReplayCommandOptions, str
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new ConfigError('--cert and --key must be given together', { key: options.cert === undefined ? '--cert' : '--key' });
   }
-  const keypairs = options.cert === undefined ? [] : [{ cert_file: options.cert, key_file: options.key }];
-  const tls = tlsMaterial(options.caCert, keypairs, 'replay --cert/--key');
+  const tls = replayTls(options.caCert, options.cert, options.key);
   const bar = replayProgressBar(streams.err);
   let result;
   try {
@@ -51,6 +52,17 @@ export async function runReplay(path: string, options: ReplayCommandOptions, str
   if (result.firstError !== undefined) streams.err.write(`tracepipe: export to ${target.url} failed: ${result.firstError.message}\n`);
   streams.out.write(`replayed ${result.replayed} spans, failed ${result.failed}\n`);
   return result.failed > 0 || result.problems.length > 0 ? 1 : 0;
+}
+
+/** The TLS files of the command line, read and checked now; problems name the flags, not config keys. */
+function replayTls(caFiles: string[], certFile: string | undefined, keyFile: string | undefined): TlsMaterial | undefined {
+  const cas = caFiles.map((f) => readCertificates(f, '--ca-cert').pem);
+  const keypairs =
+    certFile === undefined || keyFile === undefined
+      ? []
+      : [{ ...readKeypair(keyFile, certFile, '--cert/--key', { key: '--key', cert: '--cert' }), keyFile, certFile }];
+  if (cas.length === 0 && keypairs.length === 0) return undefined;
+  return { ca: cas.length === 0 ? undefined : Buffer.concat(cas), keypairs, caFiles };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -40,10 +40,18 @@ export function readPrivateKey(file: string, key: string): { pem: Buffer; key: K
   }
 }
 
-/** Reads a certificate and its key and checks that they belong together. */
-export function readKeypair(keyFile: string, certFile: string, key: string): { key: Buffer; cert: Buffer } {
-  const privateKey = readPrivateKey(keyFile, `${key}.key_file`);
-  const { pem, certs } = readCertificates(certFile, `${key}.cert_file`);
+/**
+ * Reads a certificate and its key and checks that they belong together. `key` names the pair in
+ * messages; `fileKeys` name each file (by default `key.key_file` and `key.cert_file`).
+ */
+export function readKeypair(
+  keyFile: string,
+  certFile: string,
+  key: string,
+  fileKeys: { key: string; cert: string } = { key: `${key}.key_file`, cert: `${key}.cert_file` },
+): { key: Buffer; cert: Buffer } {
+  const privateKey = readPrivateKey(keyFile, fileKeys.key);
+  const { pem, certs } = readCertificates(certFile, fileKeys.cert);
   if (!certs[0]!.checkPrivateKey(privateKey.key)) {
     throw new ConfigError(`${key}: key_file ${keyFile} does not match the certificate in cert_file ${certFile}`, {
       key,

@@ -80,6 +80,17 @@ test('replay over TLS with --ca-cert', async () => {
     const half = await runCli(['replay', FIXTURE, '--to', tlsSink.grpcUrl, '--cert', certs.clientCert]);
     assert.equal(half.code, 2);
     assert.match(half.stderr, /--cert and --key must be given together/);
+    const missing = join(await tempDir(), 'missing.pem');
+    const noCa = await runCli(['replay', FIXTURE, '--to', tlsSink.grpcUrl, '--ca-cert', missing]);
+    assert.equal(noCa.code, 2);
+    assert.equal(noCa.stderr, `tracepipe: --ca-cert: file ${missing} does not exist [TRACEPIPE_TLS_MATERIAL]\n`);
+    const badKey = await runCli(['replay', FIXTURE, '--to', tlsSink.grpcUrl, '--cert', certs.clientCert, '--key', certs.clientCert]);
+    assert.equal(badKey.code, 2);
+    assert.equal(badKey.stderr, `tracepipe: --key: file ${certs.clientCert} holds no usable PEM private key [TRACEPIPE_TLS_MATERIAL]\n`);
+    const mismatched = await runCli(['replay', FIXTURE, '--to', tlsSink.grpcUrl, '--cert', certs.otherClientCert, '--key', certs.clientKey]);
+    assert.equal(mismatched.code, 2);
+    assert.match(mismatched.stderr, /^tracepipe: --cert\/--key: key_file .* does not match the certificate in cert_file /);
+    assert.equal(tlsSink.spans.length, 5);
   } finally {
     await tlsSink.close();
   }
