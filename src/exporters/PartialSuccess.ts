@@ -39,20 +39,31 @@ export class PartialSuccess {
     return rejected;
   }
 
-  /** From a protobuf response body; an empty body means every span was accepted. */
+  /**
+   * From a protobuf response body. An empty body means every span was accepted, and so does one
+   * that is not an ExportTraceServiceResponse: the server answered success, so the batch was taken.
+   */
   static fromProto(bytes: Uint8Array): PartialSuccessInfo {
     if (bytes.length === 0) return NONE;
-    const response = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(bytes), { longs: Number }) as {
-      partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
-    };
-    return fromFields(response.partialSuccess);
+    try {
+      const response = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(bytes), { longs: Number }) as {
+        partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
+      };
+      return fromFields(response.partialSuccess);
+    } catch {
+      return NONE;
+    }
   }
 
-  /** From an OTLP/JSON response body (int64 as string or number, lowerCamelCase names). */
+  /** From an OTLP/JSON response body (int64 as string or number, lowerCamelCase names); read like `fromProto`. */
   static fromJson(text: string): PartialSuccessInfo {
     if (text.trim() === '') return NONE;
-    const response = JSON.parse(text) as { partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string } };
-    return fromFields(response?.partialSuccess);
+    try {
+      const response = JSON.parse(text) as { partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string } };
+      return fromFields(response?.partialSuccess);
+    } catch {
+      return NONE;
+    }
   }
 }
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import type { GrpcTarget } from '../../src/config/ExporterTarget.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
-import { GrpcTraceExporter } from '../../src/exporters/grpc/GrpcTraceExporter.js';
+import { GrpcTraceExporter, TRACE_EXPORT_METHOD } from '../../src/exporters/grpc/GrpcTraceExporter.js';
 import { silentLogger } from '../../src/logger.js';
 import { startByteCountingProxy } from '../support/byteCountingProxy.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
@@ -73,6 +74,34 @@ describe('GrpcTraceExporter', () => {
       await proxy.close();
     }
     assert.ok(wire['?compression=gzip']! * 3 < wire['']!, `gzip sent ${wire['?compression=gzip']} bytes, plain ${wire['']}`);
+  });
+
+  it('takes a success whose body is not an ExportTraceServiceResponse as delivered', async () => {
+    const pass = (b: Buffer): Buffer => b;
+    const server = new Server();
+    let requests = 0;
+    server.addService(
+      { Export: { path: TRACE_EXPORT_METHOD, requestStream: false, responseStream: false, requestSerialize: pass, requestDeserialize: pass, responseSerialize: pass, responseDeserialize: pass } },
+      {
+        Export: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+          requests++;
+          callback(null, Buffer.from([0xff, 0xff, 0xff]));
+        },
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    );
+    const stats = new PipelineStats();
+    const exporter = new GrpcTraceExporter(grpcTarget(`grpc://127.0.0.1:${port}`), { timeoutMs: 10_000, stats, logger: silentLogger });
+    try {
+      assert.equal(await exporter.export(await makeRichSpans()), 0);
+      assert.equal(requests, 1);
+      assert.equal(stats.dropped.invalid, 0);
+    } finally {
+      await exporter.shutdown();
+      server.forceShutdown();
+    }
   });
 
   it('describes its destination', () => {

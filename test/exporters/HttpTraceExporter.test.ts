@@ -100,6 +100,29 @@ describe('HttpTraceExporter', () => {
     assert.equal(stats.retries, 1);
   });
 
+  it('takes a 2xx whose body is not an ExportTraceServiceResponse as delivered (protobuf and JSON)', async () => {
+    let requests = 0;
+    const odd = createServer((req, res) => {
+      requests++;
+      req.resume();
+      const json = req.headers['content-type'] === 'application/json';
+      req.on('end', () => res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{oops' : Buffer.from([0xff, 0xff, 0xff])));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    try {
+      for (const query of ['', '?encoding=json']) {
+        const stats = new PipelineStats();
+        const exporter = new HttpTraceExporter(httpTarget(`http://127.0.0.1:${(odd.address() as AddressInfo).port}/v1/traces${query}`), options(10_000, stats));
+        assert.equal(await exporter.export(await makeRichSpans()), 0);
+        await exporter.shutdown();
+        assert.equal(stats.dropped.invalid, 0);
+      }
+      assert.equal(requests, 2);
+    } finally {
+      await new Promise<void>((resolve) => odd.close(() => resolve()));
+    }
+  });
+
   it('describes its destination', async () => {
     const exporter = new HttpTraceExporter(httpTarget('https://otel.example.com/custom?encoding=json&compression=gzip'), options());
     assert.equal(String(exporter), 'https https://otel.example.com/custom json gzip');

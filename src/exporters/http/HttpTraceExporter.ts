@@ -151,13 +151,8 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
   }
 
   private readPartialSuccess(response: Response): PartialSuccessInfo {
-    try {
-      const json = (response.headers['content-type'] ?? '').includes('json');
-      return json ? PartialSuccess.fromJson(response.body.toString('utf8')) : PartialSuccess.fromProto(response.body);
-    } catch {
-      // A 2xx whose body is not an ExportTraceServiceResponse still means the batch was taken.
-      return { rejectedSpans: 0, errorMessage: '' };
-    }
+    const json = (response.headers['content-type'] ?? '').includes('json');
+    return json ? PartialSuccess.fromJson(response.body.toString('utf8')) : PartialSuccess.fromProto(response.body);
   }
 }
 
