@@ -3,7 +3,6 @@ import { loadConfig } from '../config/loadConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import type { TracepipeConfig } from '../config/TracepipeConfig.js';
 import { DEFAULTS, listenAddress, validateConfig } from '../config/validateConfig.js';
-import { startDiagnostics } from '../diagnostics/startDiagnostics.js';
 import { createLogger, type Logger } from '../logger.js';
 import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
 
@@ -85,7 +84,7 @@ export function serveCommand(): Command {
       const diagnostics =
         d.addr === undefined
           ? undefined
-          : await startDiagnostics({
+          : await (await import('../diagnostics/startDiagnostics.js')).startDiagnostics({
               addr: d.addr,
               debug: d.debug,
               stats: forwarder.stats,

@@ -1,4 +1,5 @@
 import pprof from '@datadog/pprof';
+import { ProfilerBusyError } from './ProfilerBusyError.js';
 
 /** Go's default CPU sampling rate (100 Hz). */
 const CPU_INTERVAL_MICROS = 10_000;
@@ -8,8 +9,6 @@ const HEAP_STACK_DEPTH = 64;
 
 /** Several diagnostics services may share the process-wide V8 heap sampler: the last one out stops it. */
 let heapUsers = 0;
-
-export class ProfilerBusyError extends Error {}
 
 /**
  * pprof profiles of this process via @datadog/pprof, gzip'd protobuf as `go tool pprof` reads.

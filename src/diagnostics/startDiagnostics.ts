@@ -7,7 +7,8 @@ import { DiagnosticsMetrics } from './DiagnosticsMetrics.js';
 import { HeartbeatMonitor } from './HeartbeatMonitor.js';
 import { parseDiagAddr } from './parseDiagAddr.js';
 import type { PipelineStats } from './PipelineStats.js';
-import { Profiler, ProfilerBusyError } from './Profiler.js';
+import type { Profiler } from './Profiler.js';
+import { ProfilerBusyError } from './ProfilerBusyError.js';
 import { PROCESS_STATE_HTTP, Readiness } from './Readiness.js';
 
 export interface DiagnosticsOptions {
@@ -66,7 +67,8 @@ export async function startDiagnostics(options: DiagnosticsOptions): Promise<Dia
     retryIntervalMs: options.heartbeatRetryIntervalMs ?? DEFAULT_HEARTBEAT_RETRY_INTERVAL_MS,
   });
   const metrics = new DiagnosticsMetrics(options.stats, readiness, heartbeats);
-  const profiler = options.debug ? new Profiler() : undefined;
+  // The profiler's native addon (~12 MB) is loaded only when profiles are served.
+  const profiler = options.debug ? new (await import('./Profiler.js')).Profiler() : undefined;
   const heapProblem = profiler?.startHeap();
   if (heapProblem !== undefined) logger.warn('diagnostics: heap profiling is unavailable', { reason: heapProblem });
 

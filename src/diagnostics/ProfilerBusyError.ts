@@ -1,0 +1,2 @@
+/** A CPU profile was asked for while another one runs (the V8 CPU profiler is process-wide). */
+export class ProfilerBusyError extends Error {}
