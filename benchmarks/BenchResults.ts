@@ -26,6 +26,8 @@ export type SectionName = 'overhead' | 'throughput' | 'burst' | 'encoding' | 'fo
 /** Everything one `npm run bench` measured: raw samples, so the report can show medians, ranges and ratios. */
 export interface BenchResults {
   machine: MachineDescription;
+  /** tracepipe's version and those of the packages it is compared with. */
+  versions: Record<string, string>;
   /** Calibration loop ns/op, before and after the run (a drift check on a shared machine). */
   calibration: { before: Summary; after: Summary };
   settings: BenchSettings;

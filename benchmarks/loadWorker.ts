@@ -7,7 +7,8 @@ import { makeRealisticSpans } from './makeRealisticSpans.js';
 /**
  * An OTLP sender that costs next to nothing per request: one 512-span protobuf request,
  * encoded once, sent over and over with several in flight. Back-pressure answers
- * (RESOURCE_EXHAUSTED, 429, 503) are counted and retried after a short pause.
+ * (RESOURCE_EXHAUSTED, 429, 503) are counted and retried as a well-behaved sender does: after
+ * the HTTP `Retry-After`, or after 1 s (the OTLP exporters' first backoff) when none is given.
  */
 export interface LoadSample {
   acked: number;
@@ -25,9 +26,11 @@ const { values } = parseArgs({
   },
 });
 const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(await makeRealisticSpans(BATCH))!);
-const pause = () => new Promise((r) => setTimeout(r, 2));
+const DEFAULT_RETRY_MS = 1000;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Send = () => Promise<boolean>;
+/** `true` when accepted, else how long the receiver asked the sender to wait. */
+type Send = () => Promise<true | { retryAfterMs: number }>;
 let send: Send;
 let close = () => {};
 if (values.transport === 'grpc') {
@@ -44,7 +47,7 @@ if (values.transport === 'grpc') {
         body,
         (err) => {
           if (!err) resolve(true);
-          else if (err.code === grpc.status.RESOURCE_EXHAUSTED || err.code === grpc.status.UNAVAILABLE) resolve(false);
+          else if (err.code === grpc.status.RESOURCE_EXHAUSTED || err.code === grpc.status.UNAVAILABLE) resolve({ retryAfterMs: DEFAULT_RETRY_MS });
           else reject(err);
         },
       ),
@@ -61,7 +64,10 @@ if (values.transport === 'grpc') {
           res.resume();
           res.on('end', () => {
             if (res.statusCode === 200) resolve(true);
-            else if (res.statusCode === 429 || res.statusCode === 503) resolve(false);
+            else if (res.statusCode === 429 || res.statusCode === 503) {
+              const seconds = Number(res.headers['retry-after']);
+              resolve({ retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_RETRY_MS });
+            }
             else reject(new Error(`HTTP ${res.statusCode}`));
           });
         },
@@ -78,10 +84,11 @@ let acked = 0;
 let rejected = 0;
 async function lane(): Promise<void> {
   while (performance.now() < deadline) {
-    if (await send()) acked += BATCH;
+    const outcome = await send();
+    if (outcome === true) acked += BATCH;
     else {
       rejected++;
-      await pause();
+      await pause(Math.min(outcome.retryAfterMs, deadline - performance.now()));
     }
   }
 }

@@ -357,7 +357,7 @@ function forwardingSection(r: BenchResults): string[] {
   const out = ['## 5. Forwarding (`tracepipe serve`)', ''];
   if (!r.forwarding) return [...out, `Not measured: ${r.errors.forwarding ?? 'skipped'}.`, ''];
   out.push(
-    `The forwarder runs alone in its process with its defaults; a sender in another process replays one pre-encoded 512-span protobuf request with 8 in flight for ${r.settings.forwardMs / 1000} s (retrying on RESOURCE_EXHAUSTED/429); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
+    `The forwarder runs alone in its process with its defaults; a sender in another process replays one pre-encoded 512-span protobuf request with 8 in flight for ${r.settings.forwardMs / 1000} s; a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
     '',
   );
   const rows = (['grpc-to-file', 'http-to-grpc'] as const).flatMap((p) => {
@@ -392,7 +392,11 @@ export function renderReport(r: BenchResults): string {
     '',
     `Calibration (a fixed pure-JS loop, ns per iteration; compare with your machine): ${ranged(r.calibration.before, (v) => v.toFixed(3))} before the run, ${ranged(r.calibration.after, (v) => v.toFixed(3))} after.`,
     '',
-    'Method: every measurement runs in a fresh Node.js process; contenders are interleaved (A B A B …, the order flipped on every repetition) and repeated; each figure is the median with the min–max range, and every comparison is a ratio of medians. "stock" is the OpenTelemetry JS SDK 3.x as its documentation assembles it: `ParentBasedSampler(TraceIdRatioBasedSampler(rate/1e6))` + `BatchSpanProcessor` with its defaults.',
+    'Method: every measurement runs in a fresh Node.js process; contenders are interleaved (A B A B …, the order flipped on every repetition) and repeated; each figure is the median with the min–max range, and every comparison is a ratio of medians. "stock" is the OpenTelemetry JS SDK as its documentation assembles it: `ParentBasedSampler(TraceIdRatioBasedSampler(rate/1e6))` + `BatchSpanProcessor` with its defaults.',
+    '',
+    `Versions: ${Object.entries(r.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}.`,
     '',
     '## Targets',
     '',

@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { runSamplingBenchmark } from '../src/bench/runSamplingBenchmark.js';
 import { spawnJsonWorker } from '../src/bench/spawnJsonWorker.js';
 import { summarize } from '../src/bench/summarize.js';
+import { VERSION } from '../src/version.js';
 import type { BenchResults, BenchSettings, SectionName } from './BenchResults.js';
 import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
 import { describeMachine } from './describeMachine.js';
 import type { EncodingSample, Encoder } from './encodingWorker.js';
 import { measureForwarding, type ForwardPath } from './measureForwarding.js';
+import { packageVersions } from './packageVersions.js';
 import { renderOverheadSvg } from './renderOverheadSvg.js';
 import { OVERHEAD_SVG, renderReport } from './renderReport.js';
 import { runInterleaved } from './runInterleaved.js';
@@ -66,6 +68,7 @@ log(`tracepipe benchmarks on ${machine.cpuModel} × ${machine.cores}, Node.js ${
 const before = await calibrate(3);
 const results: BenchResults = {
   machine,
+  versions: { tracepipe: VERSION, ...packageVersions() },
   calibration: { before, after: before },
   settings,
   errors: {},

@@ -44,6 +44,7 @@ const overhead: SamplingBenchmarkResult = {
 
 const results: BenchResults = {
   machine: { cpuModel: 'Test CPU', cores: 2, memoryGB: 4, platform: 'Linux test x64', node: 'v20.0.0', date: '2026-11-21T12:00:00Z' },
+  versions: { tracepipe: '0.1.0', '@opentelemetry/sdk-trace': '2.12.1' },
   calibration: { before: one(1.8), after: one(1.9) },
   settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, encodingMs: 1000, forwardMs: 3000 },
   overhead,
@@ -82,6 +83,7 @@ test('renderReport states every target with its measured ratio and PASS, MISS or
   assert.ok(md.includes('2 of 7 targets are not met in this run'));
   assert.ok(md.includes('- forwarding: forwardWorker.js exited with 1: Error: boom'));
   assert.ok(md.includes('Measured 2026-11-21T12:00:00Z on Test CPU (2 cores, 4 GB), Linux test x64, Node.js v20.0.0.'));
+  assert.ok(md.includes('Versions: tracepipe 0.1.0, @opentelemetry/sdk-trace 2.12.1.'));
   assert.ok(md.includes('| 0 | 100 (100–100) | 5.0× | 900 (900–900) | 45.0× | **9.00×** |'));
 });
 
