@@ -26,7 +26,7 @@ export function encodeTracesJson(spans: readonly ReadableSpan[]): string {
  */
 export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = false): Buffer {
   encodeInto(spans);
-  if (newline) write('\n');
+  if (newline) putByte(NEWLINE);
   const out = Buffer.allocUnsafe(pos);
   buf.copy(out, 0, 0, pos);
   releaseLargeBuffer();
@@ -34,38 +34,39 @@ export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = 
 }
 
 /**
- * How it is fast: each span is built as one string from a few dozen pieces and copied
- * into a reused byte buffer by a single native write (a plain memory copy when the span
- * is ASCII). Building the whole batch as one string instead leaves a rope of tens of
- * thousands of pieces for the garbage collector; copying byte by byte in JS is slower
- * than both. Copying a rope costs per piece, so the pieces that repeat are cached and
- * flattened once: the resource and scope parts per object; per attribute key its
- * `{"key":…,"value":` prefix and the KeyValue of its last value (most attributes, like a
- * method or a route, repeat from span to span); names; flags and kinds.
+ * How it is fast: the JSON is written straight into a reused buffer, with no intermediate
+ * strings (which also leaves little for the garbage collector). Ids, ASCII strings and
+ * integers are written by short loops; only text that needs escaping or is not ASCII goes
+ * through JSON.stringify. Everything that repeats is kept as bytes and copied in with one
+ * call: field names, resource and scope parts, the trace id, per span name its flags, name
+ * and kind, per attribute key its prefix and the whole KeyValue of values seen before.
  * Encoding is synchronous, so the module-level buffer and caches are safe to share.
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
   pos = 0;
   depth = 0;
-  write('{"resourceSpans":[');
+  putBytes(RESOURCE_SPANS_OPEN);
   const groups = groupSpans(spans);
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g]!;
     const resourceParts = resourcePartsOf(group.resource);
-    write(g > 0 ? ',' + resourceParts.open : resourceParts.open);
+    if (g > 0) putByte(COMMA);
+    putBytes(resourceParts.open);
     for (let s = 0; s < group.scopes.length; s++) {
       const scopeGroup = group.scopes[s]!;
       const scopeParts = scopePartsOf(scopeGroup.scope);
-      write(s > 0 ? ',' + scopeParts.open : scopeParts.open);
+      if (s > 0) putByte(COMMA);
+      putBytes(scopeParts.open);
       const list = scopeGroup.spans;
-      for (let i = 0; i < list.length; i++) write(i > 0 ? ',' + spanJson(list[i]!) : spanJson(list[i]!));
-      nonAscii = scopeParts.nonAscii;
-      write(scopeParts.close);
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0) putByte(COMMA);
+        putSpan(list[i]!);
+      }
+      putBytes(scopeParts.close);
     }
-    nonAscii = resourceParts.nonAscii;
-    write(resourceParts.close);
+    putBytes(resourceParts.close);
   }
-  write(']}');
+  putBytes(CLOSE_ARRAY_OBJECT);
 }
 
 /** Node's Buffer has these methods on every version we support; @types/node does not declare them. */
@@ -80,23 +81,9 @@ const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
 
 let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
 let pos = 0;
-/** Whether the text built since the last write holds characters beyond ASCII. */
-let nonAscii = false;
 
 function releaseLargeBuffer(): void {
   if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
-}
-
-/** Appends text to the buffer: Latin-1 (a copy) when it is ASCII, else UTF-8. */
-function write(text: string): void {
-  const room = nonAscii ? text.length * 3 : text.length;
-  if (pos + room > buf.length) grow(room);
-  if (nonAscii) {
-    pos += buf.utf8Write(text, pos);
-    nonAscii = false;
-  } else {
-    pos += buf.latin1Write(text, pos);
-  }
 }
 
 function grow(bytes: number): void {
@@ -107,309 +94,625 @@ function grow(bytes: number): void {
   buf = next;
 }
 
-/** Text that JSON must escape, or that is not ASCII. */
-const SLOW_PATH = /["\\\u0000-\u001f\u0080-\uffff]/;
-const NON_ASCII = /[\u0080-\uffff]/;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const CLOSE_BRACE = 0x7d;
+const NEWLINE = 0x0a;
 
-/**
- * A JSON string literal. JSON.stringify escapes what JSON needs and writes lone surrogates
- * as \uXXXX, so the UTF-8 written later is lossless.
- */
-function quote(text: string): string {
-  if (!SLOW_PATH.test(text)) return '"' + text + '"';
-  const literal = JSON.stringify(text);
-  if (NON_ASCII.test(literal)) nonAscii = true;
-  return literal;
+/** Fixed text as bytes. */
+function bytes(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text, 'utf8'));
 }
 
+function putByte(byte: number): void {
+  if (pos >= buf.length) grow(1);
+  buf[pos++] = byte;
+}
+
+/** A native copy costs about as much as a loop over 8 bytes, so short pieces take the loop. */
+function putBytes(piece: Uint8Array): void {
+  const n = piece.length;
+  if (pos + n > buf.length) grow(n);
+  if (n > 8) buf.set(piece, pos);
+  else for (let i = 0; i < n; i++) buf[pos + i] = piece[i]!;
+  pos += n;
+}
+
+/** Text known to be ASCII (hex ids, digits), one byte per character. */
+function putAscii(text: string): void {
+  const n = text.length;
+  if (pos + n > buf.length) grow(n);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) b[p++] = text.charCodeAt(i);
+  pos = p;
+}
+
+/** Strings at least this long are checked by a regular expression and copied natively; shorter ones by a loop. */
+const LONG_STRING = 64;
+/** Text that JSON must escape, or that is not ASCII. */
+const SLOW_PATH = /["\\\u0000-\u001f\u0080-\uffff]/;
+
+/**
+ * A JSON string literal. Plain ASCII is copied as is; anything else goes through
+ * JSON.stringify, which escapes what JSON needs and writes lone surrogates as \uXXXX,
+ * so its UTF-8 is lossless.
+ */
+function putString(text: string): void {
+  const n = text.length;
+  if (pos + n + 2 > buf.length) grow(n + 2);
+  if (n >= LONG_STRING) {
+    if (SLOW_PATH.test(text)) return putEscaped(text);
+    buf[pos] = QUOTE;
+    pos += buf.latin1Write(text, pos + 1) + 1;
+    buf[pos++] = QUOTE;
+    return;
+  }
+  const b = buf;
+  let p = pos;
+  b[p++] = QUOTE;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) return putEscaped(text);
+    b[p++] = c;
+  }
+  b[p++] = QUOTE;
+  pos = p;
+}
+
+function putEscaped(text: string): void {
+  const literal = JSON.stringify(text);
+  if (pos + literal.length * 3 > buf.length) grow(literal.length * 3);
+  pos += buf.utf8Write(literal, pos);
+}
+
+/** A number as JavaScript prints it; non-negative safe integers without making a string. */
+function putNumber(value: number): void {
+  if (value >= 0 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value)) putDigits(value);
+  else putAscii(String(value));
+}
+
+/** Digits by int32 arithmetic, which is much cheaper than on doubles. */
+function putDigits(value: number): void {
+  if (value > 0x7fffffff) return putAscii(String(value));
+  let v = value | 0;
+  let n = 1;
+  for (let t = v; t >= 10; t = (t / 10) | 0) n++;
+  if (pos + n > buf.length) grow(n);
+  const b = buf;
+  let p = pos + n;
+  while (v >= 10) {
+    const q = (v / 10) | 0;
+    b[--p] = 48 + v - q * 10;
+    v = q;
+  }
+  b[--p] = 48 + v;
+  pos += n;
+}
+
+/** OTLP/JSON writes uint64 nanoseconds as a decimal string, exactly. */
+function putTime(time: HrTime): void {
+  const sec = time[0];
+  const nanos = time[1];
+  putByte(QUOTE);
+  // Normal SDK times: seconds, then the nanoseconds padded to 9 digits.
+  if (sec > 0 && sec <= Number.MAX_SAFE_INTEGER && Number.isInteger(sec) && Number.isInteger(nanos) && nanos >= 0 && nanos < 1e9) {
+    putDigits(sec);
+    if (pos + 9 > buf.length) grow(9);
+    const b = buf;
+    let v = nanos | 0;
+    for (let p = pos + 8; p >= pos; p--) {
+      const q = (v / 10) | 0;
+      b[p] = 48 + v - q * 10;
+      v = q;
+    }
+    pos += 9;
+  } else {
+    putAscii(hrTimeToNanosString(time));
+  }
+  putByte(QUOTE);
+}
+
+const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
+const CLOSE_ARRAY_OBJECT = bytes(']}');
+const CLOSE_ARRAY = bytes(']');
+const TRACE_ID = bytes('{"traceId":"');
+const SPAN_ID = bytes('","spanId":"');
+const TRACE_STATE = bytes(',"traceState":');
+const PARENT_SPAN_ID = bytes(',"parentSpanId":"');
+const NAME = bytes(',"name":');
+const START_TIME = bytes(',"startTimeUnixNano":');
+const END_TIME = bytes(',"endTimeUnixNano":');
+const TIME = bytes('"timeUnixNano":');
+const ATTRIBUTES = bytes('"attributes":[');
+const EVENTS = bytes(',"events":[');
+const LINKS = bytes(',"links":[');
+const STATUS = bytes(',"status":{');
+const STATUS_MESSAGE = bytes('"message":');
+const STATUS_CODE = bytes('"code":');
+const FLAGS = bytes(',"flags":');
+const KIND = bytes(',"kind":');
+const SCHEMA_URL = bytes(',"schemaUrl":');
+const DROPPED_ATTRIBUTES = bytes('"droppedAttributesCount":');
+const DROPPED_EVENTS = bytes('"droppedEventsCount":');
+const DROPPED_LINKS = bytes('"droppedLinksCount":');
+
+/** `,"flags":N` for the flag values SDK spans use (W3C flags plus the remote-parent bits). */
+const FLAGS_FIELD: readonly (Uint8Array | undefined)[] = Array.from({ length: 0x400 }, (_, flags) => bytes(',"flags":' + flags));
+const KIND_FIELD: readonly (Uint8Array | undefined)[] = Array.from({ length: 6 }, (_, kind) => bytes(',"kind":' + kind));
+
 interface Parts {
-  readonly open: string;
-  readonly close: string;
-  readonly nonAscii: boolean;
+  readonly open: Uint8Array;
+  readonly close: Uint8Array;
 }
 
 const resourceCache = new WeakMap<Resource, Parts>();
 const scopeCache = new WeakMap<InstrumentationScope, Parts>();
 
+/** The bytes `write` puts in the buffer, taken back out for a cache. */
+function capture(write: () => void): Uint8Array {
+  const start = pos;
+  write();
+  const captured = new Uint8Array(buf.subarray(start, pos));
+  pos = start;
+  return captured;
+}
+
 function resourcePartsOf(resource: Resource): Parts {
   let parts = resourceCache.get(resource);
   if (parts === undefined) {
-    nonAscii = false;
-    let body = attributesField('', resource.attributes);
-    body = countField(body, 'droppedAttributesCount', (resource as { droppedAttributesCount?: number }).droppedAttributesCount);
-    parts = {
-      open: (body === '' ? '{' : '{"resource":{' + body + '},') + '"scopeSpans":[',
-      close: ']' + (resource.schemaUrl ? ',"schemaUrl":' + quote(resource.schemaUrl) : '') + '}',
-      nonAscii,
-    };
+    const open = capture(() => {
+      const start = pos;
+      putBytes(RESOURCE_OPEN);
+      let first = attributesField(true, resource.attributes);
+      first = countField(first, DROPPED_ATTRIBUTES, (resource as { droppedAttributesCount?: number }).droppedAttributesCount);
+      // An empty resource is left out.
+      if (first) pos = start;
+      putBytes(first ? OPEN_BRACE : CLOSE_BRACE_COMMA);
+      putBytes(SCOPE_SPANS_OPEN);
+    });
+    parts = { open, close: schemaUrlClose(resource.schemaUrl) };
     // A resource whose detectors are still running may change; only settled ones are cached.
     if (resource.asyncAttributesPending !== true) resourceCache.set(resource, parts);
   }
-  nonAscii = parts.nonAscii;
   return parts;
 }
 
 function scopePartsOf(scope: OtlpScope): Parts {
   let parts = scopeCache.get(scope);
   if (parts === undefined) {
-    nonAscii = false;
-    let body = scope.name ? '"name":' + quote(scope.name) : '';
-    if (scope.version) body += (body === '' ? '' : ',') + '"version":' + quote(scope.version);
-    if (scope.attributes !== undefined) body = attributesField(body, scope.attributes);
-    body = countField(body, 'droppedAttributesCount', scope.droppedAttributesCount);
-    parts = {
-      open: (body === '' ? '{' : '{"scope":{' + body + '},') + '"spans":[',
-      close: ']' + (scope.schemaUrl ? ',"schemaUrl":' + quote(scope.schemaUrl) : '') + '}',
-      nonAscii,
-    };
+    const open = capture(() => {
+      const start = pos;
+      putBytes(SCOPE_OPEN);
+      let first = true;
+      if (scope.name) {
+        putBytes(NAME.subarray(1));
+        putString(scope.name);
+        first = false;
+      }
+      if (scope.version) {
+        putBytes(first ? VERSION.subarray(1) : VERSION);
+        putString(scope.version);
+        first = false;
+      }
+      if (scope.attributes !== undefined) first = attributesField(first, scope.attributes);
+      first = countField(first, DROPPED_ATTRIBUTES, scope.droppedAttributesCount);
+      if (first) pos = start;
+      putBytes(first ? OPEN_BRACE : CLOSE_BRACE_COMMA);
+      putBytes(SPANS_OPEN);
+    });
+    parts = { open, close: schemaUrlClose(scope.schemaUrl) };
     scopeCache.set(scope, parts);
   }
-  nonAscii = parts.nonAscii;
   return parts;
 }
 
-function spanJson(span: ReadableSpan): string {
-  const ctx = span.spanContext();
-  let out = '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) out += ',"traceState":' + quote(traceState);
-  const parentId = span.parentSpanContext?.spanId;
-  if (parentId) out += ',"parentSpanId":"' + parentId + '"';
-  const flags = spanFlags(span);
-  if (flags !== 0) out += flags < FLAGS_TEXT.length ? FLAGS_TEXT[flags]! : ',"flags":' + flags;
-  if (span.name) out += nameField(span.name);
-  const kind = span.kind == null ? 0 : span.kind + 1;
-  if (kind !== 0) out += kind > 0 && kind < KIND_TEXT.length ? KIND_TEXT[kind]! : ',"kind":' + kind;
-  const start = span.startTime;
-  const end = span.endTime;
-  if ((start[0] !== 0 || start[1] !== 0) && (end[0] !== 0 || end[1] !== 0)) {
-    out += ',"startTimeUnixNano":"' + hrTimeToNanosString(start) + '","endTimeUnixNano":"' + hrTimeToNanosString(end) + '"';
-  } else {
-    out = timeField(out, 'startTimeUnixNano', start);
-    out = timeField(out, 'endTimeUnixNano', end);
-  }
-  out = attributesField(out, span.attributes);
-  out = countField(out, 'droppedAttributesCount', span.droppedAttributesCount);
-  const events = span.events;
-  if (events.length > 0) {
-    out += ',"events":[' + eventJson(events[0]!);
-    for (let i = 1; i < events.length; i++) out += ',' + eventJson(events[i]!);
-    out += ']';
-  }
-  out = countField(out, 'droppedEventsCount', span.droppedEventsCount);
-  const links = span.links;
-  if (links.length > 0) {
-    out += ',"links":[' + linkJson(links[0]!);
-    for (let i = 1; i < links.length; i++) out += ',' + linkJson(links[i]!);
-    out += ']';
-  }
-  out = countField(out, 'droppedLinksCount', span.droppedLinksCount);
-  const status = span.status;
-  if (status.code || status.message) {
-    out += ',"status":{';
-    if (status.message) out += '"message":' + quote(status.message) + (status.code ? ',' : '');
-    if (status.code) out += '"code":' + status.code;
-    out += '}';
-  }
-  return out + '}';
+const RESOURCE_OPEN = bytes('{"resource":{');
+const SCOPE_OPEN = bytes('{"scope":{');
+const OPEN_BRACE = bytes('{');
+const CLOSE_BRACE_COMMA = bytes('},');
+const SCOPE_SPANS_OPEN = bytes('"scopeSpans":[');
+const SPANS_OPEN = bytes('"spans":[');
+const VERSION = bytes(',"version":');
+
+/** `]` and the optional schema URL that close a ResourceSpans or ScopeSpans. */
+function schemaUrlClose(schemaUrl: string | undefined): Uint8Array {
+  return capture(() => {
+    putBytes(CLOSE_ARRAY);
+    if (schemaUrl) {
+      putBytes(SCHEMA_URL);
+      putString(schemaUrl);
+    }
+    putByte(CLOSE_BRACE);
+  });
 }
 
-/** `,"flags":N` for the flag values SDK spans use (W3C flags plus the remote-parent bits). */
-const FLAGS_TEXT: readonly string[] = Array.from({ length: 0x400 }, (_, flags) => flat(',"flags":' + flags));
-const KIND_TEXT: readonly string[] = Array.from({ length: 6 }, (_, kind) => flat(',"kind":' + kind));
+/** `{"traceId":"…","spanId":"` of the last trace: spans of one trace usually come together. */
+let lastTraceId = '';
+let traceIdPiece = TRACE_ID;
 
-interface CachedText {
-  readonly text: string;
-  readonly nonAscii: boolean;
+function putSpan(span: ReadableSpan): void {
+  const ctx = span.spanContext();
+  if (ctx.traceId !== lastTraceId) {
+    traceIdPiece = capture(() => {
+      putBytes(TRACE_ID);
+      putAscii(ctx.traceId);
+      putBytes(SPAN_ID);
+    });
+    lastTraceId = ctx.traceId;
+  }
+  putBytes(traceIdPiece);
+  putAscii(ctx.spanId);
+  putByte(QUOTE);
+  const traceState = ctx.traceState?.serialize();
+  if (traceState) {
+    putBytes(TRACE_STATE);
+    putString(traceState);
+  }
+  const parentId = span.parentSpanContext?.spanId;
+  if (parentId) {
+    putBytes(PARENT_SPAN_ID);
+    putAscii(parentId);
+    putByte(QUOTE);
+  }
+  putHeader(span);
+  if (!isZeroTime(span.startTime)) putTime(span.startTime);
+  if (!isZeroTime(span.endTime)) {
+    putBytes(END_TIME);
+    putTime(span.endTime);
+  }
+  attributesField(false, span.attributes);
+  countField(false, DROPPED_ATTRIBUTES, span.droppedAttributesCount);
+  const events = span.events;
+  if (events.length > 0) {
+    putBytes(EVENTS);
+    for (let i = 0; i < events.length; i++) {
+      if (i > 0) putByte(COMMA);
+      putEvent(events[i]!);
+    }
+    putBytes(CLOSE_ARRAY);
+  }
+  countField(false, DROPPED_EVENTS, span.droppedEventsCount);
+  const links = span.links;
+  if (links.length > 0) {
+    putBytes(LINKS);
+    for (let i = 0; i < links.length; i++) {
+      if (i > 0) putByte(COMMA);
+      putLink(links[i]!);
+    }
+    putBytes(CLOSE_ARRAY);
+  }
+  countField(false, DROPPED_LINKS, span.droppedLinksCount);
+  const status = span.status;
+  if (status.code || status.message) {
+    putBytes(STATUS);
+    if (status.message) {
+      putBytes(STATUS_MESSAGE);
+      putString(status.message);
+      if (status.code) putByte(COMMA);
+    }
+    if (status.code) {
+      putBytes(STATUS_CODE);
+      putNumber(status.code);
+    }
+    putByte(CLOSE_BRACE);
+  }
+  putByte(CLOSE_BRACE);
+}
+
+interface Header {
+  readonly flags: number;
+  readonly kind: number;
+  /** `,"flags":…,"name":"…","kind":…,"startTimeUnixNano":` */
+  readonly bytes: Uint8Array;
+}
+
+/** Spans of one name nearly always share flags and kind, so that run of fields is kept per name. */
+const headerCache = new Map<string, Header>();
+
+/** Flags, name, kind and the start time's key, up to its value. */
+function putHeader(span: ReadableSpan): void {
+  const flags = spanFlags(span);
+  const kind = span.kind == null ? 0 : span.kind + 1;
+  const name = span.name;
+  const hasStart = !isZeroTime(span.startTime);
+  const cached = hasStart ? headerCache.get(name) : undefined;
+  if (cached !== undefined && cached.flags === flags && cached.kind === kind) return putBytes(cached.bytes);
+  const start = pos;
+  putFlags(flags);
+  if (name) putBytes(nameField(name));
+  if (kind !== 0) {
+    const field = KIND_FIELD[kind];
+    if (field !== undefined) putBytes(field);
+    else {
+      putBytes(KIND);
+      putNumber(kind);
+    }
+  }
+  if (!hasStart) return;
+  putBytes(START_TIME);
+  if (headerCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) {
+    headerCache.set(name, { flags, kind, bytes: new Uint8Array(buf.subarray(start, pos)) });
+  }
+}
+
+function putFlags(flags: number): void {
+  if (flags === 0) return;
+  const field = FLAGS_FIELD[flags];
+  if (field !== undefined) return putBytes(field);
+  putBytes(FLAGS);
+  putNumber(flags);
 }
 
 /** Names are cached up to this many, as `,"name":"…"` (span and event names repeat). */
 const MAX_CACHED_NAMES = 10_000;
-const nameCache = new Map<string, CachedText>();
+const nameCache = new Map<string, Uint8Array>();
 
-function nameField(name: string): string {
-  let cached = nameCache.get(name);
-  if (cached === undefined) {
-    const before = nonAscii;
-    nonAscii = false;
-    cached = { text: flat(',"name":' + quote(name)), nonAscii };
-    nonAscii ||= before;
-    if (nameCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) nameCache.set(name, cached);
+function nameField(name: string): Uint8Array {
+  let field = nameCache.get(name);
+  if (field === undefined) {
+    field = capture(() => {
+      putBytes(NAME);
+      putString(name);
+    });
+    if (nameCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) nameCache.set(name, field);
   }
-  if (cached.nonAscii) nonAscii = true;
-  return cached.text;
+  return field;
 }
 
-function eventJson(event: TimedEvent): string {
-  const time = event.time;
-  let out = time[0] !== 0 || time[1] !== 0 ? '"timeUnixNano":"' + hrTimeToNanosString(time) + '"' : '';
-  if (event.name) out += out === '' ? nameField(event.name).slice(1) : nameField(event.name);
-  if (event.attributes !== undefined) out = attributesField(out, event.attributes);
-  out = countField(out, 'droppedAttributesCount', event.droppedAttributesCount);
-  return '{' + out + '}';
+function isZeroTime(time: HrTime): boolean {
+  return time[0] === 0 && time[1] === 0;
 }
 
-function linkJson(link: Link): string {
+function putEvent(event: TimedEvent): void {
+  putByte(0x7b);
+  let first = true;
+  if (!isZeroTime(event.time)) {
+    putBytes(TIME);
+    putTime(event.time);
+    first = false;
+  }
+  if (event.name) {
+    const field = nameField(event.name);
+    putBytes(first ? field.subarray(1) : field);
+    first = false;
+  }
+  if (event.attributes !== undefined) first = attributesField(first, event.attributes);
+  countField(first, DROPPED_ATTRIBUTES, event.droppedAttributesCount);
+  putByte(CLOSE_BRACE);
+}
+
+function putLink(link: Link): void {
   const ctx = link.context;
-  let out = '{"traceId":"' + ctx.traceId + '","spanId":"' + ctx.spanId + '"';
+  putBytes(TRACE_ID);
+  putAscii(ctx.traceId);
+  putBytes(SPAN_ID);
+  putAscii(ctx.spanId);
+  putByte(QUOTE);
   const traceState = ctx.traceState?.serialize();
-  if (traceState) out += ',"traceState":' + quote(traceState);
-  if (link.attributes !== undefined) out = attributesField(out, link.attributes);
-  out = countField(out, 'droppedAttributesCount', link.droppedAttributesCount);
-  const flags = linkFlags(link);
-  if (flags !== 0) out += ',"flags":' + flags;
-  return out + '}';
-}
-
-/** The field helpers append `"name":value` to an object body, with a comma unless it is empty, or nothing for a default. */
-function timeField(out: string, name: string, time: HrTime): string {
-  if (time[0] === 0 && time[1] === 0) return out;
-  return out + (out === '' ? '"' : ',"') + name + '":"' + hrTimeToNanosString(time) + '"';
-}
-
-function countField(out: string, name: string, count: number | undefined): string {
-  if (!count) return out;
-  return out + (out === '' ? '"' : ',"') + name + '":' + count;
-}
-
-function attributesField(out: string, attributes: Attributes): string {
-  let list = '';
-  for (const key in attributes) {
-    const keyValue = keyValueJson(key, attributes[key], list !== '');
-    list = list === '' ? keyValue : list + keyValue;
+  if (traceState) {
+    putBytes(TRACE_STATE);
+    putString(traceState);
   }
-  if (list === '') return out;
-  return out + (out === '' ? '"attributes":[' : ',"attributes":[') + list + ']';
+  if (link.attributes !== undefined) attributesField(false, link.attributes);
+  countField(false, DROPPED_ATTRIBUTES, link.droppedAttributesCount);
+  putFlags(linkFlags(link));
+  putByte(CLOSE_BRACE);
 }
 
 /**
- * V8 builds `a + b` as a rope and copies it flat only when it is written out; a string
- * reused in many spans is best flattened once, in place, which any character access does.
+ * The field writers append `"name":value` to an object, preceded by a comma unless it is the
+ * object's first field, or nothing for a default value; they return whether the object is still empty.
  */
-function flat(text: string): string {
-  text.charCodeAt(0);
-  return text;
+function countField(first: boolean, name: Uint8Array, count: number | undefined): boolean {
+  if (!count) return first;
+  if (!first) putByte(COMMA);
+  putBytes(name);
+  putNumber(count);
+  return false;
 }
 
-/** Per attribute key: the text before its value, and the last primitive value seen with its KeyValue JSON. */
+function attributesField(first: boolean, attributes: Attributes): boolean {
+  let empty = true;
+  for (const key in attributes) {
+    if (empty) {
+      if (!first) putByte(COMMA);
+      putBytes(ATTRIBUTES);
+      empty = false;
+    } else {
+      putByte(COMMA);
+    }
+    putKeyValue(key, attributes[key]);
+  }
+  if (empty) return first;
+  putBytes(CLOSE_ARRAY);
+  return false;
+}
+
+/** Per attribute key: the bytes before its value, and the KeyValue bytes of values seen before. */
 interface KeyEntry {
   /** `{"key":"k","value":` */
-  readonly prefix: string;
-  /** `{"key":"k","value":{"stringValue":"` */
-  readonly stringPrefix: string;
+  readonly prefix: Uint8Array;
+  /** `{"key":"k","value":{"stringValue":` */
+  readonly stringPrefix: Uint8Array;
   /** `{"key":"k","value":{"intValue":"` */
-  readonly intPrefix: string;
-  readonly keyNonAscii: boolean;
-  value: unknown;
-  json: string;
-  /** `,` + json, made (flat) the first time it is needed. */
-  commaJson: string;
-  jsonNonAscii: boolean;
-  reused: boolean;
+  readonly intPrefix: Uint8Array;
+  /** Whole KeyValues by primitive value: methods, routes, status codes repeat from span to span. */
+  readonly keyValues: Map<unknown, Uint8Array>;
+  /** The last value found in `keyValues`: checking it first skips a lookup when a value stays the same. */
+  lastValue: unknown;
+  lastKeyValue: Uint8Array | undefined;
+  /** The last array of primitives seen (a copy) and its KeyValue: lists of tags or flags repeat too. */
+  array: unknown[] | undefined;
+  arrayKeyValue: Uint8Array;
 }
 
 /** Keys are cached up to this many; beyond it (unbounded key sets) they are encoded each time. */
 const MAX_CACHED_KEYS = 10_000;
 /** Longer string values (SQL, stack traces) are not kept, so the cache stays small. */
 const MAX_CACHED_VALUE_LENGTH = 256;
+/** Values kept per key; a key whose values never repeat (a URL, an id) stops filling up here. */
+const MAX_CACHED_VALUES = 32;
 const keyCache = new Map<string, KeyEntry>();
 
+const VALUE = bytes('{"value":');
+const KEY = bytes('{"key":');
+const COMMA_VALUE = bytes(',"value":');
+const STRING_VALUE = bytes('{"stringValue":');
+const INT_VALUE = bytes('{"intValue":"');
+const DOUBLE_VALUE = bytes('{"doubleValue":');
+const QUOTE_BRACE = bytes('"}');
+const EMPTY_VALUE = bytes('{}');
+const TRUE_VALUE = bytes('{"boolValue":true}');
+const FALSE_VALUE = bytes('{"boolValue":false}');
+const BYTES_VALUE = bytes('{"bytesValue":"');
+const EMPTY_ARRAY = bytes('{"arrayValue":{}}');
+const ARRAY_OPEN = bytes('{"arrayValue":{"values":[');
+const EMPTY_KVLIST = bytes('{"kvlistValue":{}}');
+const KVLIST_OPEN = bytes('{"kvlistValue":{"values":[');
+const CLOSE_VALUES = bytes(']}}');
+
 function keyEntry(key: string): KeyEntry {
-  const before = nonAscii;
-  nonAscii = false;
-  const prefix = flat(key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":');
+  const prefix = capture(() => putKeyPrefix(key));
   const entry: KeyEntry = {
     prefix,
-    stringPrefix: flat(prefix + '{"stringValue":"'),
-    intPrefix: flat(prefix + '{"intValue":"'),
-    keyNonAscii: nonAscii,
-    value: undefined,
-    json: '',
-    commaJson: '',
-    jsonNonAscii: false,
-    reused: false,
+    stringPrefix: concat(prefix, STRING_VALUE),
+    intPrefix: concat(prefix, INT_VALUE),
+    keyValues: new Map(),
+    lastValue: undefined,
+    lastKeyValue: undefined,
+    array: undefined,
+    arrayKeyValue: EMPTY_VALUE,
   };
-  nonAscii ||= before;
   if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(key, entry);
   return entry;
 }
 
-/** One KeyValue, preceded by a comma when `comma`. Repeated primitive values reuse their cached text. */
-function keyValueJson(key: string, value: unknown, comma: boolean): string {
-  const entry = keyCache.get(key) ?? keyEntry(key);
-  const t = typeof value;
-  if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-    if (entry.keyNonAscii) nonAscii = true;
-    const json = entry.prefix + anyValueJson(value) + '}';
-    return comma ? ',' + json : json;
+function putArrayKeyValue(entry: KeyEntry, values: unknown[]): void {
+  if (entry.array !== undefined && sameElements(values, entry.array)) return putBytes(entry.arrayKeyValue);
+  const start = pos;
+  putBytes(entry.prefix);
+  putArray(values);
+  putByte(CLOSE_BRACE);
+  if (values.every(isCacheable)) {
+    entry.array = values.slice();
+    entry.arrayKeyValue = new Uint8Array(buf.subarray(start, pos));
   }
-  if (value === entry.value && entry.json !== '') {
-    if (entry.jsonNonAscii) nonAscii = true;
-    if (!entry.reused) {
-      entry.json = flat(entry.json);
-      entry.reused = true;
-    }
-    if (!comma) return entry.json;
-    if (entry.commaJson === '') entry.commaJson = flat(',' + entry.json);
-    return entry.commaJson;
-  }
-  const before = nonAscii;
-  nonAscii = entry.keyNonAscii;
-  let json: string;
-  if (t === 'string' && !SLOW_PATH.test(value as string)) json = entry.stringPrefix + (value as string) + '"}}';
-  else if (t === 'number' && Number.isSafeInteger(value)) json = entry.intPrefix + (value as number) + '"}}';
-  else json = entry.prefix + anyValueJson(value) + '}';
-  if (t === 'string' && (value as string).length > MAX_CACHED_VALUE_LENGTH) {
-    nonAscii ||= before;
-    return comma ? ',' + json : json;
-  }
-  entry.value = value;
-  entry.json = json;
-  entry.commaJson = '';
-  entry.jsonNonAscii = nonAscii;
-  entry.reused = false;
-  nonAscii ||= before;
-  return comma ? ',' + json : json;
 }
 
+function isCacheable(value: unknown): boolean {
+  const t = typeof value;
+  return t === 'number' || t === 'boolean' || (t === 'string' && (value as string).length <= MAX_CACHED_VALUE_LENGTH);
+}
+
+function sameElements(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function putKeyPrefix(key: string): void {
+  if (key === '') return putBytes(VALUE);
+  putBytes(KEY);
+  putString(key);
+  putBytes(COMMA_VALUE);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
+/** One KeyValue; primitive values are kept with their bytes, up to a limit per key. */
+function putKeyValue(key: string, value: unknown): void {
+  const entry = keyCache.get(key) ?? keyEntry(key);
+  if (value === entry.lastValue && entry.lastKeyValue !== undefined) return putBytes(entry.lastKeyValue);
+  const cached = entry.keyValues.get(value);
+  if (cached !== undefined) {
+    entry.lastValue = value;
+    entry.lastKeyValue = cached;
+    return putBytes(cached);
+  }
+  if (Array.isArray(value)) return putArrayKeyValue(entry, value);
+  const start = pos;
+  const t = typeof value;
+  if (t === 'string') {
+    putBytes(entry.stringPrefix);
+    putString(value as string);
+    putBytes(CLOSE_VALUE);
+    if ((value as string).length > MAX_CACHED_VALUE_LENGTH) return;
+  } else if (t === 'number' && Number.isSafeInteger(value)) {
+    putBytes(entry.intPrefix);
+    putNumber(value as number);
+    putByte(QUOTE);
+    putBytes(CLOSE_VALUE);
+  } else {
+    putBytes(entry.prefix);
+    putAnyValue(value);
+    putByte(CLOSE_BRACE);
+    if (t !== 'number' && t !== 'boolean') return;
+  }
+  if (entry.keyValues.size < MAX_CACHED_VALUES) entry.keyValues.set(value, new Uint8Array(buf.subarray(start, pos)));
+}
+
+const CLOSE_VALUE = bytes('}}');
+
 /** An attribute value as an OTLP AnyValue. Anything OTLP cannot hold (undefined, functions) is the empty value. */
-function anyValueJson(value: unknown): string {
+function putAnyValue(value: unknown): void {
   switch (typeof value) {
     case 'string':
-      return '{"stringValue":' + quote(value) + '}';
+      putBytes(STRING_VALUE);
+      putString(value);
+      return putByte(CLOSE_BRACE);
     case 'number':
-      return numberJson(value);
+      return putNumberValue(value);
     case 'boolean':
-      return value ? '{"boolValue":true}' : '{"boolValue":false}';
+      return putBytes(value ? TRUE_VALUE : FALSE_VALUE);
     case 'bigint':
-      return '{"intValue":"' + BigInt.asIntN(64, value) + '"}';
+      putBytes(INT_VALUE);
+      putAscii(BigInt.asIntN(64, value).toString());
+      return putBytes(QUOTE_BRACE);
     case 'object':
-      if (value === null) return '{}';
+      if (value === null) return putBytes(EMPTY_VALUE);
       if (value instanceof Uint8Array) {
-        return '{"bytesValue":"' + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') + '"}';
+        putBytes(BYTES_VALUE);
+        putAscii(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
+        return putBytes(QUOTE_BRACE);
       }
-      if (Array.isArray(value)) return arrayJson(value);
-      if (value instanceof OtlpDouble) return '{"doubleValue":' + doubleJson(value.value) + '}';
-      return kvlistJson(value as Record<string, unknown>);
+      if (Array.isArray(value)) return putArray(value);
+      if (value instanceof OtlpDouble) return putDouble(value.value);
+      return putKvlist(value as Record<string, unknown>);
     default:
-      return '{}';
+      return putBytes(EMPTY_VALUE);
   }
 }
 
 const MAX_INT64 = 2 ** 63;
 
 /** Integral numbers that fit int64 are `intValue` (as the SDK's own exporters do); the rest are doubles. */
-function numberJson(value: number): string {
-  if (Number.isSafeInteger(value)) return '{"intValue":"' + value + '"}';
-  if (Number.isInteger(value) && value < MAX_INT64 && value >= -MAX_INT64) return '{"intValue":"' + BigInt(value) + '"}';
-  return '{"doubleValue":' + doubleJson(value) + '}';
+function putNumberValue(value: number): void {
+  if (Number.isSafeInteger(value)) {
+    putBytes(INT_VALUE);
+    putNumber(value);
+    return putBytes(QUOTE_BRACE);
+  }
+  if (Number.isInteger(value) && value < MAX_INT64 && value >= -MAX_INT64) {
+    putBytes(INT_VALUE);
+    putAscii(BigInt(value).toString());
+    return putBytes(QUOTE_BRACE);
+  }
+  putDouble(value);
 }
 
 /** OTLP/JSON (proto3 JSON) spells non-finite doubles as strings; -0 keeps its sign. */
-function doubleJson(value: number): string {
-  if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value);
-  if (value !== value) return '"NaN"';
-  return value > 0 ? '"Infinity"' : '"-Infinity"';
+function putDouble(value: number): void {
+  putBytes(DOUBLE_VALUE);
+  if (Number.isFinite(value)) putAscii(Object.is(value, -0) ? '-0' : String(value));
+  else if (value !== value) putAscii('"NaN"');
+  else putAscii(value > 0 ? '"Infinity"' : '"-Infinity"');
+  putByte(CLOSE_BRACE);
 }
 
 /**
@@ -419,26 +722,32 @@ function doubleJson(value: number): string {
 const MAX_DEPTH = 100;
 let depth = 0;
 
-function arrayJson(values: readonly unknown[]): string {
-  if (values.length === 0) return '{"arrayValue":{}}';
-  if (depth >= MAX_DEPTH) return '{}';
+function putArray(values: readonly unknown[]): void {
+  if (values.length === 0) return putBytes(EMPTY_ARRAY);
+  if (depth >= MAX_DEPTH) return putBytes(EMPTY_VALUE);
   depth++;
-  let out = '{"arrayValue":{"values":[' + anyValueJson(values[0]);
-  for (let i = 1; i < values.length; i++) out += ',' + anyValueJson(values[i]);
-  depth--;
-  return out + ']}}';
-}
-
-function kvlistJson(map: Record<string, unknown>): string {
-  const keys = Object.keys(map);
-  if (keys.length === 0) return '{"kvlistValue":{}}';
-  if (depth >= MAX_DEPTH) return '{}';
-  depth++;
-  let out = '{"kvlistValue":{"values":[';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    out += (i > 0 ? ',' : '') + (key === '' ? '{"value":' : '{"key":' + quote(key) + ',"value":') + anyValueJson(map[key]) + '}';
+  putBytes(ARRAY_OPEN);
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) putByte(COMMA);
+    putAnyValue(values[i]);
   }
   depth--;
-  return out + ']}}';
+  putBytes(CLOSE_VALUES);
+}
+
+function putKvlist(map: Record<string, unknown>): void {
+  const keys = Object.keys(map);
+  if (keys.length === 0) return putBytes(EMPTY_KVLIST);
+  if (depth >= MAX_DEPTH) return putBytes(EMPTY_VALUE);
+  depth++;
+  putBytes(KVLIST_OPEN);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (i > 0) putByte(COMMA);
+    putKeyPrefix(key);
+    putAnyValue(map[key]);
+    putByte(CLOSE_BRACE);
+  }
+  depth--;
+  putBytes(CLOSE_VALUES);
 }
