@@ -553,6 +553,11 @@ const MAX_CACHED_KEYS = 10_000;
 const MAX_CACHED_VALUE_LENGTH = 256;
 /** Values kept per key; a key whose values never repeat (a URL, an id) stops filling up here. */
 const MAX_CACHED_VALUES = 32;
+/** And in all, so that many keys with many values cannot hold on to much memory. */
+const MAX_CACHED_VALUE_BYTES = 4 * 1024 * 1024;
+let cachedValueBytes = 0;
+const MAX_CACHED_ARRAY_BYTES = 1024;
+const NO_BYTES = new Uint8Array(0);
 const keyCache = new Map<string, KeyEntry>();
 
 const VALUE = bytes('{"value":');
@@ -582,7 +587,7 @@ function keyEntry(key: string): KeyEntry {
     lastValue: undefined,
     lastKeyValue: undefined,
     array: undefined,
-    arrayKeyValue: EMPTY_VALUE,
+    arrayKeyValue: NO_BYTES,
   };
   if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(key, entry);
   return entry;
@@ -594,7 +599,9 @@ function putArrayKeyValue(entry: KeyEntry, values: unknown[]): void {
   putBytes(entry.prefix);
   putArray(values);
   putByte(CLOSE_BRACE);
-  if (values.every(isCacheable)) {
+  const size = pos - start;
+  if (size <= MAX_CACHED_ARRAY_BYTES && cachedValueBytes < MAX_CACHED_VALUE_BYTES && values.every(isCacheable)) {
+    cachedValueBytes += size - entry.arrayKeyValue.length;
     entry.array = values.slice();
     entry.arrayKeyValue = new Uint8Array(buf.subarray(start, pos));
   }
@@ -654,7 +661,10 @@ function putKeyValue(key: string, value: unknown): void {
     putByte(CLOSE_BRACE);
     if (t !== 'number' && t !== 'boolean') return;
   }
-  if (entry.keyValues.size < MAX_CACHED_VALUES) entry.keyValues.set(value, new Uint8Array(buf.subarray(start, pos)));
+  if (entry.keyValues.size < MAX_CACHED_VALUES && cachedValueBytes < MAX_CACHED_VALUE_BYTES) {
+    entry.keyValues.set(value, new Uint8Array(buf.subarray(start, pos)));
+    cachedValueBytes += pos - start;
+  }
 }
 
 const CLOSE_VALUE = bytes('}}');
