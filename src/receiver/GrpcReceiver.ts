@@ -1,11 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ServerTlsConfig } from '../config/TracepipeConfig.js';
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
-import type { Logger } from '../logger.js';
 import { encodeExportResponse } from './encodeExportResponse.js';
 import { encodeRpcStatus } from './encodeRpcStatus.js';
 import { senderIdentity, stripPort } from './senderIdentity.js';
 import { RETRY_DELAY_MS, type SpanIntake } from './SpanIntake.js';
+import type { ReceiverOptions } from './ReceiverOptions.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -28,15 +26,6 @@ const TRACE_SERVICE: grpc.ServiceDefinition = {
   },
 };
 
-export interface GrpcReceiverOptions {
-  /** `host:port`; port 0 picks a free port. */
-  address: string;
-  tls: ServerTlsConfig | undefined;
-  maxRequestBytes: number;
-  intake: SpanIntake;
-  stats: PipelineStats;
-  logger: Logger;
-}
 
 /** OTLP/gRPC `TraceService/Export`. */
 export class GrpcReceiver {
@@ -49,7 +38,7 @@ export class GrpcReceiver {
     this.address = address;
   }
 
-  static async start(options: GrpcReceiverOptions): Promise<GrpcReceiver> {
+  static async start(options: ReceiverOptions): Promise<GrpcReceiver> {
     const server = new grpc.Server({
       // Checked against the length prefix before the message is read, and again while gunzipping.
       'grpc.max_receive_message_length': options.maxRequestBytes,
@@ -85,7 +74,7 @@ export class GrpcReceiver {
   }
 }
 
-function exportHandler(options: GrpcReceiverOptions): grpc.handleUnaryCall<Buffer, Buffer> {
+function exportHandler(options: ReceiverOptions): grpc.handleUnaryCall<Buffer, Buffer> {
   const { intake, stats } = options;
   const tagging = intake.tagSenderAttribute !== undefined;
   return (call, callback) => {

@@ -3,25 +3,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { DEFAULT_HTTP_PATH } from '../config/ExporterTarget.js';
-import type { ServerTlsConfig } from '../config/TracepipeConfig.js';
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
-import type { Logger } from '../logger.js';
 import { encodeExportResponse, exportResponseJson } from './encodeExportResponse.js';
 import { encodeRpcStatus, rpcStatusJson } from './encodeRpcStatus.js';
 import { discardBody } from './discardBody.js';
 import { readLimitedBody } from './readLimitedBody.js';
 import { senderIdentity } from './senderIdentity.js';
 import { type IntakeResult, RETRY_DELAY_MS, type SpanIntake } from './SpanIntake.js';
+import type { ReceiverOptions } from './ReceiverOptions.js';
 
-export interface HttpReceiverOptions {
-  /** `host:port`; port 0 picks a free port. */
-  address: string;
-  tls: ServerTlsConfig | undefined;
-  maxRequestBytes: number;
-  intake: SpanIntake;
-  stats: PipelineStats;
-  logger: Logger;
-}
 
 type Encoding = 'protobuf' | 'json';
 
@@ -50,7 +39,7 @@ export class HttpReceiver {
     this.url = url;
   }
 
-  static async start(options: HttpReceiverOptions): Promise<HttpReceiver> {
+  static async start(options: ReceiverOptions): Promise<HttpReceiver> {
     const state = { closing: false };
     const handler = requestHandler(options, state);
     const tls = options.tls;
@@ -97,7 +86,7 @@ export class HttpReceiver {
   }
 }
 
-function requestHandler(options: HttpReceiverOptions, state: { closing: boolean }): (req: IncomingMessage, res: ServerResponse) => void {
+function requestHandler(options: ReceiverOptions, state: { closing: boolean }): (req: IncomingMessage, res: ServerResponse) => void {
   const { intake, stats, maxRequestBytes, logger } = options;
   const tagging = intake.tagSenderAttribute !== undefined;
   const mtls = options.tls?.clientCa !== undefined;
