@@ -1,7 +1,7 @@
 import { type Context, trace } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace';
 import { explicitRandomness, withThreshold } from './otTraceState.js';
-import { hex28, Threshold } from './Threshold.js';
+import { Threshold } from './Threshold.js';
 
 const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
@@ -30,7 +30,7 @@ export class PerMillionSampler implements Sampler {
   shouldSample(context: Context, traceId: string): SamplingResult {
     const traceState = trace.getSpanContext(context)?.traceState;
     if (traceState === undefined) {
-      return this.threshold.accepts(hex28(traceId, 18), hex28(traceId, 25)) ? this.sampled : NOT_SAMPLED;
+      return this.threshold.acceptsTraceId(traceId) ? this.sampled : NOT_SAMPLED;
     }
     const rv = explicitRandomness(traceState);
     const keep = rv === undefined ? this.threshold.acceptsTraceId(traceId) : this.threshold.accepts(rv[0], rv[1]);
