@@ -3,7 +3,26 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { groupSpans } from './groupSpans.js';
-import { hrTimeToNanosString } from './hrTime.js';
+import {
+  CLOSE_BRACE,
+  COMMA,
+  QUOTE,
+  bytes,
+  capture,
+  copyFrom,
+  pos,
+  putAscii,
+  putByte,
+  putBytes,
+  putDouble,
+  putNumber,
+  putString,
+  putTime,
+  reset,
+  rewind,
+  takeBytes,
+  takeString,
+} from './jsonWriter.js';
 import { OtlpDouble } from './OtlpDouble.js';
 import type { OtlpScope } from './OtlpSpan.js';
 import { linkFlags, spanFlags } from './spanFlags.js';
@@ -15,9 +34,7 @@ import { linkFlags, spanFlags } from './spanFlags.js';
  */
 export function encodeTracesJson(spans: readonly ReadableSpan[]): string {
   encodeInto(spans);
-  const text = buf.toString('utf8', 0, pos);
-  releaseLargeBuffer();
-  return text;
+  return takeString();
 }
 
 /**
@@ -26,24 +43,18 @@ export function encodeTracesJson(spans: readonly ReadableSpan[]): string {
  */
 export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = false): Buffer {
   encodeInto(spans);
-  if (newline) putByte(NEWLINE);
-  const out = Buffer.allocUnsafe(pos);
-  buf.copy(out, 0, 0, pos);
-  releaseLargeBuffer();
-  return out;
+  return takeBytes(newline);
 }
 
 /**
- * How it is fast: the JSON is written straight into a reused buffer, with no intermediate
- * strings (which also leaves little for the garbage collector). Ids, ASCII strings and
- * integers are written by short loops; only text that needs escaping or is not ASCII goes
- * through JSON.stringify. Everything that repeats is kept as bytes and copied in with one
+ * How it is fast: the JSON is written straight into jsonWriter's reused buffer, with no
+ * intermediate strings (which also leaves little for the garbage collector). Everything that repeats is kept as bytes and copied in with one
  * call: field names, resource and scope parts, the trace id, per span name its flags, name
  * and kind, per attribute key its prefix and the whole KeyValue of values seen before.
- * Encoding is synchronous, so the module-level buffer and caches are safe to share.
+ * Encoding is synchronous, so the module-level caches are safe to share.
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
-  pos = 0;
+  reset();
   depth = 0;
   putBytes(RESOURCE_SPANS_OPEN);
   const groups = groupSpans(spans);
@@ -67,150 +78,6 @@ function encodeInto(spans: readonly ReadableSpan[]): void {
     putBytes(resourceParts.close);
   }
   putBytes(CLOSE_ARRAY_OBJECT);
-}
-
-/** Node's Buffer has these methods on every version we support; @types/node does not declare them. */
-type NodeBuffer = Buffer & {
-  latin1Write(text: string, offset: number): number;
-  utf8Write(text: string, offset: number): number;
-};
-
-const INITIAL_BUFFER = 512 * 1024;
-/** A huge batch grows the buffer; afterwards it is not kept around. */
-const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
-
-let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
-let pos = 0;
-
-function releaseLargeBuffer(): void {
-  if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
-}
-
-function grow(bytes: number): void {
-  let size = buf.length * 2;
-  while (size < pos + bytes) size *= 2;
-  const next = Buffer.allocUnsafeSlow(size) as NodeBuffer;
-  buf.copy(next, 0, 0, pos);
-  buf = next;
-}
-
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const CLOSE_BRACE = 0x7d;
-const NEWLINE = 0x0a;
-
-/** Fixed text as bytes. */
-function bytes(text: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(text, 'utf8'));
-}
-
-function putByte(byte: number): void {
-  if (pos >= buf.length) grow(1);
-  buf[pos++] = byte;
-}
-
-/** A native copy costs about as much as a loop over 8 bytes, so short pieces take the loop. */
-function putBytes(piece: Uint8Array): void {
-  const n = piece.length;
-  if (pos + n > buf.length) grow(n);
-  if (n > 8) buf.set(piece, pos);
-  else for (let i = 0; i < n; i++) buf[pos + i] = piece[i]!;
-  pos += n;
-}
-
-/** Text known to be ASCII (hex ids, digits), one byte per character. */
-function putAscii(text: string): void {
-  const n = text.length;
-  if (pos + n > buf.length) grow(n);
-  const b = buf;
-  let p = pos;
-  for (let i = 0; i < n; i++) b[p++] = text.charCodeAt(i);
-  pos = p;
-}
-
-/** Strings at least this long are checked by a regular expression and copied natively; shorter ones by a loop. */
-const LONG_STRING = 64;
-/** Text that JSON must escape, or that is not ASCII. */
-const SLOW_PATH = /["\\\u0000-\u001f\u0080-\uffff]/;
-
-/**
- * A JSON string literal. Plain ASCII is copied as is; anything else goes through
- * JSON.stringify, which escapes what JSON needs and writes lone surrogates as \uXXXX,
- * so its UTF-8 is lossless.
- */
-function putString(text: string): void {
-  const n = text.length;
-  if (pos + n + 2 > buf.length) grow(n + 2);
-  if (n >= LONG_STRING) {
-    if (SLOW_PATH.test(text)) return putEscaped(text);
-    buf[pos] = QUOTE;
-    pos += buf.latin1Write(text, pos + 1) + 1;
-    buf[pos++] = QUOTE;
-    return;
-  }
-  const b = buf;
-  let p = pos;
-  b[p++] = QUOTE;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) return putEscaped(text);
-    b[p++] = c;
-  }
-  b[p++] = QUOTE;
-  pos = p;
-}
-
-function putEscaped(text: string): void {
-  const literal = JSON.stringify(text);
-  if (pos + literal.length * 3 > buf.length) grow(literal.length * 3);
-  pos += buf.utf8Write(literal, pos);
-}
-
-/** A number as JavaScript prints it; non-negative safe integers without making a string. */
-function putNumber(value: number): void {
-  if (value >= 0 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value)) putDigits(value);
-  else putAscii(String(value));
-}
-
-/** Digits by int32 arithmetic, which is much cheaper than on doubles. */
-function putDigits(value: number): void {
-  if (value > 0x7fffffff) return putAscii(String(value));
-  let v = value | 0;
-  let n = 1;
-  for (let t = v; t >= 10; t = (t / 10) | 0) n++;
-  if (pos + n > buf.length) grow(n);
-  const b = buf;
-  let p = pos + n;
-  while (v >= 10) {
-    const q = (v / 10) | 0;
-    b[--p] = 48 + v - q * 10;
-    v = q;
-  }
-  b[--p] = 48 + v;
-  pos += n;
-}
-
-/** OTLP/JSON writes uint64 nanoseconds as a decimal string, exactly. */
-function putTime(time: HrTime): void {
-  const sec = time[0];
-  const nanos = time[1];
-  putByte(QUOTE);
-  // Normal SDK times: seconds, then the nanoseconds padded to 9 digits.
-  if (sec > 0 && sec <= Number.MAX_SAFE_INTEGER && Number.isInteger(sec) && Number.isInteger(nanos) && nanos >= 0 && nanos < 1e9) {
-    putDigits(sec);
-    if (pos + 9 > buf.length) grow(9);
-    const b = buf;
-    let v = nanos | 0;
-    for (let p = pos + 8; p >= pos; p--) {
-      const q = (v / 10) | 0;
-      b[p] = 48 + v - q * 10;
-      v = q;
-    }
-    pos += 9;
-  } else {
-    putAscii(hrTimeToNanosString(time));
-  }
-  putByte(QUOTE);
 }
 
 const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
@@ -249,15 +116,6 @@ interface Parts {
 const resourceCache = new WeakMap<Resource, Parts>();
 const scopeCache = new WeakMap<InstrumentationScope, Parts>();
 
-/** The bytes `write` puts in the buffer, taken back out for a cache. */
-function capture(write: () => void): Uint8Array {
-  const start = pos;
-  write();
-  const captured = new Uint8Array(buf.subarray(start, pos));
-  pos = start;
-  return captured;
-}
-
 function resourcePartsOf(resource: Resource): Parts {
   let parts = resourceCache.get(resource);
   if (parts === undefined) {
@@ -267,7 +125,7 @@ function resourcePartsOf(resource: Resource): Parts {
       let first = attributesField(true, resource.attributes);
       first = countField(first, DROPPED_ATTRIBUTES, (resource as { droppedAttributesCount?: number }).droppedAttributesCount);
       // An empty resource is left out.
-      if (first) pos = start;
+      if (first) rewind(start);
       putBytes(first ? OPEN_BRACE : CLOSE_BRACE_COMMA);
       putBytes(SCOPE_SPANS_OPEN);
     });
@@ -297,7 +155,7 @@ function scopePartsOf(scope: OtlpScope): Parts {
       }
       if (scope.attributes !== undefined) first = attributesField(first, scope.attributes);
       first = countField(first, DROPPED_ATTRIBUTES, scope.droppedAttributesCount);
-      if (first) pos = start;
+      if (first) rewind(start);
       putBytes(first ? OPEN_BRACE : CLOSE_BRACE_COMMA);
       putBytes(SPANS_OPEN);
     });
@@ -432,7 +290,7 @@ function putHeader(span: ReadableSpan): void {
   if (!hasStart) return;
   putBytes(START_TIME);
   if (headerCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) {
-    headerCache.set(name, { flags, kind, bytes: new Uint8Array(buf.subarray(start, pos)) });
+    headerCache.set(name, { flags, kind, bytes: copyFrom(start) });
   }
 }
 
@@ -565,7 +423,6 @@ const KEY = bytes('{"key":');
 const COMMA_VALUE = bytes(',"value":');
 const STRING_VALUE = bytes('{"stringValue":');
 const INT_VALUE = bytes('{"intValue":"');
-const DOUBLE_VALUE = bytes('{"doubleValue":');
 const QUOTE_BRACE = bytes('"}');
 const EMPTY_VALUE = bytes('{}');
 const TRUE_VALUE = bytes('{"boolValue":true}');
@@ -603,7 +460,7 @@ function putArrayKeyValue(entry: KeyEntry, values: unknown[]): void {
   if (size <= MAX_CACHED_ARRAY_BYTES && cachedValueBytes < MAX_CACHED_VALUE_BYTES && values.every(isCacheable)) {
     cachedValueBytes += size - entry.arrayKeyValue.length;
     entry.array = values.slice();
-    entry.arrayKeyValue = new Uint8Array(buf.subarray(start, pos));
+    entry.arrayKeyValue = copyFrom(start);
   }
 }
 
@@ -662,7 +519,7 @@ function putKeyValue(key: string, value: unknown): void {
     if (t !== 'number' && t !== 'boolean') return;
   }
   if (entry.keyValues.size < MAX_CACHED_VALUES && cachedValueBytes < MAX_CACHED_VALUE_BYTES) {
-    entry.keyValues.set(value, new Uint8Array(buf.subarray(start, pos)));
+    entry.keyValues.set(value, copyFrom(start));
     cachedValueBytes += pos - start;
   }
 }
@@ -714,15 +571,6 @@ function putNumberValue(value: number): void {
     return putBytes(QUOTE_BRACE);
   }
   putDouble(value);
-}
-
-/** OTLP/JSON (proto3 JSON) spells non-finite doubles as strings; -0 keeps its sign. */
-function putDouble(value: number): void {
-  putBytes(DOUBLE_VALUE);
-  if (Number.isFinite(value)) putAscii(Object.is(value, -0) ? '-0' : String(value));
-  else if (value !== value) putAscii('"NaN"');
-  else putAscii(value > 0 ? '"Infinity"' : '"-Infinity"');
-  putByte(CLOSE_BRACE);
 }
 
 /**

@@ -1,0 +1,270 @@
+import type { HrTime } from '@opentelemetry/api';
+import { fixed64ToHrTime, hrTimeToNanosString } from './hrTime.js';
+
+/**
+ * The byte writer both OTLP/JSON encoders share (from SDK spans, and straight from protobuf):
+ * JSON is written into one reused buffer, with no intermediate strings, then copied out once.
+ * Encoding is synchronous, so module-level state is safe; other modules read `buf` and `pos`
+ * (live bindings) and move `pos` only through these functions.
+ */
+
+/** Node's Buffer has these methods on every version we support; @types/node does not declare them. */
+type NodeBuffer = Buffer & {
+  latin1Write(text: string, offset: number): number;
+  utf8Write(text: string, offset: number): number;
+};
+
+const INITIAL_BUFFER = 512 * 1024;
+/** A huge batch grows the buffer; afterwards it is not kept around. */
+const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
+
+export let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
+export let pos = 0;
+
+export const COMMA = 0x2c;
+export const QUOTE = 0x22;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
+export const NEWLINE = 0x0a;
+
+/** Starts a new document. */
+export function reset(): void {
+  pos = 0;
+}
+
+/** Takes back everything written after `at`. */
+export function rewind(at: number): void {
+  pos = at;
+}
+
+/** The document as a new Buffer, optionally followed by `\n`. */
+export function takeBytes(newline: boolean): Buffer {
+  if (newline) putByte(NEWLINE);
+  const out = Buffer.allocUnsafe(pos);
+  buf.copy(out, 0, 0, pos);
+  releaseLargeBuffer();
+  return out;
+}
+
+/** The document as a string. */
+export function takeString(): string {
+  const text = buf.toString('utf8', 0, pos);
+  releaseLargeBuffer();
+  return text;
+}
+
+function releaseLargeBuffer(): void {
+  if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
+}
+
+function grow(bytes: number): void {
+  let size = buf.length * 2;
+  while (size < pos + bytes) size *= 2;
+  const next = Buffer.allocUnsafeSlow(size) as NodeBuffer;
+  buf.copy(next, 0, 0, pos);
+  buf = next;
+}
+
+/** Makes room for `bytes` more, for callers that then write `buf` directly. */
+export function reserve(bytes: number): void {
+  if (pos + bytes > buf.length) grow(bytes);
+}
+
+/** Fixed text as bytes. */
+export function bytes(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text, 'utf8'));
+}
+
+/** The bytes `write` puts in the buffer, taken back out (for caches). */
+export function capture(write: () => void): Uint8Array {
+  const start = pos;
+  write();
+  const captured = new Uint8Array(buf.subarray(start, pos));
+  pos = start;
+  return captured;
+}
+
+/** A copy of what was written since `start`, left in place. */
+export function copyFrom(start: number): Uint8Array {
+  return new Uint8Array(buf.subarray(start, pos));
+}
+
+export function putByte(byte: number): void {
+  if (pos >= buf.length) grow(1);
+  buf[pos++] = byte;
+}
+
+/** A native copy costs about as much as a loop over 8 bytes, so short pieces take the loop. */
+export function putBytes(piece: Uint8Array): void {
+  const n = piece.length;
+  if (pos + n > buf.length) grow(n);
+  if (n > 8) buf.set(piece, pos);
+  else for (let i = 0; i < n; i++) buf[pos + i] = piece[i]!;
+  pos += n;
+}
+
+/** Bytes `from`..`to` of `source`, as they are. */
+export function putRange(source: Uint8Array, from: number, to: number): void {
+  const n = to - from;
+  if (pos + n > buf.length) grow(n);
+  if (n > 16) buf.set(source.subarray(from, to), pos);
+  else for (let i = 0; i < n; i++) buf[pos + i] = source[from + i]!;
+  pos += n;
+}
+
+/** Text known to be ASCII (hex ids, digits), one byte per character. */
+export function putAscii(text: string): void {
+  const n = text.length;
+  if (pos + n > buf.length) grow(n);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) b[p++] = text.charCodeAt(i);
+  pos = p;
+}
+
+const HEX = Uint8Array.from(Buffer.from('0123456789abcdef'));
+
+/** Bytes `from`..`to` of `source` as lowercase hex (OTLP/JSON ids). */
+export function putHex(source: Uint8Array, from: number, to: number): void {
+  const n = (to - from) * 2;
+  if (pos + n > buf.length) grow(n);
+  const b = buf;
+  let p = pos;
+  for (let i = from; i < to; i++) {
+    const v = source[i]!;
+    b[p++] = HEX[v >>> 4]!;
+    b[p++] = HEX[v & 15]!;
+  }
+  pos = p;
+}
+
+/** Strings at least this long are checked by a regular expression and copied natively; shorter ones by a loop. */
+const LONG_STRING = 64;
+/** Text that JSON must escape, or that is not ASCII. */
+const SLOW_PATH = /["\\\u0000-\u001f\u0080-\uffff]/;
+
+/**
+ * A JSON string literal. Plain ASCII is copied as is; anything else goes through
+ * JSON.stringify, which escapes what JSON needs and writes lone surrogates as \uXXXX,
+ * so its UTF-8 is lossless.
+ */
+export function putString(text: string): void {
+  const n = text.length;
+  if (pos + n + 2 > buf.length) grow(n + 2);
+  if (n >= LONG_STRING) {
+    if (SLOW_PATH.test(text)) return putEscaped(text);
+    buf[pos] = QUOTE;
+    pos += buf.latin1Write(text, pos + 1) + 1;
+    buf[pos++] = QUOTE;
+    return;
+  }
+  const b = buf;
+  let p = pos;
+  b[p++] = QUOTE;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) return putEscaped(text);
+    b[p++] = c;
+  }
+  b[p++] = QUOTE;
+  pos = p;
+}
+
+function putEscaped(text: string): void {
+  const literal = JSON.stringify(text);
+  if (pos + literal.length * 3 > buf.length) grow(literal.length * 3);
+  pos += buf.utf8Write(literal, pos);
+}
+
+/**
+ * A JSON string literal from UTF-8 bytes (a protobuf string). Printable ASCII is copied as
+ * it is; anything else is decoded (invalid UTF-8 becomes U+FFFD, as in every decoder here)
+ * and escaped, so the result is what putString writes for the decoded text.
+ */
+export function putUtf8(source: Uint8Array, from: number, to: number): void {
+  const n = to - from;
+  if (pos + n + 2 > buf.length) grow(n + 2);
+  const b = buf;
+  let p = pos;
+  b[p++] = QUOTE;
+  for (let i = from; i < to; i++) {
+    const c = source[i]!;
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) {
+      return putEscaped(Buffer.from(source.buffer, source.byteOffset + from, n).toString('utf8'));
+    }
+    b[p++] = c;
+  }
+  b[p++] = QUOTE;
+  pos = p;
+}
+
+/** A number as JavaScript prints it; non-negative safe integers without making a string. */
+export function putNumber(value: number): void {
+  if (value >= 0 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value)) putDigits(value);
+  else putAscii(String(value));
+}
+
+/** Digits by int32 arithmetic, which is much cheaper than on doubles. */
+export function putDigits(value: number): void {
+  if (value > 0x7fffffff) return putAscii(String(value));
+  let v = value | 0;
+  let n = 1;
+  for (let t = v; t >= 10; t = (t / 10) | 0) n++;
+  if (pos + n > buf.length) grow(n);
+  const b = buf;
+  let p = pos + n;
+  while (v >= 10) {
+    const q = (v / 10) | 0;
+    b[--p] = 48 + v - q * 10;
+    v = q;
+  }
+  b[--p] = 48 + v;
+  pos += n;
+}
+
+/** An int64 (number or bigint) as the decimal string OTLP/JSON uses for 64-bit integers. */
+export function putInt64String(value: number | bigint): void {
+  putByte(QUOTE);
+  if (typeof value === 'number') putNumber(value);
+  else putAscii(BigInt.asIntN(64, value).toString());
+  putByte(QUOTE);
+}
+
+/** OTLP/JSON writes uint64 nanoseconds as a decimal string, exactly. */
+export function putTime(time: HrTime): void {
+  const sec = time[0];
+  const nanos = time[1];
+  putByte(QUOTE);
+  // Normal SDK times: seconds, then the nanoseconds padded to 9 digits.
+  if (sec > 0 && sec <= Number.MAX_SAFE_INTEGER && Number.isInteger(sec) && Number.isInteger(nanos) && nanos >= 0 && nanos < 1e9) {
+    putDigits(sec);
+    if (pos + 9 > buf.length) grow(9);
+    const b = buf;
+    let v = nanos | 0;
+    for (let p = pos + 8; p >= pos; p--) {
+      const q = (v / 10) | 0;
+      b[p] = 48 + v - q * 10;
+      v = q;
+    }
+    pos += 9;
+  } else {
+    putAscii(hrTimeToNanosString(time));
+  }
+  putByte(QUOTE);
+}
+
+/** A protobuf fixed64 of nanoseconds (its two 32-bit halves) as putTime writes it. */
+export function putFixed64Time(low: number, high: number): void {
+  putTime(fixed64ToHrTime(low, high));
+}
+
+const DOUBLE_VALUE = bytes('{"doubleValue":');
+
+/** A `doubleValue` AnyValue. OTLP/JSON (proto3 JSON) spells non-finite doubles as strings; -0 keeps its sign. */
+export function putDouble(value: number): void {
+  putBytes(DOUBLE_VALUE);
+  if (Number.isFinite(value)) putAscii(Object.is(value, -0) ? '-0' : String(value));
+  else if (value !== value) putAscii('"NaN"');
+  else putAscii(value > 0 ? '"Infinity"' : '"-Infinity"');
+  putByte(CLOSE_BRACE);
+}
