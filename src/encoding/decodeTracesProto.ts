@@ -1,12 +1,29 @@
 import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
 import type { TimedEvent } from '@opentelemetry/sdk-trace';
-import { TracepipeError } from '../errors.js';
 import { idProblem, recordRejection, type DecodeResult } from './DecodeResult.js';
 import { fixed64ToHrTime } from './hrTime.js';
 import { OtlpDouble } from './OtlpDouble.js';
 import { OtlpResource } from './OtlpResource.js';
 import { OtlpSpan, type OtlpLink, type OtlpScope } from './OtlpSpan.js';
 import { OtlpTraceState } from './OtlpTraceState.js';
+import {
+  allZero,
+  buf,
+  bytesAt,
+  checkEnd,
+  close,
+  double,
+  fail,
+  fixed32,
+  fixed64At,
+  int64,
+  lengthEnd,
+  open,
+  pos,
+  seek,
+  skip,
+  varint,
+} from './protoReader.js';
 import { setAttribute } from './setAttribute.js';
 
 /**
@@ -17,8 +34,7 @@ import { setAttribute } from './setAttribute.js';
  * rejected and counted; bytes that are not a valid message throw TRACEPIPE_INVALID_OTLP.
  */
 export function decodeTracesProto(bytes: Uint8Array): DecodeResult {
-  buf = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as NodeBuffer;
-  pos = 0;
+  open(bytes);
   depth = 0;
   const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
   try {
@@ -30,91 +46,9 @@ export function decodeTracesProto(bytes: Uint8Array): DecodeResult {
       else skip(tag, end);
     }
   } finally {
-    buf = EMPTY;
+    close();
   }
   return result;
-}
-
-/** Node's Buffer has this method on every version we support; @types/node does not declare it. */
-type NodeBuffer = Buffer & { latin1Slice(start: number, end: number): string };
-
-const EMPTY = Buffer.alloc(0) as NodeBuffer;
-let buf: NodeBuffer = EMPTY;
-let pos = 0;
-
-function fail(message: string): never {
-  throw new TracepipeError('TRACEPIPE_INVALID_OTLP', `invalid OTLP protobuf: ${message} at byte ${pos}`);
-}
-
-/** A varint's low 32 bits (enough for tags, lengths, enums and uint32 counts). */
-function varint(): number {
-  let value = 0;
-  for (let shift = 0; shift < 70; shift += 7) {
-    if (pos >= buf.length) fail('truncated varint');
-    const c = buf[pos++]!;
-    if (shift < 32) value |= (c & 0x7f) << shift;
-    if (c < 0x80) return value >>> 0;
-  }
-  return fail('varint longer than 10 bytes');
-}
-
-/** An int64 varint: a number when it is exactly representable, else a bigint. */
-function int64(): number | bigint {
-  let low = 0;
-  let high = 0;
-  for (let shift = 0; shift < 70; shift += 7) {
-    if (pos >= buf.length) fail('truncated varint');
-    const c = buf[pos++]!;
-    const bits = c & 0x7f;
-    if (shift < 28) low |= bits << shift;
-    else if (shift === 28) {
-      low |= bits << 28;
-      high |= bits >>> 4;
-    } else high |= bits << (shift - 32);
-    if (c < 0x80) {
-      const signedHigh = high | 0;
-      low >>>= 0;
-      if (signedHigh >= -0x200000 && signedHigh < 0x200000) return signedHigh * 4294967296 + low;
-      return BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(low));
-    }
-  }
-  return fail('varint longer than 10 bytes');
-}
-
-/** Reads a length and returns where that field ends, checking it stays inside `end`. */
-function lengthEnd(end: number): number {
-  const length = varint();
-  const fieldEnd = pos + length;
-  if (fieldEnd > end) fail('length runs past the end of its message');
-  return fieldEnd;
-}
-
-/** Steps over a length-delimited field and returns where its bytes start; `pos` is left where they end. */
-function bytesAt(end: number): number {
-  const fieldEnd = lengthEnd(end);
-  const at = pos;
-  pos = fieldEnd;
-  return at;
-}
-
-function skip(tag: number, end: number): void {
-  switch (tag & 7) {
-    case 0:
-      varint();
-      break;
-    case 1:
-      pos += 8;
-      break;
-    case 2:
-      pos = lengthEnd(end);
-      break;
-    case 5:
-      pos += 4;
-      break;
-    default:
-      fail(`unsupported wire type ${tag & 7} (field ${tag >>> 3})`);
-  }
-  if (pos > end) fail('field runs past the end of its message');
 }
 
 function string(end: number): string {
@@ -155,22 +89,9 @@ function shortString(from: number, to: number): string {
   return text;
 }
 
-function fixed32(end: number): number {
-  if (pos + 4 > end) fail('truncated fixed32');
-  const v = buf.readUInt32LE(pos);
-  pos += 4;
-  return v;
-}
-
 function time(end: number): HrTime {
-  if (pos + 8 > end) fail('truncated fixed64');
-  const t = fixed64ToHrTime(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
-  pos += 8;
-  return t;
-}
-
-function checkEnd(end: number): void {
-  if (pos !== end) fail('message runs past its length');
+  const at = fixed64At(end);
+  return fixed64ToHrTime(buf.readUInt32LE(at), buf.readUInt32LE(at + 4));
 }
 
 /** Position pairs [start, end) of sub-messages read after their parent's other fields. */
@@ -215,10 +136,10 @@ function resourceSpans(end: number, index: number, result: DecodeResult): void {
   );
   const resource = new OtlpResource(attributes, schemaUrl || undefined, dropped);
   for (let i = 0; i < scopes.length; i += 2) {
-    pos = scopes[i]!;
+    seek(scopes[i]!);
     scopeSpans(scopes[i + 1]!, resource, index, i >> 1, result);
   }
-  pos = end;
+  seek(end);
 }
 
 function scopeSpans(end: number, resource: OtlpResource, r: number, s: number, result: DecodeResult): void {
@@ -249,10 +170,10 @@ function scopeSpans(end: number, resource: OtlpResource, r: number, s: number, r
     droppedAttributesCount: dropped,
   };
   for (let i = 0; i < spans.length; i += 2) {
-    pos = spans[i]!;
+    seek(spans[i]!);
     span(spans[i + 1]!, resource, scope, result, r, s, i >> 1);
   }
-  pos = end;
+  seek(end);
 }
 
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: 0 });
@@ -380,11 +301,6 @@ function span(
   );
 }
 
-function allZero(from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
-  return true;
-}
-
 function event(end: number): TimedEvent {
   let eventTime = ZERO_TIME;
   let name = '';
@@ -497,9 +413,7 @@ function anyValue(end: number): unknown {
         value = int64();
         break;
       case 0x21: {
-        if (pos + 8 > end) fail('truncated double');
-        const d = buf.readDoubleLE(pos);
-        pos += 8;
+        const d = double(end);
         value = Number.isInteger(d) ? new OtlpDouble(d) : d;
         break;
       }
