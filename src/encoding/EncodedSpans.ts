@@ -1,0 +1,25 @@
+/**
+ * Spans still in their wire form: protobuf `ExportTraceServiceRequest` bodies, each already
+ * checked by scanTracesProto, exported as they are instead of being decoded and encoded again.
+ * Their concatenation is itself one valid `ExportTraceServiceRequest` holding every request's
+ * resource_spans: the protobuf encoding spec says parsing concatenated messages gives the same
+ * result as parsing each and merging them, and merging appends repeated fields
+ * (https://protobuf.dev/programming-guides/encoding/#last-one-wins).
+ */
+export class EncodedSpans {
+  constructor(
+    readonly requests: readonly Uint8Array[],
+    /** Spans in all of the requests together. */
+    readonly spanCount: number,
+  ) {}
+
+  /** The requests as one `ExportTraceServiceRequest` body. */
+  concat(): Buffer {
+    const requests = this.requests;
+    if (requests.length === 1) {
+      const only = requests[0]!;
+      return Buffer.isBuffer(only) ? only : Buffer.from(only.buffer, only.byteOffset, only.byteLength);
+    }
+    return Buffer.concat(requests);
+  }
+}

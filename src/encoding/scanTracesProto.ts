@@ -1,0 +1,252 @@
+/**
+ * The number of spans in the protobuf bytes of an `ExportTraceServiceRequest`, when
+ * decodeTracesProto would decode them without an error and without rejecting a span; undefined
+ * otherwise (the caller decodes them to get the exact error or partial success). It walks the
+ * wire format once, checking every length, wire type, fixed-width field, nested value (up to the
+ * decoder's depth limit) and span id, and allocates nothing per span, so a forwarder can pass
+ * valid requests on as bytes.
+ *
+ * It mirrors decodeTracesProto field by field: a field the decoder reads as a scalar, string or
+ * bytes fails there exactly when skipping it by wire type fails, so only sub-messages and span
+ * ids need their own case here.
+ */
+export function scanTracesProto(bytes: Uint8Array): number | undefined {
+  buf = bytes;
+  pos = 0;
+  depth = 0;
+  try {
+    const end = bytes.length;
+    let spans = 0;
+    while (pos < end) {
+      const tag = varint();
+      if (tag === 0x0a) spans += resourceSpans(lengthEnd(end));
+      else skip(tag, end);
+    }
+    return spans;
+  } catch (error) {
+    if (error === INVALID) return undefined;
+    throw error;
+  } finally {
+    buf = EMPTY;
+  }
+}
+
+/** Thrown (never allocated per call) to abandon the walk; the entry point turns it into undefined. */
+const INVALID: unique symbol = Symbol('invalid OTLP protobuf');
+const EMPTY = new Uint8Array(0);
+let buf: Uint8Array = EMPTY;
+let pos = 0;
+
+/** A varint's low 32 bits, read exactly as decodeTracesProto reads it (at most 10 bytes). */
+function varint(): number {
+  const b = buf;
+  if (pos < b.length && b[pos]! < 0x80) return b[pos++]!;
+  let value = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (pos >= b.length) throw INVALID;
+    const c = b[pos++]!;
+    if (shift < 32) value |= (c & 0x7f) << shift;
+    if (c < 0x80) return value >>> 0;
+  }
+  throw INVALID;
+}
+
+/** Reads a length and returns where that field ends, which must stay inside `end`. */
+function lengthEnd(end: number): number {
+  const fieldEnd = varint() + pos;
+  if (fieldEnd > end) throw INVALID;
+  return fieldEnd;
+}
+
+function skip(tag: number, end: number): void {
+  switch (tag & 7) {
+    case 0:
+      varint();
+      break;
+    case 1:
+      pos += 8;
+      break;
+    case 2:
+      pos = lengthEnd(end);
+      return;
+    case 5:
+      pos += 4;
+      break;
+    default:
+      throw INVALID;
+  }
+  if (pos > end) throw INVALID;
+}
+
+function checkEnd(end: number): void {
+  if (pos !== end) throw INVALID;
+}
+
+/** A message whose fields are all scalars or strings (Status): only its framing can be wrong. */
+function flat(end: number): void {
+  while (pos < end) skip(varint(), end);
+  checkEnd(end);
+}
+
+/** ResourceSpans: 1 = Resource, 2 = ScopeSpans, 3 = schema_url. */
+function resourceSpans(end: number): number {
+  let spans = 0;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) {
+      const resourceEnd = lengthEnd(end);
+      while (pos < resourceEnd) {
+        const t = varint();
+        if (t === 0x0a) keyValue(lengthEnd(resourceEnd));
+        else skip(t, resourceEnd);
+      }
+      checkEnd(resourceEnd);
+    } else if (tag === 0x12) spans += scopeSpans(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  return spans;
+}
+
+/** ScopeSpans: 1 = InstrumentationScope (its attributes are field 3), 2 = Span, 3 = schema_url. */
+function scopeSpans(end: number): number {
+  let spans = 0;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) {
+      const scopeEnd = lengthEnd(end);
+      while (pos < scopeEnd) {
+        const t = varint();
+        if (t === 0x1a) keyValue(lengthEnd(scopeEnd));
+        else skip(t, scopeEnd);
+      }
+      checkEnd(scopeEnd);
+    } else if (tag === 0x12) {
+      span(lengthEnd(end));
+      spans++;
+    } else skip(tag, end);
+  }
+  checkEnd(end);
+  return spans;
+}
+
+/** A Span, including the checks of DecodeResult's idProblem (a rejected span makes the request fall back). */
+function span(end: number): void {
+  let traceIdAt = 0;
+  let traceIdEnd = 0;
+  let spanIdAt = 0;
+  let spanIdEnd = 0;
+  let parentLength = 0;
+  while (pos < end) {
+    const tag = varint();
+    switch (tag) {
+      case 0x0a:
+        traceIdEnd = lengthEnd(end);
+        traceIdAt = pos;
+        pos = traceIdEnd;
+        break;
+      case 0x12:
+        spanIdEnd = lengthEnd(end);
+        spanIdAt = pos;
+        pos = spanIdEnd;
+        break;
+      case 0x22: {
+        const parentEnd = lengthEnd(end);
+        parentLength = parentEnd - pos;
+        pos = parentEnd;
+        break;
+      }
+      case 0x4a:
+        keyValue(lengthEnd(end));
+        break;
+      case 0x5a:
+        event(lengthEnd(end));
+        break;
+      case 0x6a:
+        link(lengthEnd(end));
+        break;
+      case 0x7a:
+        flat(lengthEnd(end));
+        break;
+      default:
+        skip(tag, end);
+    }
+  }
+  checkEnd(end);
+  if (traceIdEnd - traceIdAt !== 16 || allZero(traceIdAt, traceIdEnd)) throw INVALID;
+  if (spanIdEnd - spanIdAt !== 8 || allZero(spanIdAt, spanIdEnd)) throw INVALID;
+  if (parentLength !== 0 && parentLength !== 8) throw INVALID;
+}
+
+function allZero(from: number, to: number): boolean {
+  const b = buf;
+  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Span.Event: 3 = attributes. */
+function event(end: number): void {
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x1a) keyValue(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+}
+
+/** Span.Link: 4 = attributes (link ids are passed on whatever their length, as the decoder does). */
+function link(end: number): void {
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x22) keyValue(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+}
+
+/** KeyValue: 2 = AnyValue. */
+function keyValue(end: number): void {
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x12) anyValue(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+}
+
+/** AnyValue: 5 = ArrayValue, 6 = KeyValueList; 4 (double) is checked like any fixed64. */
+function anyValue(end: number): void {
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x2a) arrayValue(lengthEnd(end));
+    else if (tag === 0x32) kvlistValue(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+}
+
+/** The decoder's nesting limit for arrays and maps, counted the same way. */
+const MAX_DEPTH = 100;
+let depth = 0;
+
+function arrayValue(end: number): void {
+  if (++depth > MAX_DEPTH) throw INVALID;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) anyValue(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  depth--;
+}
+
+function kvlistValue(end: number): void {
+  if (++depth > MAX_DEPTH) throw INVALID;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) keyValue(lengthEnd(end));
+    else skip(tag, end);
+  }
+  checkEnd(end);
+  depth--;
+}
