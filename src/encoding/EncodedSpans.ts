@@ -13,6 +13,11 @@ export class EncodedSpans {
     readonly spanCount: number,
   ) {}
 
+  /** The span count again, so `batch.length` counts the spans of either kind of export batch. */
+  get length(): number {
+    return this.spanCount;
+  }
+
   /** The requests as one `ExportTraceServiceRequest` body. */
   concat(): Buffer {
     const requests = this.requests;

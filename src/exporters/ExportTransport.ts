@@ -1,4 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { EncodedSpans } from '../encoding/EncodedSpans.js';
 import type { TraceExporter } from './TraceExporter.js';
 
 /**
@@ -6,8 +7,8 @@ import type { TraceExporter } from './TraceExporter.js';
  * payload once per attempt, so a retry does not encode again.
  */
 export interface ExportTransport<Payload = unknown> extends TraceExporter {
-  /** The request body for these spans; throws only on spans it cannot encode. */
-  encode(spans: readonly ReadableSpan[]): Payload;
+  /** The request body for these spans (EncodedSpans: their requests, not decoded); throws only on spans it cannot encode. */
+  encode(batch: readonly ReadableSpan[] | EncodedSpans): Payload;
   /**
    * One attempt that settles by `deadline` (a `performance.now()` time). Resolves with the
    * number of spans the server rejected in a partial success (already counted as dropped

@@ -1,5 +1,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { EncodedSpans } from '../encoding/EncodedSpans.js';
 import { ExportError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExportTransport } from './ExportTransport.js';
@@ -56,10 +57,10 @@ export class RetryingExporter implements TraceExporter {
     this.logger = options.logger;
   }
 
-  async export(spans: readonly ReadableSpan[]): Promise<number | void> {
+  async export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<number | void> {
     if (this.isShutdown) throw new ExportError(`${this.transport} is shut down`, { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
     const deadline = performance.now() + this.timeoutMs;
-    const send = this.sender(spans);
+    const send = this.sender(batch);
     let backoff = this.policy.initialBackoffMs;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -95,16 +96,16 @@ export class RetryingExporter implements TraceExporter {
   }
 
   /** Encodes once (a transport) and returns what one attempt does. */
-  private sender(spans: readonly ReadableSpan[]): (deadline: number) => Promise<number | void> {
+  private sender(batch: readonly ReadableSpan[] | EncodedSpans): (deadline: number) => Promise<number | void> {
     const transport = this.transport;
-    if (!('send' in transport)) return () => transport.export(spans);
+    if (!('send' in transport)) return () => transport.export(batch);
     let payload: unknown;
     try {
-      payload = transport.encode(spans);
+      payload = transport.encode(batch);
     } catch (cause) {
-      throw new ExportError(`${transport}: cannot encode ${spans.length} spans: ${(cause as Error).message}`, { cause });
+      throw new ExportError(`${transport}: cannot encode ${batch.length} spans: ${(cause as Error).message}`, { cause });
     }
-    return (deadline) => transport.send(payload, spans.length, deadline);
+    return (deadline) => transport.send(payload, batch.length, deadline);
   }
 
   /** One attempt, abandoned shortly after the deadline even if the transport never settles. */

@@ -1,4 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { EncodedSpans } from '../encoding/EncodedSpans.js';
 
 /**
  * What every tracepipe exporter is: promise-based, so the queue in front of it can await,
@@ -6,9 +7,10 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
  * ExportError (its `retryable` flag set) when it is not. It may resolve with the number of
  * spans the destination refused in a partial success (the exporter has counted them as dropped
  * `invalid`), so the caller counts only the rest as exported; nothing means all were taken.
+ * A batch is span objects or, from the forwarder, protobuf requests passed on as they are.
  */
 export interface TraceExporter {
-  export(spans: readonly ReadableSpan[]): Promise<number | void>;
+  export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<number | void>;
   /** A cheap check that the destination is reachable/writable, for readiness heartbeats. */
   probe(): Promise<void>;
   forceFlush(): Promise<void>;

@@ -1,5 +1,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import { EncodedSpans } from '../encoding/EncodedSpans.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import type { Logger } from '../logger.js';
 
@@ -16,8 +17,12 @@ export interface ExportQueueOptions {
   maxConcurrentExports?: number;
 }
 
+/** Spans, or protobuf requests (never both): a batch holds one kind, exported as it is. */
 interface Batch {
   spans: ReadableSpan[];
+  requests: Uint8Array[];
+  /** Spans in the batch, of either kind. */
+  count: number;
   bytes: number;
   /** Order of sealing; flush() waits for every batch up to a sequence number. */
   seq: number;
@@ -29,6 +34,8 @@ interface Waiter {
 }
 
 const DEFAULT_CONCURRENCY = 4;
+const NO_SPANS: ReadableSpan[] = [];
+const NO_REQUESTS: Uint8Array[] = [];
 
 /**
  * A bounded queue between span producers (the provider's processor, the forwarder's receivers)
@@ -36,7 +43,9 @@ const DEFAULT_CONCURRENCY = 4;
  * memory stays bounded. Spans are packed into batches as they arrive; a full batch is exported as
  * soon as the current synchronous turn ends, a partial one after `scheduleDelayMs`, with up to
  * `maxConcurrentExports` exports in flight. Every outcome is recorded in the stats; the caller of
- * `offer` counts what it refuses.
+ * `offer` counts what it refuses. Besides span objects it takes protobuf request bodies
+ * (`offerEncoded`, the forwarder's), which are exported as EncodedSpans without being decoded;
+ * a batch holds one kind or the other, and counts and limits are in spans either way.
  */
 export class ExportQueue {
   private readonly exporter: TraceExporter;
@@ -50,6 +59,9 @@ export class ExportQueue {
   private readonly ready: Array<Batch | undefined> = [];
   private readyHead = 0;
   private open: ReadableSpan[] = [];
+  /** The open batch's requests when it is an encoded one, and their spans. */
+  private openRequests: Uint8Array[] = [];
+  private openEncodedSpans = 0;
   private openBytes = 0;
   private nextSeq = 0;
   private readonly inFlight = new Set<number>();
@@ -93,6 +105,7 @@ export class ExportQueue {
     if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
     const n = spans.length;
     if (n === 0) return true;
+    if (this.openRequests.length > 0) this.seal();
     this.heldSpans += n;
     this.heldBytes += bytes;
     if (n === 1) {
@@ -102,16 +115,33 @@ export class ExportQueue {
     } else {
       this.add(spans, bytes);
     }
-    if (this.open.length > 0 && this.timer === undefined) {
-      this.timer = setTimeout(() => this.onTimer(), this.scheduleDelayMs);
-      this.timer.unref();
-    }
+    this.armTimer();
+    return true;
+  }
+
+  /**
+   * Takes one protobuf `ExportTraceServiceRequest` of `spanCount` spans (checked by
+   * scanTracesProto), or refuses it like `offer`. Requests are never split: one that would take
+   * the open batch past `maxBatchSize` seals it first, so only a request that is larger on its
+   * own makes a batch larger. `bytes` is what holding the request costs.
+   */
+  offerEncoded(request: Uint8Array, spanCount: number, bytes: number): boolean {
+    if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
+    if (spanCount === 0) return true;
+    if (this.open.length > 0 || (this.openRequests.length > 0 && this.openEncodedSpans + spanCount > this.maxBatchSize)) this.seal();
+    this.heldSpans += spanCount;
+    this.heldBytes += bytes;
+    this.openRequests.push(request);
+    this.openEncodedSpans += spanCount;
+    this.openBytes += bytes;
+    if (this.openEncodedSpans >= this.maxBatchSize) this.seal();
+    this.armTimer();
     return true;
   }
 
   /** Resolves when everything queued at call time has been exported or has failed. */
   flush(): Promise<void> {
-    if (this.open.length > 0) this.seal();
+    if (this.hasOpen()) this.seal();
     const seq = this.nextSeq - 1;
     if (this.settledThrough() >= seq) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ seq, resolve }));
@@ -155,9 +185,26 @@ export class ExportQueue {
     }
   }
 
+  private hasOpen(): boolean {
+    return this.open.length > 0 || this.openRequests.length > 0;
+  }
+
+  private armTimer(): void {
+    if (this.hasOpen() && this.timer === undefined) {
+      this.timer = setTimeout(() => this.onTimer(), this.scheduleDelayMs);
+      this.timer.unref();
+    }
+  }
+
   private seal(): void {
-    this.ready.push({ spans: this.open, bytes: this.openBytes, seq: this.nextSeq++ });
-    this.open = [];
+    if (this.openRequests.length > 0) {
+      this.ready.push({ spans: NO_SPANS, requests: this.openRequests, count: this.openEncodedSpans, bytes: this.openBytes, seq: this.nextSeq++ });
+      this.openRequests = [];
+      this.openEncodedSpans = 0;
+    } else {
+      this.ready.push({ spans: this.open, requests: NO_REQUESTS, count: this.open.length, bytes: this.openBytes, seq: this.nextSeq++ });
+      this.open = [];
+    }
     this.openBytes = 0;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
@@ -171,7 +218,7 @@ export class ExportQueue {
 
   private onTimer(): void {
     this.timer = undefined;
-    if (this.open.length > 0) this.seal();
+    if (this.hasOpen()) this.seal();
   }
 
   private pump(): void {
@@ -192,7 +239,7 @@ export class ExportQueue {
     const startedAt = performance.now();
     let exported: Promise<number | void>;
     try {
-      exported = this.exporter.export(batch.spans);
+      exported = this.exporter.export(batch.requests.length > 0 ? new EncodedSpans(batch.requests, batch.count) : batch.spans);
     } catch (error) {
       exported = Promise.reject(error);
     }
@@ -205,7 +252,7 @@ export class ExportQueue {
   /** `rejected`: spans the destination refused in a partial success, already counted as dropped `invalid`. */
   private settle(batch: Batch, startedAt: number, error: Error | undefined, rejected: number): void {
     this.inFlight.delete(batch.seq);
-    const spans = batch.spans.length;
+    const spans = batch.count;
     this.heldSpans -= spans;
     this.heldBytes -= batch.bytes;
     const durationMs = performance.now() - startedAt;
@@ -234,13 +281,13 @@ export class ExportQueue {
 
   /** Shutdown ran out of time: what never left the queue is counted and let go. */
   private dropQueued(): void {
-    if (this.open.length > 0) this.seal();
+    if (this.hasOpen()) this.seal();
     let spans = 0;
     while (this.readyHead < this.ready.length) {
       const batch = this.ready[this.readyHead]!;
       this.ready[this.readyHead++] = undefined;
-      spans += batch.spans.length;
-      this.heldSpans -= batch.spans.length;
+      spans += batch.count;
+      this.heldSpans -= batch.count;
       this.heldBytes -= batch.bytes;
     }
     if (spans > 0) {

@@ -5,6 +5,7 @@ import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
+import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { OtlpSink } from '../support/OtlpSink.js';
@@ -177,4 +178,103 @@ test('a partial success counts each span once: the rejected as dropped invalid, 
     await q.shutdown(10_000);
     await sink.close();
   }
+});
+
+/** Protobuf requests of `sizes` spans each, as the forwarder queues them. */
+async function requests(...sizes: number[]): Promise<Uint8Array[]> {
+  return Promise.all(sizes.map(async (n) => encodeTracesProto(await makeTestSpans(n))));
+}
+
+test('encoded requests are batched whole: a batch is sealed when the next request would pass maxBatchSize, or when it reaches it', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10 });
+  const [a, b, c, d, e] = await requests(4, 4, 4, 3, 3);
+  assert.equal(q.offerEncoded(a!, 4, 100), true);
+  assert.equal(q.offerEncoded(b!, 4, 100), true);
+  assert.equal(q.offerEncoded(c!, 4, 100), true, 'seals [a, b]: 12 spans would pass 10');
+  assert.equal(q.offerEncoded(d!, 3, 100), true);
+  assert.equal(q.offerEncoded(e!, 3, 100), true, '4 + 3 + 3 reaches 10: sealed at once');
+  await waitFor('both full batches to be exported, without the hour-long delay', () => stats.exported === 18);
+  assert.deepEqual(exporter.kinds, ['encoded', 'encoded']);
+  assert.deepEqual(exporter.encodedBatches.map((batch) => batch.spanCount), [8, 10]);
+  assert.deepEqual(exporter.encodedBatches.map((batch) => batch.requests), [[a, b], [c, d, e]], 'the very bytes offered, in order');
+  assert.equal(q.spans, 0);
+  assert.equal(q.bytes, 0);
+  await q.shutdown(10_000);
+});
+
+test('an encoded request larger than maxBatchSize is exported alone, never split', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10 });
+  const [small, big, after] = await requests(3, 25, 2);
+  assert.equal(q.offerEncoded(small!, 3, 30), true);
+  assert.equal(q.offerEncoded(big!, 25, 250), true);
+  assert.equal(q.offerEncoded(after!, 2, 20), true);
+  await q.flush();
+  assert.deepEqual(exporter.encodedBatches.map((batch) => batch.requests), [[small], [big], [after]]);
+  assert.deepEqual(exporter.encodedBatches.map((batch) => batch.spanCount), [3, 25, 2]);
+  assert.equal(stats.exported, 30);
+  await q.shutdown(10_000);
+});
+
+test('spans and encoded requests never share a batch: an offer of the other kind seals the open one', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 100 });
+  const spans = await makeTestSpans(3);
+  const [one, two] = await requests(5, 6);
+  assert.equal(q.offer(spans.slice(0, 2), 200), true);
+  assert.equal(q.offerEncoded(one!, 5, 50), true);
+  assert.equal(q.offerEncoded(two!, 6, 60), true);
+  assert.equal(q.offer(spans.slice(2), 100), true);
+  assert.equal(q.spans, 14);
+  assert.equal(q.bytes, 410);
+  await q.flush();
+  assert.deepEqual(exporter.kinds, ['spans', 'encoded', 'spans']);
+  assert.deepEqual(exporter.batches, [spans.slice(0, 2), spans.slice(2)]);
+  assert.deepEqual(exporter.encodedBatches.map((batch) => [batch.requests, batch.spanCount]), [[[one, two], 11]]);
+  assert.equal(stats.exported, 14);
+  assert.equal(q.spans, 0);
+  assert.equal(q.bytes, 0);
+  await q.shutdown(10_000);
+});
+
+test('encoded requests are charged their bytes against the budget, all or nothing; a request of no spans queues nothing', async () => {
+  const exporter = new RecordingExporter();
+  exporter.hold();
+  const { q, stats } = queue(exporter, { maxBytes: 1000, maxBatchSize: 100, scheduleDelayMs: 20 });
+  const [a, b] = await requests(2, 3);
+  assert.equal(q.offerEncoded(a!, 2, 600), true);
+  assert.equal(q.offerEncoded(b!, 3, 401), false, 'would take the queue to 1001 bytes');
+  assert.equal(q.offerEncoded(b!, 3, 400), true, 'exactly at the budget');
+  assert.equal(q.offerEncoded(new Uint8Array(0), 0, 0), true);
+  assert.equal(q.spans, 5);
+  assert.equal(q.bytes, 1000);
+  assert.equal(stats.queueBytes(), 1000);
+  await waitFor('the partial batch to be exported after the schedule delay', () => exporter.inFlight === 1);
+  exporter.release();
+  await q.flush();
+  assert.deepEqual(exporter.encodedBatches.map((batch) => batch.requests), [[a, b]]);
+  assert.equal(stats.exported, 5);
+  assert.equal(q.bytes, 0);
+  await q.shutdown(10_000);
+});
+
+test('a shutdown that runs out of time counts the spans of the encoded requests never sent as dropped shutdown', async () => {
+  const exporter = new RecordingExporter();
+  exporter.hold();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, maxConcurrentExports: 1 });
+  const sent = await requests(7, 5, 9, 4);
+  sent.forEach((request, i) => assert.equal(q.offerEncoded(request, [7, 5, 9, 4][i]!, 100), true));
+  // Each next request would take the open batch past 10 spans: batches [7], [5], [9], and [4] sealed by flush().
+  const pendingFlush = q.flush();
+  await waitFor('one export in flight', () => exporter.inFlight === 1);
+  await q.shutdown(50);
+  assert.equal(stats.dropped.shutdown, 18, 'the [5], [9] and [4] batches never started');
+  assert.equal(q.spans, 7, 'the batch in flight is still held');
+  assert.equal(q.bytes, 100);
+  exporter.release();
+  await pendingFlush;
+  assert.equal(stats.exported, 7);
+  assert.equal(stats.exported + stats.exportFailed + stats.dropped.shutdown, 25, 'every span accounted for');
+  assert.equal(q.offerEncoded(sent[0]!, 7, 1), false, 'refused after shutdown');
 });

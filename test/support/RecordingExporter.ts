@@ -1,13 +1,17 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { EncodedSpans } from '../../src/encoding/EncodedSpans.js';
 import { ExportError } from '../../src/errors.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
 
 /**
  * A TraceExporter that keeps every batch it is given, for processor and queue tests. Exports can
- * be held (`hold()` / `release()`) to build up a backlog, or made to fail.
+ * be held (`hold()` / `release()`) to build up a backlog, or made to fail. Batches of spans go
+ * to `batches`, batches of protobuf requests to `encodedBatches`; `kinds` keeps their order.
  */
 export class RecordingExporter implements TraceExporter {
   readonly batches: ReadableSpan[][] = [];
+  readonly encodedBatches: EncodedSpans[] = [];
+  readonly kinds: Array<'spans' | 'encoded'> = [];
   /** Exports in progress right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
@@ -32,7 +36,7 @@ export class RecordingExporter implements TraceExporter {
     for (const go of waiting) go();
   }
 
-  async export(spans: readonly ReadableSpan[]): Promise<void> {
+  async export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<void> {
     if (this.isShutdown) throw new ExportError('recording exporter is shut down', { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -40,7 +44,9 @@ export class RecordingExporter implements TraceExporter {
       if (this.held !== undefined) await new Promise<void>((go) => this.held!.push(go));
       else await new Promise<void>((go) => setImmediate(go));
       if (this.failWith !== undefined) throw this.failWith;
-      this.batches.push([...spans]);
+      if (batch instanceof EncodedSpans) this.encodedBatches.push(batch);
+      else this.batches.push([...batch]);
+      this.kinds.push(batch instanceof EncodedSpans ? 'encoded' : 'spans');
     } finally {
       this.inFlight--;
     }

@@ -3,7 +3,9 @@ import { access, stat } from 'node:fs/promises';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { FileTarget } from '../../config/ExporterTarget.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import { EncodedSpans } from '../../encoding/EncodedSpans.js';
 import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
+import { transcodeTracesJson } from '../../encoding/transcodeTracesJson.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { TraceExporter } from '../TraceExporter.js';
@@ -18,7 +20,8 @@ export interface FileTraceExporterOptions {
 
 /**
  * Captures spans to rotating files of OTLP/JSON lines (`file:///dir?limit=N&max_files=N`):
- * one export, one `TracesData` line. The directory is checked in the constructor, so a bad
+ * one export, one `TracesData` line (requests the forwarder received are transcoded straight
+ * from their protobuf). The directory is checked in the constructor, so a bad
  * path fails at start-up. Disk errors fail that export (not retryable) and the next export
  * starts a new file.
  */
@@ -39,13 +42,13 @@ export class FileTraceExporter implements TraceExporter {
     });
   }
 
-  export(spans: readonly ReadableSpan[]): Promise<void> {
+  export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<void> {
     if (this.shutdownPromise !== undefined) return Promise.reject(fileExporterShutdownError());
-    if (spans.length === 0) return Promise.resolve();
+    if (batch.length === 0) return Promise.resolve();
     let line: Buffer;
     try {
       // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
-      line = encodeTracesJsonBytes(spans, true);
+      line = batch instanceof EncodedSpans ? transcodeTracesJson(batch.requests, true) : encodeTracesJsonBytes(batch, true);
     } catch (cause) {
       return Promise.reject(new ExportError(`cannot encode spans for ${this.target.dir}: ${(cause as Error).message}`, { cause }));
     }

@@ -3,6 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { GrpcTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import { EncodedSpans } from '../../encoding/EncodedSpans.js';
 import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
 import type { Logger } from '../../logger.js';
 import { grpcChannelCredentials } from '../../tls/grpcChannelCredentials.js';
@@ -31,8 +32,9 @@ const passThrough = (bytes: Buffer): Buffer => bytes;
 
 /**
  * OTLP/gRPC `TraceService/Export` on @grpc/grpc-js. The request bytes come from our own
- * encoder (pass-through serializers), so no intermediate message objects are built. One
- * attempt per `send`; retries belong to RetryingExporter.
+ * encoder (pass-through serializers), so no intermediate message objects are built; requests
+ * the forwarder received (EncodedSpans) go out as they came, concatenated. One attempt per
+ * `send`; retries belong to RetryingExporter.
  */
 export class GrpcTraceExporter implements ExportTransport<Buffer> {
   private readonly client: Client;
@@ -57,12 +59,13 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
     this.inFlight = new InFlight(this.description);
   }
 
-  async export(spans: readonly ReadableSpan[]): Promise<number> {
-    return this.send(this.encode(spans), spans.length, performance.now() + this.timeoutMs);
+  async export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<number> {
+    return this.send(this.encode(batch), batch.length, performance.now() + this.timeoutMs);
   }
 
-  encode(spans: readonly ReadableSpan[]): Buffer {
-    const body = encodeTracesProto(spans);
+  encode(batch: readonly ReadableSpan[] | EncodedSpans): Buffer {
+    if (batch instanceof EncodedSpans) return batch.concat();
+    const body = encodeTracesProto(batch);
     return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   }
 

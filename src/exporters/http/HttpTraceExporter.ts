@@ -6,8 +6,10 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { HttpTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import { EncodedSpans } from '../../encoding/EncodedSpans.js';
 import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
+import { transcodeTracesJson } from '../../encoding/transcodeTracesJson.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { httpsClientOptions } from '../../tls/httpsClientOptions.js';
@@ -39,7 +41,8 @@ interface Response {
 /**
  * OTLP/HTTP: one POST per batch over a keep-alive agent, protobuf by default or JSON
  * (`?encoding=json`), optionally gzipped. `https:` always uses TLS; there is no plaintext
- * fallback. One attempt per `send`; retries belong to RetryingExporter.
+ * fallback. Requests the forwarder received (EncodedSpans) are sent as they came in protobuf,
+ * or transcoded to JSON. One attempt per `send`; retries belong to RetryingExporter.
  */
 export class HttpTraceExporter implements ExportTransport<Buffer> {
   private readonly url: URL;
@@ -74,13 +77,14 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
     this.inFlight = new InFlight(this.description);
   }
 
-  async export(spans: readonly ReadableSpan[]): Promise<number> {
-    return this.send(this.encode(spans), spans.length, performance.now() + this.timeoutMs);
+  async export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<number> {
+    return this.send(this.encode(batch), batch.length, performance.now() + this.timeoutMs);
   }
 
   /** The uncompressed body; gzip happens per attempt, off the main thread. */
-  encode(spans: readonly ReadableSpan[]): Buffer {
-    return this.json ? encodeTracesJsonBytes(spans) : toBuffer(encodeTracesProto(spans));
+  encode(batch: readonly ReadableSpan[] | EncodedSpans): Buffer {
+    if (batch instanceof EncodedSpans) return this.json ? transcodeTracesJson(batch.requests) : batch.concat();
+    return this.json ? encodeTracesJsonBytes(batch) : toBuffer(encodeTracesProto(batch));
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
