@@ -1,15 +1,18 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { PipelineStats, Transport } from '../diagnostics/PipelineStats.js';
 import type { DecodeResult } from '../encoding/DecodeResult.js';
 import { decodeTracesJson } from '../encoding/decodeTracesJson.js';
 import { decodeTracesProto } from '../encoding/decodeTracesProto.js';
+import { encodeTracesProto } from '../encoding/encodeTracesProto.js';
+import { scanTracesProto } from '../encoding/scanTracesProto.js';
 import { TracepipeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { estimateSpanBytes } from '../pipeline/estimateSpanBytes.js';
 
-/** Where accepted spans go: the forwarder's bounded queue. `false` means full (or shut down). */
+/**
+ * Where accepted spans go: the forwarder's bounded queue, which holds them as protobuf
+ * `ExportTraceServiceRequest` bodies. `false` means full (or shut down).
+ */
 export interface SpanQueue {
-  offer(spans: ReadableSpan[], bytes: number): boolean;
+  offerEncoded(request: Uint8Array, spanCount: number, bytes: number): boolean;
   /** Bytes held now, against `queueMaxBytes`. */
   readonly bytes: number;
 }
@@ -36,9 +39,14 @@ export interface SpanIntakeOptions {
 export const RETRY_DELAY_MS = 1000;
 
 /**
- * The part of the receiver both transports share: decode, tag, queue, count. A request is
+ * The part of the receiver both transports share: check, tag, queue, count. A request is
  * queued whole or not at all, so a sender is never told "accepted" for spans that are then
  * dropped. `received` counts spans the forwarder took responsibility for (queued).
+ *
+ * Spans are queued as protobuf, charged at their size in bytes. A protobuf request that
+ * scanTracesProto finds entirely valid, when no sender tag is to be added, is queued as it came
+ * (no span objects are built). Anything else (JSON, tagging, a request with invalid spans or
+ * that does not decode) is decoded for its spans and exact errors, tagged, and re-encoded.
  */
 export class SpanIntake {
   private readonly queue: SpanQueue;
@@ -57,9 +65,10 @@ export class SpanIntake {
   }
 
   /**
-   * False when a body of `wireBytes` certainly cannot be queued now: decoded spans take more
-   * memory than their encoding, so such a request is refused without reading or decoding it,
-   * which keeps an overloaded forwarder from spending its CPU on work it will throw away.
+   * False when a body of `wireBytes` cannot be queued now, so it is refused without reading or
+   * decoding it, which keeps an overloaded forwarder from spending its CPU on work it will throw
+   * away. Exact for protobuf; a JSON body re-encodes smaller, so near a full queue one may be
+   * refused a little early, which only makes its sender retry.
    */
   hasRoomFor(wireBytes: number): boolean {
     return this.queue.bytes + wireBytes <= this.queueMaxBytes;
@@ -67,6 +76,16 @@ export class SpanIntake {
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
     if (!this.hasRoomFor(body.length)) return this.full();
+    if (sender === undefined || this.tagSenderAttribute === undefined) {
+      const count = scanTracesProto(body);
+      if (count !== undefined) {
+        if (count > 0) {
+          const request = ownBytes(body);
+          if (!this.enqueue(request, count, request.buffer.byteLength, transport)) return this.full();
+        }
+        return ALL_ACCEPTED;
+      }
+    }
     return this.accept(() => decodeTracesProto(body), transport, sender);
   }
 
@@ -84,6 +103,7 @@ export class SpanIntake {
     return { kind: 'full' };
   }
 
+  /** The slow path: decode for the spans and the exact errors, tag, then queue the valid spans re-encoded. */
   private accept(decode: () => DecodeResult, transport: Transport, sender: string | undefined): IntakeResult {
     let decoded: DecodeResult;
     try {
@@ -97,15 +117,18 @@ export class SpanIntake {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
       }
-      // Charged at their estimated heap size: decoded spans hold several times their wire size.
-      let bytes = 0;
-      for (let i = 0; i < spans.length; i++) bytes += estimateSpanBytes(spans[i]!);
-      if (!this.queue.offer(spans, bytes)) return this.full();
-      this.noteNotFull();
-      this.stats.received[transport] += spans.length;
+      const request = encodeTracesProto(spans);
+      if (!this.enqueue(request, spans.length, request.byteLength, transport)) return this.full();
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
-    return { kind: 'accepted', rejected, message: summarize(rejected, errors) };
+    return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };
+  }
+
+  private enqueue(request: Uint8Array, spanCount: number, bytes: number, transport: Transport): boolean {
+    if (!this.queue.offerEncoded(request, spanCount, bytes)) return false;
+    this.noteNotFull();
+    this.stats.received[transport] += spanCount;
+    return true;
   }
 
   private noteNotFull(): void {
@@ -114,6 +137,21 @@ export class SpanIntake {
       this.fullSince = 0;
     }
   }
+}
+
+const ALL_ACCEPTED: IntakeResult = Object.freeze({ kind: 'accepted', rejected: 0, message: '' });
+
+/**
+ * A request body the queue may keep, not a view that keeps far more memory alive. Both receivers
+ * hand over views: grpc-js frames each message with Buffer.concat in its StreamDecoder and passes
+ * `subarray(5)` past the 5-byte header (server-interceptors decompressMessage), readLimitedBody
+ * returns a Buffer.concat. Buffer.concat takes a body under 4 KiB from Node's shared 8 KiB pool,
+ * so queueing that view would pin the whole pool slab: such a body is copied into a buffer of its
+ * own. A larger body fills its buffer (all but grpc's 5 bytes) and is kept as it is; the queue is
+ * charged for the whole buffer either way (`request.buffer.byteLength`).
+ */
+function ownBytes(body: Uint8Array): Uint8Array {
+  return body.buffer.byteLength > 2 * body.byteLength ? new Uint8Array(body) : body;
 }
 
 /** `partial_success.error_message`: the exact count, and the first few reasons the decoder kept. */

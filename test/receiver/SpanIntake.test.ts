@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
+import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
+import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { TracesData } from '../../src/encoding/otlpRoot.js';
+import { silentLogger } from '../../src/logger.js';
+import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
+import { SpanIntake } from '../../src/receiver/SpanIntake.js';
+import { makeTestSpans } from '../support/makeTestSpans.js';
+import { RecordingExporter } from '../support/RecordingExporter.js';
+
+const HOUR = 3_600_000;
+const TAG = 'tracepipe.forwarded_for';
+
+/** A SpanIntake in front of a real ExportQueue whose exporter records what it is given. */
+function intake(options: { tag?: string; maxBytes?: number } = {}) {
+  const exporter = new RecordingExporter();
+  const stats = new PipelineStats();
+  const maxBytes = options.maxBytes ?? 1 << 24;
+  const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes, maxBatchSize: 10_000, scheduleDelayMs: HOUR });
+  const spanIntake = new SpanIntake({ queue, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag });
+  /** Everything queued so far, exported and decoded. */
+  const queued = async () => {
+    await queue.flush();
+    return exporter.encodedBatches.flatMap((batch) => batch.requests);
+  };
+  return { exporter, stats, queue, spanIntake, queued, close: () => queue.shutdown(10_000) };
+}
+
+/** A TracesData with one span per entry of `spans` (protobufjs object form, ids as Buffers). */
+function message(spans: Record<string, unknown>[]): Uint8Array {
+  return TracesData.encode(TracesData.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish();
+}
+
+const GOOD = { traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'), spanId: Buffer.from('eee19b7ec3c1b174', 'hex'), name: 'good' };
+
+describe('SpanIntake', () => {
+  it('queues a valid protobuf request as the very bytes received, charged their size', async () => {
+    const { spanIntake, stats, queue, queued, exporter, close } = intake();
+    const body = Buffer.from(encodeTracesProto(await makeTestSpans(100)));
+    assert.ok(body.byteLength > 8192, 'large enough to have a buffer of its own');
+    assert.deepEqual(spanIntake.acceptProto(body, 'grpc', undefined), { kind: 'accepted', rejected: 0, message: '' });
+    assert.equal(stats.received.grpc, 100);
+    assert.equal(queue.bytes, body.byteLength);
+    assert.equal(queue.spans, 100);
+    const requests = await queued();
+    assert.equal(requests.length, 1);
+    assert.equal(requests[0], body, 'not decoded and encoded again: the same object');
+    assert.deepEqual(exporter.kinds, ['encoded']);
+    assert.equal(stats.exported, 100);
+    await close();
+  });
+
+  it('copies a small body out of the shared buffer it is a view of, and charges only its own bytes', async () => {
+    const { spanIntake, queue, queued, close } = intake();
+    const bytes = encodeTracesProto(await makeTestSpans(2));
+    const shared = Buffer.alloc(8192, 0xee);
+    shared.set(bytes, 100);
+    const body = shared.subarray(100, 100 + bytes.byteLength);
+    assert.equal(spanIntake.acceptProto(body, 'http', undefined).kind, 'accepted');
+    assert.equal(queue.bytes, bytes.byteLength);
+    const [request] = await queued();
+    assert.notEqual(request!.buffer, shared.buffer);
+    assert.equal(request!.buffer.byteLength, bytes.byteLength);
+    assert.deepEqual(Buffer.from(request!), Buffer.from(bytes));
+    shared.fill(0);
+    assert.equal(decodeTracesProto(request!).spans.length, 2, 'the copy does not change with the shared buffer');
+    await close();
+  });
+
+  it('with tagging on, decodes, tags every span and queues the re-encoded request at its size', async () => {
+    const { spanIntake, stats, queue, queued, close } = intake({ tag: TAG });
+    const spans = await makeTestSpans(5);
+    const body = encodeTracesProto(spans);
+    assert.deepEqual(spanIntake.acceptProto(body, 'grpc', '10.1.2.3'), { kind: 'accepted', rejected: 0, message: '' });
+    assert.equal(stats.received.grpc, 5);
+    const held = queue.bytes;
+    const [request] = await queued();
+    assert.equal(held, request!.byteLength);
+    const decoded = decodeTracesProto(request!).spans;
+    assert.deepEqual(decoded.map((s) => s.attributes[TAG]), Array(5).fill('10.1.2.3'));
+    assert.deepEqual(decoded.map((s) => s.spanContext().spanId), spans.map((s) => s.spanContext().spanId));
+    await close();
+  });
+
+  it('forwards the valid spans of a request with invalid ids and answers the exact partial_success message', async () => {
+    const { spanIntake, stats, queued, close } = intake();
+    const body = message([
+      { ...GOOD, traceId: Buffer.alloc(15, 1) },
+      GOOD,
+      { ...GOOD, spanId: Buffer.alloc(8) },
+      { ...GOOD, name: 'also good', parentSpanId: Buffer.from('0102030405060708', 'hex') },
+    ]);
+    assert.deepEqual(spanIntake.acceptProto(body, 'http', undefined), {
+      kind: 'accepted',
+      rejected: 2,
+      message:
+        '2 span(s) rejected: resource_spans[0].scope_spans[0].spans[0]: trace_id must be 16 bytes, got 15; ' +
+        'resource_spans[0].scope_spans[0].spans[2]: span_id is all zeros',
+    });
+    assert.equal(stats.received.http, 2);
+    assert.equal(stats.dropped.invalid, 2);
+    const requests = await queued();
+    assert.deepEqual(decodeTracesProto(Buffer.concat(requests)).spans.map((s) => s.name), ['good', 'also good']);
+    await close();
+  });
+
+  it('queues a JSON request as protobuf holding the same spans', async () => {
+    const { spanIntake, stats, queue, queued, close } = intake();
+    const spans = await makeTestSpans(4);
+    const json = Buffer.from(encodeTracesJson(spans));
+    assert.deepEqual(spanIntake.acceptJson(json, 'http', undefined), { kind: 'accepted', rejected: 0, message: '' });
+    assert.equal(stats.received.http, 4);
+    const held = queue.bytes;
+    const [request] = await queued();
+    assert.equal(held, request!.byteLength);
+    assert.deepEqual(Buffer.from(request!), Buffer.from(encodeTracesProto(decodeTracesProto(request!).spans)));
+    assert.equal(encodeTracesJson(decodeTracesProto(request!).spans), json.toString('utf8'));
+    await close();
+  });
+
+  it('answers a body that does not decode with the decoder message and queues nothing', async () => {
+    const { spanIntake, stats, queue, close } = intake();
+    assert.deepEqual(spanIntake.acceptProto(Buffer.from([0x0a, 0x05, 0x01]), 'grpc', undefined), {
+      kind: 'invalid',
+      message: 'invalid OTLP protobuf: length runs past the end of its message at byte 2',
+    });
+    assert.equal(stats.received.grpc, 0);
+    assert.equal(queue.spans, 0);
+    await close();
+  });
+
+  it('accepts an empty request without queuing anything', async () => {
+    const { spanIntake, stats, queue, close } = intake();
+    assert.deepEqual(spanIntake.acceptProto(new Uint8Array(0), 'grpc', undefined), { kind: 'accepted', rejected: 0, message: '' });
+    assert.equal(stats.received.grpc, 0);
+    assert.equal(queue.spans, 0);
+    await close();
+  });
+
+  it('refuses a request the queue has no room for, on both paths, counting nothing', async () => {
+    const spans = await makeTestSpans(20);
+    const body = encodeTracesProto(spans);
+    for (const tag of [undefined, TAG]) {
+      // Room for one request (tagged spans re-encode a little larger), not two.
+      const { spanIntake, stats, queue, close } = intake({ tag, maxBytes: Math.floor(body.byteLength * 1.5) });
+      assert.equal(spanIntake.acceptProto(body, 'grpc', tag && '10.1.2.3').kind, 'accepted');
+      assert.ok(queue.bytes >= body.byteLength);
+      assert.deepEqual(spanIntake.acceptProto(body, 'grpc', tag && '10.1.2.3'), { kind: 'full' });
+      assert.equal(stats.received.grpc, 20);
+      assert.equal(queue.spans, 20);
+      await close();
+    }
+  });
+});
