@@ -59,3 +59,5 @@ export { listCaptureFiles, type CaptureFile } from './exporters/file/listCapture
 export { replayCapture, type ReplayOptions, type ReplayProgress, type ReplayResult } from './exporters/file/replayCapture.js';
 export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from './exporters/file/summarizeTraces.js';
 export { buildTraceTree, type TraceTreeNode } from './exporters/file/buildTraceTree.js';
+export { EncodedSpans } from './encoding/EncodedSpans.js';
+export { scanTracesProto } from './encoding/scanTracesProto.js';

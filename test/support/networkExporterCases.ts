@@ -13,12 +13,15 @@ import { it } from 'node:test';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { tlsMaterial } from '../../src/config/validateConfig.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { EncodedSpans } from '../../src/encoding/EncodedSpans.js';
+import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
 import { silentLogger } from '../../src/logger.js';
 import { startBlackhole } from './blackholeServer.js';
 import { makeCerts } from './certs.js';
+import { makeTestSpans } from './makeTestSpans.js';
 import { OtlpSink, type Failure } from './OtlpSink.js';
 import { assertArrivedExactly, makeRichSpans } from './richSpans.js';
 import { waitFor } from './waitFor.js';
@@ -124,6 +127,19 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
   });
 
   for (const { query, encoding } of transport.variants) {
+    it(`delivers the spans of EncodedSpans (several received requests) exactly, in one ${encoding} request`, async () => {
+      const sink = getSink();
+      const rich = await makeRichSpans();
+      const plain = await makeTestSpans(5);
+      const requests = [encodeTracesProto(rich.slice(0, 2)), encodeTracesProto(rich.slice(2)), encodeTracesProto(plain)];
+      const stats = new PipelineStats();
+      const exporter = exporterFor(transport.url(sink) + query, 10_000, stats);
+      assert.equal(await exporter.export(new EncodedSpans(requests, rich.length + 5)), 0);
+      await exporter.shutdown();
+      assertArrivedExactly(sink.spans, [...rich, ...plain]);
+      assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [[encoding, rich.length + 5, 'ok']]);
+    });
+
     it(`counts the spans a partial success rejects as dropped "invalid" (${encoding})`, async () => {
       const sink = getSink();
       const stats = new PipelineStats();

@@ -7,11 +7,16 @@ import { fileURLToPath } from 'node:url';
 import type { FileTarget } from '../../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../../src/config/parseExporterUrl.js';
 import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
+import { EncodedSpans } from '../../../src/encoding/EncodedSpans.js';
+import { encodeTracesProto } from '../../../src/encoding/encodeTracesProto.js';
 import { ConfigError, type ExportError } from '../../../src/errors.js';
 import { FileTraceExporter } from '../../../src/exporters/file/FileTraceExporter.js';
 import { type CaptureProblem, readCapture } from '../../../src/exporters/file/readCapture.js';
 import { silentLogger } from '../../../src/logger.js';
 import { sampleSpans, spanSnapshot } from './sampleSpans.js';
+import { makeTestSpans } from '../../support/makeTestSpans.js';
+import { readCapturedSpans } from '../../support/readCapturedSpans.js';
+import { assertArrivedExactly, makeRichSpans } from '../../support/richSpans.js';
 import { tempDirs } from '../../support/tempDirs.js';
 
 const tempDir = tempDirs('tracepipe-file-');
@@ -155,4 +160,22 @@ test('a writer killed with SIGKILL leaves complete lines plus at most one trunca
   }
   // Every file but the last ends with a complete line.
   for (const name of names.slice(0, -1)) assert.ok((await readFile(join(dir, name), 'utf8')).endsWith('\n'), name);
+});
+
+test('EncodedSpans of several requests become one line whose spans are exactly the requests\' spans', async () => {
+  const dir = await tempDir();
+  const { exporter, stats } = exporterFor(`file://${dir}`);
+  const rich = await makeRichSpans();
+  const plain = await makeTestSpans(3);
+  const requests = [encodeTracesProto(rich.slice(0, 3)), encodeTracesProto(plain), encodeTracesProto(rich.slice(3))];
+  await exporter.export(new EncodedSpans(requests, rich.length + 3));
+  await exporter.export(new EncodedSpans([], 0));
+  await exporter.shutdown();
+  const names = await readdir(dir);
+  assert.equal(names.length, 1);
+  const text = await readFile(join(dir, names[0]!), 'utf8');
+  assert.equal(text.split('\n').length, 2, 'one line, newline-terminated');
+  assert.equal(text.at(-1), '\n');
+  assertArrivedExactly(await readCapturedSpans(dir), [...rich, ...plain]);
+  assert.equal(stats.fileLinesWritten, 1);
 });
