@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import protobuf from 'protobufjs';
+import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
+import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
+import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { TracesData } from '../../src/encoding/otlpRoot.js';
+import { transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
+import { TracepipeError } from '../../src/errors.js';
+import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
+import { makeTestSpans } from '../support/makeTestSpans.js';
+import { makeRichSpans } from '../support/richSpans.js';
+
+/** What the span-object path writes for the same bytes: decode, then encode. */
+function viaSpans(...requests: Uint8Array[]): string {
+  return encodeTracesJson(requests.flatMap((r) => decodeTracesProto(r).spans));
+}
+
+function transcoded(...requests: Uint8Array[]): string {
+  return transcodeTracesJson(requests).toString('utf8');
+}
+
+const FIXTURES: [string, () => Promise<readonly ReadableSpan[]> | readonly ReadableSpan[]][] = [
+  ['SDK spans using every field', makeSdkSpans],
+  ['hand-built spans (raw flags, integral doubles, int64 extremes, scope attributes, empty values)', makeOtlpSpans],
+  ['rich spans (remote parents, links with tracestate)', makeRichSpans],
+  ['plain test spans', () => makeTestSpans(50)],
+];
+
+const SPAN = TracesData.lookupType('opentelemetry.proto.trace.v1.Span');
+
+/** A TracesData with the given ResourceSpans, from protobufjs objects (ids as Buffers). */
+function tracesData(resourceSpans: Record<string, unknown>[]): Uint8Array {
+  return TracesData.encode(TracesData.fromObject({ resourceSpans })).finish();
+}
+
+const TRACE_ID = Buffer.from('5b8efff798038103d269b633813fc60c', 'hex');
+const SPAN_ID = Buffer.from('eee19b7ec3c1b173', 'hex');
+
+/** The bytes of a TracesData holding one span whose fields are written in the order given. */
+function spanInFieldOrder(fields: [number, (w: protobuf.Writer) => void][]): Uint8Array {
+  const span = protobuf.Writer.create();
+  for (const [, write] of fields) write(span);
+  const spanBytes = span.finish();
+  const scope = protobuf.Writer.create().uint32(0x12).bytes(spanBytes).finish();
+  const resource = protobuf.Writer.create().uint32(0x12).bytes(scope).finish();
+  return protobuf.Writer.create().uint32(0x0a).bytes(resource).finish();
+}
+
+describe('transcodeTracesJson', () => {
+  for (const [name, make] of FIXTURES) {
+    it(`writes exactly what decode + encodeTracesJson writes: ${name}`, async () => {
+      const spans = await make();
+      for (const body of [encodeTracesProto(spans), ProtobufTraceSerializer.serializeRequest([...spans])!]) {
+        const expected = viaSpans(body);
+        assert.equal(transcoded(body), expected);
+        assert.equal(decodeTracesProto(body).spans.length, spans.length);
+      }
+    });
+  }
+
+  it('joins several requests into one line, in order, with the newline when asked', async () => {
+    const a = encodeTracesProto(await makeTestSpans(3));
+    const b = encodeTracesProto(makeOtlpSpans());
+    const line = transcodeTracesJson([a, b], true).toString('utf8');
+    assert.equal(line, `${viaSpans(a, b)}\n`);
+    assert.equal(line.indexOf('\n'), line.length - 1);
+    const parsed = JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+    const count = parsed.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length;
+    assert.equal(count, 3 + makeOtlpSpans().length);
+  });
+
+  it('writes the fields in the canonical order whatever their order on the wire', () => {
+    const fields: [number, (w: protobuf.Writer) => void][] = [
+      [1, (w) => w.uint32(0x0a).bytes(TRACE_ID)],
+      [2, (w) => w.uint32(0x12).bytes(SPAN_ID)],
+      [5, (w) => w.uint32(0x2a).string('GET /')],
+      [6, (w) => w.uint32(0x30).int32(2)],
+      [7, (w) => w.uint32(0x39).fixed64('1763700000000000005')],
+      [8, (w) => w.uint32(0x41).fixed64('1763700000000000105')],
+      [9, (w) => w.uint32(0x4a).fork().uint32(0x0a).string('a').uint32(0x12).fork().uint32(0x18).int64(7).ldelim().ldelim()],
+      [15, (w) => w.uint32(0x7a).fork().uint32(0x12).string('bad').uint32(0x18).int32(2).ldelim()],
+      [16, (w) => w.uint32(0x85).fixed32(0x301)],
+    ];
+    const forward = spanInFieldOrder(fields);
+    const backward = spanInFieldOrder([...fields].reverse());
+    const expected =
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b173",' +
+      '"flags":769,"name":"GET /","kind":2,"startTimeUnixNano":"1763700000000000005","endTimeUnixNano":"1763700000000000105",' +
+      '"attributes":[{"key":"a","value":{"intValue":"7"}}],"status":{"message":"bad","code":2}}]}]}]}';
+    assert.equal(transcoded(forward), expected);
+    assert.equal(transcoded(backward), expected);
+    assert.equal(viaSpans(backward), expected);
+  });
+
+  it('leaves out resources and scopes without spans, as the span path does', () => {
+    const span = { traceId: TRACE_ID, spanId: SPAN_ID, name: 'kept' };
+    const body = tracesData([
+      { resource: { attributes: [{ key: 'empty', value: { stringValue: 'resource' } }] }, scopeSpans: [] },
+      { scopeSpans: [{ scope: { name: 'no spans' } }, { scope: { name: 'lib' }, spans: [span] }], schemaUrl: 'https://example.com/1' },
+    ]);
+    assert.equal(
+      transcoded(body),
+      '{"resourceSpans":[{"scopeSpans":[{"scope":{"name":"lib"},"spans":[{"traceId":"5b8efff798038103d269b633813fc60c",' +
+        '"spanId":"eee19b7ec3c1b173","name":"kept"}]}],"schemaUrl":"https://example.com/1"}]}',
+    );
+    assert.equal(transcoded(body), viaSpans(body));
+    assert.equal(transcoded(new Uint8Array(0)), '{"resourceSpans":[]}');
+  });
+
+  it('takes the last member of a oneof and the last of a repeated scalar field, as protobuf requires', () => {
+    const anyValue = protobuf.Writer.create().uint32(0x0a).string('first').uint32(0x18).int64(5).finish();
+    const keyValue = protobuf.Writer.create().uint32(0x0a).string('k').uint32(0x12).bytes(anyValue).finish();
+    const body = spanInFieldOrder([
+      [1, (w) => w.uint32(0x0a).bytes(TRACE_ID)],
+      [2, (w) => w.uint32(0x12).bytes(SPAN_ID)],
+      [5, (w) => w.uint32(0x2a).string('old name')],
+      [9, (w) => w.uint32(0x4a).bytes(keyValue)],
+      [5, (w) => w.uint32(0x2a).string('new name')],
+    ]);
+    const json = JSON.parse(transcoded(body)) as { resourceSpans: [{ scopeSpans: [{ spans: [{ name: string; attributes: unknown }] }] }] };
+    const span = json.resourceSpans[0].scopeSpans[0].spans[0];
+    assert.equal(span.name, 'new name');
+    assert.deepStrictEqual(span.attributes, [{ key: 'k', value: { intValue: '5' } }]);
+    assert.equal(transcoded(body), viaSpans(body));
+  });
+
+  it('writes attribute lists as received, duplicate keys included', () => {
+    const kv = (value: string) => ({ key: 'dup', value: { stringValue: value } });
+    const body = tracesData([{ scopeSpans: [{ spans: [{ traceId: TRACE_ID, spanId: SPAN_ID, attributes: [kv('a'), kv('b')] }] }] }]);
+    assert.ok(transcoded(body).includes('"attributes":[{"key":"dup","value":{"stringValue":"a"}},{"key":"dup","value":{"stringValue":"b"}}]'));
+  });
+
+  it('skips unknown fields at every level', () => {
+    const spanBytes = SPAN.encode(SPAN.fromObject({ traceId: TRACE_ID, spanId: SPAN_ID, name: 'n' })).finish();
+    const withUnknown = Buffer.concat([Buffer.from([0xf8, 0x07, 0x01]), spanBytes, Buffer.from([0xfa, 0x07, 0x02, 0x68, 0x69])]);
+    const scope = protobuf.Writer.create().uint32(0x12).bytes(withUnknown).uint32(0x78).uint32(1).finish();
+    const resource = protobuf.Writer.create().uint32(0x12).bytes(scope).finish();
+    const body = protobuf.Writer.create().uint32(0x0a).bytes(resource).uint32(0x15).fixed32(9).finish();
+    assert.equal(transcoded(body), viaSpans(body));
+    assert.ok(transcoded(body).includes('"name":"n"'));
+  });
+
+  it('throws TRACEPIPE_INVALID_OTLP for bytes that are not a message, and is usable afterwards', async () => {
+    const good = encodeTracesProto(await makeTestSpans(2));
+    for (const bad of [good.subarray(0, good.length - 3), Buffer.from([0x0a, 0x7f, 0x00]), Buffer.from([0x0f])]) {
+      assert.throws(
+        () => transcodeTracesJson([bad]),
+        (err: unknown) => err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP',
+      );
+    }
+    assert.equal(transcoded(good), viaSpans(good));
+  });
+});
