@@ -1,5 +1,5 @@
 import type { HrTime } from '@opentelemetry/api';
-import { fixed64ToHrTime, hrTimeToNanosString } from './hrTime.js';
+import { hrTimeToNanosString } from './hrTime.js';
 
 /**
  * The byte writer both OTLP/JSON encoders share (from SDK spans, and straight from protobuf):
@@ -20,6 +20,12 @@ const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
 
 export let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
 export let pos = 0;
+/** The same bytes, for writing four at a time. */
+let view = viewOf(buf);
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 export const COMMA = 0x2c;
 export const QUOTE = 0x22;
@@ -37,10 +43,13 @@ export function rewind(at: number): void {
   pos = at;
 }
 
-/** The document as a new Buffer, optionally followed by `\n`. */
-export function takeBytes(newline: boolean): Buffer {
+/** Where the finished document goes: a Buffer of exactly `size` bytes to fill. */
+export type Allocate = (size: number) => Buffer;
+
+/** The document in a Buffer from `allocate` (a new one by default), optionally followed by `\n`. */
+export function takeBytes(newline: boolean, allocate: Allocate = Buffer.allocUnsafe): Buffer {
   if (newline) putByte(NEWLINE);
-  const out = Buffer.allocUnsafe(pos);
+  const out = allocate(pos);
   buf.copy(out, 0, 0, pos);
   releaseLargeBuffer();
   return out;
@@ -54,7 +63,10 @@ export function takeString(): string {
 }
 
 function releaseLargeBuffer(): void {
-  if (buf.length > MAX_KEPT_BUFFER) buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
+  if (buf.length > MAX_KEPT_BUFFER) {
+    buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
+    view = viewOf(buf);
+  }
 }
 
 function grow(bytes: number): void {
@@ -63,6 +75,7 @@ function grow(bytes: number): void {
   const next = Buffer.allocUnsafeSlow(size) as NodeBuffer;
   buf.copy(next, 0, 0, pos);
   buf = next;
+  view = viewOf(buf);
 }
 
 /** Makes room for `bytes` more, for callers that then write `buf` directly. */
@@ -103,15 +116,6 @@ export function putBytes(piece: Uint8Array): void {
   pos += n;
 }
 
-/** Bytes `from`..`to` of `source`, as they are. */
-export function putRange(source: Uint8Array, from: number, to: number): void {
-  const n = to - from;
-  if (pos + n > buf.length) grow(n);
-  if (n > 16) buf.set(source.subarray(from, to), pos);
-  else for (let i = 0; i < n; i++) buf[pos + i] = source[from + i]!;
-  pos += n;
-}
-
 /** Text known to be ASCII (hex ids, digits), one byte per character. */
 export function putAscii(text: string): void {
   const n = text.length;
@@ -122,18 +126,21 @@ export function putAscii(text: string): void {
   pos = p;
 }
 
-const HEX = Uint8Array.from(Buffer.from('0123456789abcdef'));
+/** Each byte's two hex digits, as one little-endian 16-bit store. */
+const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, v) => {
+  const digits = v.toString(16).padStart(2, '0');
+  return digits.charCodeAt(0) | (digits.charCodeAt(1) << 8);
+});
 
 /** Bytes `from`..`to` of `source` as lowercase hex (OTLP/JSON ids). */
 export function putHex(source: Uint8Array, from: number, to: number): void {
   const n = (to - from) * 2;
   if (pos + n > buf.length) grow(n);
-  const b = buf;
+  const v = view;
   let p = pos;
   for (let i = from; i < to; i++) {
-    const v = source[i]!;
-    b[p++] = HEX[v >>> 4]!;
-    b[p++] = HEX[v & 15]!;
+    v.setUint16(p, HEX_PAIRS[source[i]!]!, true);
+    p += 2;
   }
   pos = p;
 }
@@ -177,25 +184,46 @@ function putEscaped(text: string): void {
 }
 
 /**
- * A JSON string literal from UTF-8 bytes (a protobuf string). Printable ASCII is copied as
- * it is; anything else is decoded (invalid UTF-8 becomes U+FFFD, as in every decoder here)
- * and escaped, so the result is what putString writes for the decoded text.
+ * A JSON string literal from UTF-8 bytes (a protobuf string; `sourceView` is a DataView of
+ * `source`). ASCII that JSON need not escape is copied as it is, four bytes at a time;
+ * anything else is decoded (invalid UTF-8 becomes U+FFFD, as in every decoder here) and
+ * escaped, so the result is what putString writes for the decoded text.
  */
-export function putUtf8(source: Uint8Array, from: number, to: number): void {
+export function putUtf8(source: Uint8Array, sourceView: DataView, from: number, to: number): void {
   const n = to - from;
   if (pos + n + 2 > buf.length) grow(n + 2);
-  const b = buf;
+  const v = view;
   let p = pos;
-  b[p++] = QUOTE;
-  for (let i = from; i < to; i++) {
-    const c = source[i]!;
-    if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) {
-      return putEscaped(Buffer.from(source.buffer, source.byteOffset + from, n).toString('utf8'));
-    }
-    b[p++] = c;
+  buf[p++] = QUOTE;
+  let i = from;
+  for (const words = to - 3; i < words; i += 4) {
+    const w = sourceView.getInt32(i, true);
+    if (needsEscape(w)) return putUtf8Escaped(source, from, to);
+    v.setInt32(p, w, true);
+    p += 4;
   }
-  b[p++] = QUOTE;
+  for (; i < to; i++) {
+    const c = source[i]!;
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) return putUtf8Escaped(source, from, to);
+    buf[p++] = c;
+  }
+  buf[p++] = QUOTE;
   pos = p;
+}
+
+/**
+ * Whether any of a word's four bytes is not ASCII, a control character, `"` or `\`
+ * (the byte tests of "Bit Twiddling Hacks": a byte below n sets its top bit in x - n*0x01010101
+ * when no byte is 0x80 or above). DEL passes, as JSON.stringify leaves it too.
+ */
+function needsEscape(w: number): boolean {
+  const quote = w ^ 0x22222222;
+  const backslash = w ^ 0x5c5c5c5c;
+  return ((w | ((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) !== 0;
+}
+
+function putUtf8Escaped(source: Uint8Array, from: number, to: number): void {
+  putEscaped(Buffer.from(source.buffer, source.byteOffset + from, to - from).toString('utf8'));
 }
 
 /** A number as JavaScript prints it; non-negative safe integers without making a string. */
@@ -234,28 +262,48 @@ export function putInt64String(value: number | bigint): void {
 export function putTime(time: HrTime): void {
   const sec = time[0];
   const nanos = time[1];
-  putByte(QUOTE);
   // Normal SDK times: seconds, then the nanoseconds padded to 9 digits.
   if (sec > 0 && sec <= Number.MAX_SAFE_INTEGER && Number.isInteger(sec) && Number.isInteger(nanos) && nanos >= 0 && nanos < 1e9) {
-    putDigits(sec);
-    if (pos + 9 > buf.length) grow(9);
-    const b = buf;
-    let v = nanos | 0;
-    for (let p = pos + 8; p >= pos; p--) {
-      const q = (v / 10) | 0;
-      b[p] = 48 + v - q * 10;
-      v = q;
-    }
-    pos += 9;
+    putSecondsNanos(sec, nanos);
   } else {
+    putByte(QUOTE);
     putAscii(hrTimeToNanosString(time));
+    putByte(QUOTE);
   }
-  putByte(QUOTE);
 }
 
-/** A protobuf fixed64 of nanoseconds (its two 32-bit halves) as putTime writes it. */
+/** `"<sec><nanos, 9 digits>"`, for sec > 0 and 0 <= nanos < 1e9, both integers. */
+function putSecondsNanos(sec: number, nanos: number): void {
+  putByte(QUOTE);
+  putDigits(sec);
+  if (pos + 10 > buf.length) grow(10);
+  const b = buf;
+  let v = nanos | 0;
+  for (let p = pos + 8; p >= pos; p--) {
+    const q = (v / 10) | 0;
+    b[p] = 48 + v - q * 10;
+    v = q;
+  }
+  pos += 9;
+  b[pos++] = QUOTE;
+}
+
+/**
+ * A protobuf fixed64 of nanoseconds (its two 32-bit halves) as putTime writes it. The
+ * seconds are split as in fixed64ToHrTime, without making an HrTime.
+ */
 export function putFixed64Time(low: number, high: number): void {
-  putTime(fixed64ToHrTime(low, high));
+  const a = high >>> 16;
+  const rest = a * 976710656 + (high & 0xffff) * 294967296 + low;
+  const restSec = Math.floor(rest / 1e9);
+  const sec = high * 4 + a * 19330 + restSec;
+  if (sec === 0) {
+    putByte(QUOTE);
+    putDigits(rest);
+    putByte(QUOTE);
+  } else {
+    putSecondsNanos(sec, rest - restSec * 1e9);
+  }
 }
 
 const DOUBLE_VALUE = bytes('{"doubleValue":');

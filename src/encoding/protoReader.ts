@@ -11,17 +11,39 @@ import { TracepipeError } from '../errors.js';
 type NodeBuffer = Buffer & { latin1Slice(start: number, end: number): string };
 
 const EMPTY = Buffer.alloc(0) as NodeBuffer;
+const EMPTY_VIEW = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
 export let buf: NodeBuffer = EMPTY;
+/** The same bytes, for reading four at a time. */
+export let view = EMPTY_VIEW;
 export let pos = 0;
 
 /** Starts reading `bytes`; `close` lets go of them. */
 export function open(bytes: Uint8Array): void {
   buf = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as NodeBuffer;
+  view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   pos = 0;
 }
 
 export function close(): void {
   buf = EMPTY;
+  view = EMPTY_VIEW;
+}
+
+/** Where the reader is, to come back to after reading other bytes (a message rewritten in order). */
+export interface ReaderState {
+  readonly buf: NodeBuffer;
+  readonly view: DataView;
+  readonly pos: number;
+}
+
+export function save(): ReaderState {
+  return { buf, view, pos };
+}
+
+export function restore(state: ReaderState): void {
+  buf = state.buf;
+  view = state.view;
+  pos = state.pos;
 }
 
 export function seek(at: number): void {
@@ -34,6 +56,12 @@ export function fail(message: string): never {
 
 /** A varint's low 32 bits (enough for tags, lengths, enums and uint32 counts). */
 export function varint(): number {
+  // Tags and most lengths and counts take one byte.
+  const first = buf[pos];
+  if (first !== undefined && first < 0x80) {
+    pos++;
+    return first;
+  }
   let value = 0;
   for (let shift = 0; shift < 70; shift += 7) {
     if (pos >= buf.length) fail('truncated varint');
