@@ -4,6 +4,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { groupSpans } from './groupSpans.js';
 import {
+  type Allocate,
   CLOSE_BRACE,
   COMMA,
   QUOTE,
@@ -39,11 +40,12 @@ export function encodeTracesJson(spans: readonly ReadableSpan[]): string {
 
 /**
  * The same JSON as UTF-8 bytes, optionally followed by `\n` (a capture-file line). Cheaper
- * than `Buffer.from(encodeTracesJson(spans))`: the text goes to bytes once.
+ * than `Buffer.from(encodeTracesJson(spans))`: the text goes to bytes once. `allocate` gives
+ * the Buffer to fill (a pool's, say); a new one by default.
  */
-export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = false): Buffer {
+export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = false, allocate?: Allocate): Buffer {
   encodeInto(spans);
-  return takeBytes(newline);
+  return takeBytes(newline, allocate);
 }
 
 /**
@@ -255,29 +257,27 @@ function putSpan(span: ReadableSpan): void {
     }
     putByte(CLOSE_BRACE);
   }
+  putFlags(spanFlags(span));
   putByte(CLOSE_BRACE);
 }
 
 interface Header {
-  readonly flags: number;
   readonly kind: number;
-  /** `,"flags":…,"name":"…","kind":…,"startTimeUnixNano":` */
+  /** `,"name":"…","kind":…,"startTimeUnixNano":` */
   readonly bytes: Uint8Array;
 }
 
-/** Spans of one name nearly always share flags and kind, so that run of fields is kept per name. */
+/** Spans of one name nearly always share their kind, so that run of fields is kept per name. */
 const headerCache = new Map<string, Header>();
 
-/** Flags, name, kind and the start time's key, up to its value. */
+/** Name, kind and the start time's key, up to its value. */
 function putHeader(span: ReadableSpan): void {
-  const flags = spanFlags(span);
   const kind = span.kind == null ? 0 : span.kind + 1;
   const name = span.name;
   const hasStart = !isZeroTime(span.startTime);
   const cached = hasStart ? headerCache.get(name) : undefined;
-  if (cached !== undefined && cached.flags === flags && cached.kind === kind) return putBytes(cached.bytes);
+  if (cached !== undefined && cached.kind === kind) return putBytes(cached.bytes);
   const start = pos;
-  putFlags(flags);
   if (name) putBytes(nameField(name));
   if (kind !== 0) {
     const field = KIND_FIELD[kind];
@@ -290,7 +290,7 @@ function putHeader(span: ReadableSpan): void {
   if (!hasStart) return;
   putBytes(START_TIME);
   if (headerCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) {
-    headerCache.set(name, { flags, kind, bytes: copyFrom(start) });
+    headerCache.set(name, { kind, bytes: copyFrom(start) });
   }
 }
 
