@@ -1,9 +1,11 @@
 import {
+  type Allocate,
   CLOSE_BRACE,
   COMMA,
   OPEN_BRACE,
   QUOTE,
   bytes,
+  capture,
   pos as out,
   putAscii,
   putByte,
@@ -18,7 +20,26 @@ import {
   rewind,
   takeBytes,
 } from './jsonWriter.js';
-import { buf, bytesAt, checkEnd, close, double, fail, fixed32, fixed64At, int64, lengthEnd, open, pos, seek, skip, varint } from './protoReader.js';
+import {
+  buf,
+  bytesAt,
+  checkEnd,
+  close,
+  double,
+  fail,
+  fixed32,
+  fixed64At,
+  int64,
+  lengthEnd,
+  open,
+  pos,
+  restore,
+  save,
+  seek,
+  skip,
+  varint,
+  view,
+} from './protoReader.js';
 
 /**
  * OTLP/JSON `TracesData` bytes straight from protobuf `ExportTraceServiceRequest` bodies,
@@ -27,10 +48,10 @@ import { buf, bytesAt, checkEnd, close, double, fail, fixed32, fixed64At, int64,
  * encodeTracesJson writes for the spans decodeTracesProto would make of the same bytes
  * (same fields, order and spelling; ResourceSpans and ScopeSpans without spans are left
  * out), except that attribute lists are written as received, duplicate keys included.
- * Bodies should have passed scanTracesProto; bytes that are not a valid message still only
+ * `allocate` gives the Buffer to fill, as for encodeTracesJsonBytes. Bodies should have passed scanTracesProto; bytes that are not a valid message still only
  * throw TRACEPIPE_INVALID_OTLP.
  */
-export function transcodeTracesJson(requests: readonly Uint8Array[], newline = false): Buffer {
+export function transcodeTracesJson(requests: readonly Uint8Array[], newline = false, allocate?: Allocate): Buffer {
   reset();
   putBytes(RESOURCE_SPANS_OPEN);
   const listStart = out;
@@ -49,7 +70,7 @@ export function transcodeTracesJson(requests: readonly Uint8Array[], newline = f
     }
   }
   putBytes(CLOSE_ARRAY_OBJECT);
-  return takeBytes(newline);
+  return takeBytes(newline, allocate);
 }
 
 const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
@@ -181,7 +202,7 @@ function closeList(schemaAt: number): void {
     const stringEnd = lengthEnd(buf.length);
     if (stringEnd > pos) {
       putBytes(SCHEMA_URL.comma);
-      putUtf8(buf, pos, stringEnd);
+      putUtf8(buf, view, pos, stringEnd);
     }
     seek(at);
   }
@@ -278,7 +299,7 @@ function stringField(piece: Field, at: number, first: boolean): boolean {
   seek(back);
   if (stringEnd === from) return first;
   putField(piece, first);
-  putUtf8(buf, from, stringEnd);
+  putUtf8(buf, view, from, stringEnd);
   return false;
 }
 
@@ -289,95 +310,288 @@ function countField(piece: Field, count: number, first: boolean): boolean {
   return false;
 }
 
+/** What a message's known tags are, for reading it in field order (see inFieldOrder). */
+const UNKNOWN = 0;
+const SINGULAR = 1;
+const REPEATED = 2;
+/** A member of a oneof: only the last one set counts. */
+const ONEOF = 3;
+
+function tagKinds(kinds: Record<number, number>): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const [tag, kind] of Object.entries(kinds)) table[Number(tag)] = kind;
+  return table;
+}
+
+const SPAN_TAGS = tagKinds({
+  0x0a: SINGULAR, 0x12: SINGULAR, 0x1a: SINGULAR, 0x22: SINGULAR, 0x2a: SINGULAR, 0x30: SINGULAR, 0x39: SINGULAR, 0x41: SINGULAR,
+  0x4a: REPEATED, 0x50: SINGULAR, 0x5a: REPEATED, 0x60: SINGULAR, 0x6a: REPEATED, 0x70: SINGULAR, 0x7a: SINGULAR, 0x85: SINGULAR,
+});
+const EVENT_TAGS = tagKinds({ 0x09: SINGULAR, 0x12: SINGULAR, 0x1a: REPEATED, 0x20: SINGULAR });
+const LINK_TAGS = tagKinds({ 0x0a: SINGULAR, 0x12: SINGULAR, 0x1a: SINGULAR, 0x22: REPEATED, 0x28: SINGULAR, 0x35: SINGULAR });
+const KEY_VALUE_TAGS = tagKinds({ 0x0a: SINGULAR, 0x12: SINGULAR });
+const ANY_VALUE_TAGS = tagKinds({ 0x0a: ONEOF, 0x10: ONEOF, 0x18: ONEOF, 0x21: ONEOF, 0x2a: ONEOF, 0x32: ONEOF, 0x3a: ONEOF });
+const STATUS_TAGS = tagKinds({ 0x12: SINGULAR, 0x18: SINGULAR });
+
+/**
+ * Every encoder we know writes fields in field-number order, each singular field once, so the
+ * message writers below translate in one pass and give up (returning false) on anything else.
+ * This runs `write` instead over a copy of the message (from `from` to `end`) that is in that
+ * order: known fields sorted by number, only the last occurrence of a singular field or oneof
+ * member kept (decodeTracesProto's "last one wins"), unknown fields left out.
+ */
+function inFieldOrder(from: number, end: number, kinds: Uint8Array, write: (end: number) => boolean): void {
+  seek(from);
+  const fields: { tag: number; at: number; to: number }[] = [];
+  let lastOneof = -1;
+  while (pos < end) {
+    const at = pos;
+    const tag = varint();
+    skip(tag, end);
+    const kind = tag < 256 ? kinds[tag]! : UNKNOWN;
+    if (kind === UNKNOWN) continue;
+    if (kind === SINGULAR) {
+      const earlier = fields.findIndex((f) => f.tag === tag);
+      if (earlier >= 0) fields.splice(earlier, 1);
+    } else if (kind === ONEOF) {
+      if (lastOneof >= 0) fields.splice(lastOneof, 1);
+      lastOneof = fields.length;
+    }
+    fields.push({ tag, at, to: pos });
+  }
+  checkEnd(end);
+  fields.sort((a, b) => (a.tag >>> 3) - (b.tag >>> 3) || a.at - b.at);
+  const copy = Buffer.concat(fields.map((f) => buf.subarray(f.at, f.to)));
+  const outer = save();
+  open(copy);
+  try {
+    if (!write(copy.length)) fail('cannot order fields');
+  } finally {
+    restore(outer);
+  }
+  seek(end);
+}
+
+/**
+ * After a one-pass writer gave up on a message (from `from` to `end`, its JSON begun at
+ * `mark`): the message again, through inFieldOrder. The writers are called directly on the
+ * hot path, each from its own call site, so that V8 can inline them.
+ */
+function retryInFieldOrder(from: number, end: number, mark: number, kinds: Uint8Array, write: (end: number) => boolean): void {
+  rewind(mark);
+  inFieldOrder(from, end, kinds, write);
+}
+
+/** A string field's value at `pos`, as an object's next field unless empty. Returns whether it wrote it. */
+function stringValue(piece: Field, first: boolean, end: number): boolean {
+  const from = bytesAt(end);
+  if (from === pos) return false;
+  putField(piece, first);
+  putUtf8(buf, view, from, pos);
+  return true;
+}
+
+/** A fixed64 time at `pos`, as an object's next field unless zero. Returns whether it wrote it. */
+function timeValue(piece: Field, first: boolean, end: number): boolean {
+  const at = fixed64At(end);
+  const low = buf.readUInt32LE(at);
+  const high = buf.readUInt32LE(at + 4);
+  if (low === 0 && high === 0) return false;
+  putField(piece, first);
+  putFixed64Time(low, high);
+  return true;
+}
+
 /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as encodeTracesJson does). */
 function keyValue(end: number): void {
-  let keyFrom = 0;
-  let keyTo = 0;
-  let valueAt = -1;
-  let valueEnd = 0;
+  const from = pos;
+  const mark = out;
+  if (!keyValueInOrder(end)) retryInFieldOrder(from, end, mark, KEY_VALUE_TAGS, keyValueInOrder);
+}
+
+function keyValueInOrder(end: number): boolean {
+  if (buf[pos] === 0x0a && commonKeyValue(end)) return true;
+  let last = 0;
+  let valueWritten = false;
+  let keyWritten = false;
   while (pos < end) {
     const tag = varint();
     if (tag === 0x0a) {
-      keyFrom = bytesAt(end);
-      keyTo = pos;
+      if (last !== 0) return false;
+      const from = bytesAt(end);
+      if (from !== pos) {
+        putBytes(KEY);
+        putUtf8(buf, view, from, pos);
+        putBytes(COMMA_VALUE);
+        keyWritten = true;
+      }
+      last = 1;
     } else if (tag === 0x12) {
-      valueEnd = lengthEnd(end);
-      valueAt = pos;
-      seek(valueEnd);
+      if (last === 2) return false;
+      if (!keyWritten) putBytes(VALUE);
+      keyWritten = true;
+      anyValue(lengthEnd(end));
+      valueWritten = true;
+      last = 2;
     } else skip(tag, end);
   }
   checkEnd(end);
-  if (keyTo === keyFrom) {
-    putBytes(VALUE);
-  } else {
-    putBytes(KEY);
-    putUtf8(buf, keyFrom, keyTo);
-    putBytes(COMMA_VALUE);
-  }
-  if (valueAt < 0) putBytes(EMPTY_VALUE);
-  else {
-    seek(valueAt);
-    anyValue(valueEnd);
-  }
+  if (!keyWritten) putBytes(VALUE);
+  if (!valueWritten) putBytes(EMPTY_VALUE);
   putByte(CLOSE_BRACE);
-  seek(end);
+  return true;
+}
+
+const STRING = 0;
+const INT = 1;
+const DOUBLE = 2;
+
+/**
+ * Per attribute key, the JSON up to the value for the common value types:
+ * `{"key":"k","value":{"stringValue":`, `…{"intValue":"`, `…{"doubleValue":`. Keys repeat in
+ * every span, so this replaces three copies and a scan of the key with one copy. Slots are
+ * found by a hash of the key's length and three of its bytes and confirmed by comparing the
+ * whole key; a colliding key takes the slot over.
+ */
+const KEY_SLOTS = 1024;
+const MAX_CACHED_KEY = 128;
+const slotKey: Uint8Array[] = new Array<Uint8Array>(KEY_SLOTS).fill(new Uint8Array(0));
+const slotPrefixes: Uint8Array[][] = new Array<Uint8Array[]>(KEY_SLOTS).fill([]);
+const TYPE_OPENINGS = [bytes('{"stringValue":'), bytes('{"intValue":"'), bytes('{"doubleValue":')];
+
+function keyPrefix(from: number, to: number, type: number): Uint8Array {
+  const n = to - from;
+  const b = buf;
+  const slot = (Math.imul(n, 0x9e3779b1) ^ b[from]! ^ (b[to - 1]! << 7) ^ (b[from + (n >> 1)]! << 14)) & (KEY_SLOTS - 1);
+  const key = slotKey[slot]!;
+  if (key.length === n) {
+    let i = 0;
+    while (i < n && key[i] === b[from + i]) i++;
+    if (i === n) return slotPrefixes[slot]![type]!;
+  }
+  const keyJson = capture(() => {
+    putBytes(KEY);
+    putUtf8(buf, view, from, to);
+    putBytes(COMMA_VALUE);
+  });
+  const prefixes = TYPE_OPENINGS.map((opening) => concatBytes(keyJson, opening));
+  if (n <= MAX_CACHED_KEY) {
+    slotKey[slot] = b.slice(from, to);
+    slotPrefixes[slot] = prefixes;
+  }
+  return prefixes[type]!;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
+const CLOSE_VALUE = bytes('}}');
+const QUOTE_CLOSE_VALUE = bytes('"}}');
+
+/**
+ * The common KeyValue in one go: a non-empty key, then a value holding only a string, an
+ * int or a double. Anything else leaves the reader where it was, writes nothing and returns false.
+ */
+function commonKeyValue(end: number): boolean {
+  const start = pos;
+  seek(start + 1);
+  const keyEnd = lengthEnd(end);
+  const keyFrom = pos;
+  if (keyEnd === keyFrom || keyEnd >= end || buf[keyEnd] !== 0x12) return notCommon(start);
+  seek(keyEnd + 1);
+  const valueEnd = lengthEnd(end);
+  const member = buf[pos];
+  if (valueEnd !== end || pos === valueEnd) return notCommon(start);
+  seek(pos + 1);
+  if (member === 0x0a) {
+    const from = bytesAt(valueEnd);
+    if (pos !== valueEnd) return notCommon(start);
+    putBytes(keyPrefix(keyFrom, keyEnd, STRING));
+    putUtf8(buf, view, from, pos);
+    putBytes(CLOSE_VALUE);
+  } else if (member === 0x18) {
+    const value = int64();
+    if (pos !== valueEnd) return notCommon(start);
+    putBytes(keyPrefix(keyFrom, keyEnd, INT));
+    if (typeof value === 'number') putNumber(value);
+    else putAscii(value.toString());
+    putBytes(QUOTE_CLOSE_VALUE);
+  } else if (member === 0x21) {
+    if (valueEnd - pos !== 8) return notCommon(start);
+    const value = double(valueEnd);
+    if (!Number.isFinite(value) || Object.is(value, -0)) return notCommon(start);
+    putBytes(keyPrefix(keyFrom, keyEnd, DOUBLE));
+    putAscii(String(value));
+    putBytes(CLOSE_VALUE);
+  } else return notCommon(start);
+  return true;
+}
+
+function notCommon(start: number): false {
+  seek(start);
+  return false;
 }
 
 /** Arrays and maps nest; decodeTracesProto's limit, so both accept the same input. */
 const MAX_DEPTH = 100;
 let depth = 0;
 
-/** An AnyValue: the member of the oneof set last (protobuf's rule), or `{}` for none. */
+/** An AnyValue: its one member, or `{}` when none is set. */
 function anyValue(end: number): void {
-  let memberAt = -1;
-  let memberTag = 0;
+  const from = pos;
+  const mark = out;
+  if (!anyValueInOrder(end)) retryInFieldOrder(from, end, mark, ANY_VALUE_TAGS, anyValueInOrder);
+}
+
+function anyValueInOrder(end: number): boolean {
+  let written = false;
   while (pos < end) {
-    const at = pos;
     const tag = varint();
-    if (tag === 0x0a || tag === 0x10 || tag === 0x18 || tag === 0x21 || tag === 0x2a || tag === 0x32 || tag === 0x3a) {
-      memberAt = at;
-      memberTag = tag;
+    if (tag < 256 && ANY_VALUE_TAGS[tag] === ONEOF) {
+      if (written) return false;
+      written = true;
     }
-    skip(tag, end);
+    switch (tag) {
+      case 0x0a:
+        putBytes(STRING_VALUE);
+        putUtf8(buf, view, bytesAt(end), pos);
+        putByte(CLOSE_BRACE);
+        break;
+      case 0x10:
+        putBytes(varint() !== 0 ? TRUE_VALUE : FALSE_VALUE);
+        break;
+      case 0x18:
+        putBytes(INT_VALUE);
+        putInt64String(int64());
+        putByte(CLOSE_BRACE);
+        break;
+      case 0x21:
+        putDouble(double(end));
+        break;
+      case 0x2a:
+        list(lengthEnd(end), ARRAY_OPEN, EMPTY_ARRAY, false);
+        break;
+      case 0x32:
+        list(lengthEnd(end), KVLIST_OPEN, EMPTY_KVLIST, true);
+        break;
+      case 0x3a: {
+        const from = bytesAt(end);
+        putBytes(BYTES_VALUE);
+        putAscii(buf.toString('base64', from, pos));
+        putBytes(QUOTE_BRACE);
+        break;
+      }
+      default:
+        skip(tag, end);
+    }
   }
   checkEnd(end);
-  if (memberAt < 0) return putBytes(EMPTY_VALUE);
-  seek(memberAt);
-  varint();
-  switch (memberTag) {
-    case 0x0a: {
-      const from = bytesAt(end);
-      putBytes(STRING_VALUE);
-      putUtf8(buf, from, pos);
-      putByte(CLOSE_BRACE);
-      break;
-    }
-    case 0x10:
-      putBytes(varint() !== 0 ? TRUE_VALUE : FALSE_VALUE);
-      break;
-    case 0x18:
-      putBytes(INT_VALUE);
-      putInt64String(int64());
-      putByte(CLOSE_BRACE);
-      break;
-    case 0x21:
-      putDouble(double(end));
-      break;
-    case 0x2a:
-      list(lengthEnd(end), ARRAY_OPEN, EMPTY_ARRAY, false);
-      break;
-    case 0x32:
-      list(lengthEnd(end), KVLIST_OPEN, EMPTY_KVLIST, true);
-      break;
-    case 0x3a: {
-      const from = bytesAt(end);
-      putBytes(BYTES_VALUE);
-      putAscii(buf.toString('base64', from, pos));
-      putBytes(QUOTE_BRACE);
-      break;
-    }
-  }
-  seek(end);
+  if (!written) putBytes(EMPTY_VALUE);
+  return true;
 }
 
 /** An ArrayValue (AnyValues) or KeyValueList (KeyValues): field 1 repeated. */
@@ -416,282 +630,260 @@ function putFlags(flags: number): void {
   putNumber(flags);
 }
 
-/**
- * One Span, in encodeTracesJson's field order whatever the order on the wire. A first pass
- * notes where each field is (the last occurrence wins, as protobuf requires); repeated
- * fields are then read in a second walk that starts at the first of them.
- */
 function span(end: number, first: boolean): void {
-  let traceIdAt = 0;
-  let traceIdEnd = 0;
-  let spanIdAt = 0;
-  let spanIdEnd = 0;
-  let traceStateAt = -1;
-  let parentAt = 0;
-  let parentEnd = 0;
-  let nameAt = -1;
-  let kind = 0;
-  let startAt = -1;
-  let endAt = -1;
-  let attributesAt = -1;
-  let droppedAttributes = 0;
-  let eventsAt = -1;
-  let droppedEvents = 0;
-  let linksAt = -1;
-  let droppedLinks = 0;
-  let statusAt = -1;
-  let statusEnd = 0;
+  if (!first) putByte(COMMA);
+  const from = pos;
+  const mark = out;
+  if (!spanInOrder(end)) retryInFieldOrder(from, end, mark, SPAN_TAGS, spanInOrder);
+}
+
+/**
+ * One Span in one pass, as encodeTracesJson writes it: the fields in field-number order,
+ * defaults left out, the ids always there. `list` is the repeated field whose JSON array is
+ * open (attributes, events or links), closed when another field comes.
+ */
+function spanInOrder(end: number): boolean {
+  putBytes(TRACE_ID);
+  let last = 0;
+  let list = 0;
   let flags = 0;
   while (pos < end) {
-    const at = pos;
     const tag = varint();
+    const kind = tag < 256 ? SPAN_TAGS[tag]! : UNKNOWN;
+    if (kind === UNKNOWN) {
+      skip(tag, end);
+      continue;
+    }
+    const field = tag >>> 3;
+    if (field < last || (field === last && kind !== REPEATED)) return false;
+    if (list !== 0 && field !== list) {
+      putByte(CLOSE_BRACKET);
+      list = 0;
+    }
+    if (last < 2 && field > 2) putBytes(SPAN_ID_CLOSED);
     switch (tag) {
-      case 0x0a:
-        traceIdAt = bytesAt(end);
-        traceIdEnd = pos;
+      case 0x0a: {
+        const from = bytesAt(end);
+        putHex(buf, from, pos);
         break;
-      case 0x12:
-        spanIdAt = bytesAt(end);
-        spanIdEnd = pos;
+      }
+      case 0x12: {
+        const from = bytesAt(end);
+        putBytes(SPAN_ID);
+        putHex(buf, from, pos);
+        putByte(QUOTE);
         break;
+      }
       case 0x1a:
-        traceStateAt = stringAt(end);
+        stringValue(TRACE_STATE, false, end);
         break;
-      case 0x22:
-        parentAt = bytesAt(end);
-        parentEnd = pos;
+      case 0x22: {
+        const from = bytesAt(end);
+        if (from === pos) break;
+        putBytes(PARENT_SPAN_ID);
+        putHex(buf, from, pos);
+        putByte(QUOTE);
         break;
+      }
       case 0x2a:
-        nameAt = stringAt(end);
+        stringValue(NAME, false, end);
         break;
-      case 0x30:
-        kind = varint() | 0;
+      case 0x30: {
+        const kindValue = varint() | 0;
+        if (kindValue === 0) break;
+        if (kindValue > 0 && kindValue < KIND_FIELD.length) putBytes(KIND_FIELD[kindValue]!);
+        else {
+          putBytes(KIND.comma);
+          putNumber(kindValue);
+        }
         break;
+      }
       case 0x39:
-        startAt = fixed64At(end);
+        timeValue(START_TIME, false, end);
         break;
       case 0x41:
-        endAt = fixed64At(end);
+        timeValue(END_TIME, false, end);
         break;
       case 0x4a:
-        if (attributesAt < 0) attributesAt = at;
-        bytesAt(end);
-        break;
-      case 0x50:
-        droppedAttributes = varint();
+        list = openOrNext(list, field, ATTRIBUTES);
+        keyValue(lengthEnd(end));
         break;
       case 0x5a:
-        if (eventsAt < 0) eventsAt = at;
-        bytesAt(end);
-        break;
-      case 0x60:
-        droppedEvents = varint();
+        list = openOrNext(list, field, EVENTS);
+        event(lengthEnd(end));
         break;
       case 0x6a:
-        if (linksAt < 0) linksAt = at;
-        bytesAt(end);
+        list = openOrNext(list, field, LINKS);
+        link(lengthEnd(end));
+        break;
+      case 0x50:
+        countField(DROPPED_ATTRIBUTES, varint(), false);
+        break;
+      case 0x60:
+        countField(DROPPED_EVENTS, varint(), false);
         break;
       case 0x70:
-        droppedLinks = varint();
+        countField(DROPPED_LINKS, varint(), false);
         break;
       case 0x7a:
-        statusEnd = lengthEnd(end);
-        statusAt = pos;
-        seek(statusEnd);
+        status(lengthEnd(end));
         break;
       case 0x85:
         flags = fixed32(end);
         break;
-      default:
-        skip(tag, end);
     }
+    last = field;
   }
   checkEnd(end);
-  if (!first) putByte(COMMA);
-  putBytes(TRACE_ID);
-  putHex(buf, traceIdAt, traceIdEnd);
-  putBytes(SPAN_ID);
-  putHex(buf, spanIdAt, spanIdEnd);
-  putByte(QUOTE);
-  stringField(TRACE_STATE, traceStateAt, false);
-  if (parentEnd > parentAt) {
-    putBytes(PARENT_SPAN_ID);
-    putHex(buf, parentAt, parentEnd);
-    putByte(QUOTE);
-  }
+  if (list !== 0) putByte(CLOSE_BRACKET);
+  if (last < 2) putBytes(SPAN_ID_CLOSED);
   putFlags(flags);
-  stringField(NAME, nameAt, false);
-  if (kind !== 0) {
-    if (kind > 0 && kind < KIND_FIELD.length) putBytes(KIND_FIELD[kind]!);
-    else {
-      putBytes(KIND.comma);
-      putNumber(kind);
-    }
-  }
-  timeField(START_TIME, startAt, false);
-  timeField(END_TIME, endAt, false);
-  if (attributesAt >= 0) repeated(attributesAt, end, 0x4a, ATTRIBUTES, keyValue);
-  countField(DROPPED_ATTRIBUTES, droppedAttributes, false);
-  if (eventsAt >= 0) repeated(eventsAt, end, 0x5a, EVENTS, event);
-  countField(DROPPED_EVENTS, droppedEvents, false);
-  if (linksAt >= 0) repeated(linksAt, end, 0x6a, LINKS, link);
-  countField(DROPPED_LINKS, droppedLinks, false);
-  if (statusAt >= 0) status(statusAt, statusEnd);
   putByte(CLOSE_BRACE);
-  seek(end);
+  return true;
 }
 
-/** A fixed64 time from its position, left out when unset or zero. */
-function timeField(piece: Field, at: number, first: boolean): boolean {
-  if (at < 0) return first;
-  const low = buf.readUInt32LE(at);
-  const high = buf.readUInt32LE(at + 4);
-  if (low === 0 && high === 0) return first;
-  putField(piece, first);
-  putFixed64Time(low, high);
-  return false;
-}
+const SPAN_ID_CLOSED = bytes('","spanId":""');
 
-/** `piece` and every occurrence of the repeated message field `tag` from `from` on, then `]`. */
-function repeated(from: number, end: number, tag: number, piece: Field, write: (itemEnd: number) => void): void {
-  seek(from);
-  putBytes(piece.comma);
-  let any = false;
-  while (pos < end) {
-    const t = varint();
-    if (t !== tag) {
-      skip(t, end);
-      continue;
-    }
-    const itemEnd = lengthEnd(end);
-    if (any) putByte(COMMA);
-    any = true;
-    write(itemEnd);
-    seek(itemEnd);
-  }
-  putByte(CLOSE_BRACKET);
+/** Opens the JSON array of repeated field `field` or puts the comma before its next item; returns the open list. */
+function openOrNext(open: number, field: number, piece: Field): number {
+  if (open === field) putByte(COMMA);
+  else putBytes(piece.comma);
+  return field;
 }
 
 function event(end: number): void {
-  let timeAt = -1;
-  let nameAt = -1;
-  let attributesAt = -1;
-  let dropped = 0;
-  while (pos < end) {
-    const at = pos;
-    const tag = varint();
-    if (tag === 0x09) timeAt = fixed64At(end);
-    else if (tag === 0x12) nameAt = stringAt(end);
-    else if (tag === 0x1a) {
-      if (attributesAt < 0) attributesAt = at;
-      bytesAt(end);
-    } else if (tag === 0x20) dropped = varint();
-    else skip(tag, end);
-  }
-  checkEnd(end);
-  putByte(OPEN_BRACE);
-  let first = timeField(TIME, timeAt, true);
-  first = stringField(NAME, nameAt, first);
-  if (attributesAt >= 0) {
-    putField(ATTRIBUTES, first);
-    first = false;
-    repeatedItems(attributesAt, end, 0x1a);
-  }
-  countField(DROPPED_ATTRIBUTES, dropped, first);
-  putByte(CLOSE_BRACE);
+  const from = pos;
+  const mark = out;
+  if (!eventInOrder(end)) retryInFieldOrder(from, end, mark, EVENT_TAGS, eventInOrder);
 }
 
-/** The KeyValues of repeated field `tag` from `from` on, then `]` (the list is already open). */
-function repeatedItems(from: number, end: number, tag: number): void {
-  seek(from);
-  let any = false;
+function eventInOrder(end: number): boolean {
+  putByte(OPEN_BRACE);
+  let last = 0;
+  let first = true;
+  let listOpen = false;
   while (pos < end) {
-    const t = varint();
-    if (t !== tag) {
-      skip(t, end);
+    const tag = varint();
+    const kind = tag < 256 ? EVENT_TAGS[tag]! : UNKNOWN;
+    if (kind === UNKNOWN) {
+      skip(tag, end);
       continue;
     }
-    const itemEnd = lengthEnd(end);
-    if (any) putByte(COMMA);
-    any = true;
-    keyValue(itemEnd);
+    const field = tag >>> 3;
+    if (field < last || (field === last && kind !== REPEATED)) return false;
+    if (listOpen && field !== 3) {
+      putByte(CLOSE_BRACKET);
+      listOpen = false;
+    }
+    if (tag === 0x09) {
+      if (timeValue(TIME, first, end)) first = false;
+    } else if (tag === 0x12) {
+      if (stringValue(NAME, first, end)) first = false;
+    } else if (tag === 0x1a) {
+      if (listOpen) putByte(COMMA);
+      else putField(ATTRIBUTES, first);
+      listOpen = true;
+      first = false;
+      keyValue(lengthEnd(end));
+    } else first = countField(DROPPED_ATTRIBUTES, varint(), first);
+    last = field;
   }
-  putByte(CLOSE_BRACKET);
+  checkEnd(end);
+  if (listOpen) putByte(CLOSE_BRACKET);
+  putByte(CLOSE_BRACE);
+  return true;
 }
 
 function link(end: number): void {
-  let traceIdAt = 0;
-  let traceIdEnd = 0;
-  let spanIdAt = 0;
-  let spanIdEnd = 0;
-  let traceStateAt = -1;
-  let attributesAt = -1;
-  let dropped = 0;
+  const from = pos;
+  const mark = out;
+  if (!linkInOrder(end)) retryInFieldOrder(from, end, mark, LINK_TAGS, linkInOrder);
+}
+
+function linkInOrder(end: number): boolean {
+  putBytes(TRACE_ID);
+  let last = 0;
+  let listOpen = false;
   let flags = 0;
   while (pos < end) {
-    const at = pos;
     const tag = varint();
+    const kind = tag < 256 ? LINK_TAGS[tag]! : UNKNOWN;
+    if (kind === UNKNOWN) {
+      skip(tag, end);
+      continue;
+    }
+    const field = tag >>> 3;
+    if (field < last || (field === last && kind !== REPEATED)) return false;
+    if (listOpen && field !== 4) {
+      putByte(CLOSE_BRACKET);
+      listOpen = false;
+    }
+    if (last < 2 && field > 2) putBytes(SPAN_ID_CLOSED);
     switch (tag) {
-      case 0x0a:
-        traceIdAt = bytesAt(end);
-        traceIdEnd = pos;
+      case 0x0a: {
+        const from = bytesAt(end);
+        putHex(buf, from, pos);
         break;
-      case 0x12:
-        spanIdAt = bytesAt(end);
-        spanIdEnd = pos;
+      }
+      case 0x12: {
+        const from = bytesAt(end);
+        putBytes(SPAN_ID);
+        putHex(buf, from, pos);
+        putByte(QUOTE);
         break;
+      }
       case 0x1a:
-        traceStateAt = stringAt(end);
+        stringValue(TRACE_STATE, false, end);
         break;
       case 0x22:
-        if (attributesAt < 0) attributesAt = at;
-        bytesAt(end);
+        if (listOpen) putByte(COMMA);
+        else putBytes(ATTRIBUTES.comma);
+        listOpen = true;
+        keyValue(lengthEnd(end));
         break;
       case 0x28:
-        dropped = varint();
+        countField(DROPPED_ATTRIBUTES, varint(), false);
         break;
       case 0x35:
         flags = fixed32(end);
         break;
-      default:
-        skip(tag, end);
     }
+    last = field;
   }
   checkEnd(end);
-  putBytes(TRACE_ID);
-  putHex(buf, traceIdAt, traceIdEnd);
-  putBytes(SPAN_ID);
-  putHex(buf, spanIdAt, spanIdEnd);
-  putByte(QUOTE);
-  stringField(TRACE_STATE, traceStateAt, false);
-  if (attributesAt >= 0) {
-    putBytes(ATTRIBUTES.comma);
-    repeatedItems(attributesAt, end, 0x22);
-  }
-  countField(DROPPED_ATTRIBUTES, dropped, false);
+  if (listOpen) putByte(CLOSE_BRACKET);
+  if (last < 2) putBytes(SPAN_ID_CLOSED);
   putFlags(flags);
+  putByte(CLOSE_BRACE);
+  return true;
+}
+
+/** `,"status":{…}`, left out when both its fields are defaults. */
+function status(end: number): void {
+  const mark = out;
+  putBytes(STATUS);
+  const fieldsStart = out;
+  const from = pos;
+  if (!statusInOrder(end)) retryInFieldOrder(from, end, fieldsStart, STATUS_TAGS, statusInOrder);
+  if (out === fieldsStart) return rewind(mark);
   putByte(CLOSE_BRACE);
 }
 
-function status(from: number, end: number): void {
-  seek(from);
-  let messageAt = -1;
-  let code = 0;
+function statusInOrder(end: number): boolean {
+  let last = 0;
+  let first = true;
   while (pos < end) {
     const tag = varint();
-    if (tag === 0x12) messageAt = stringAt(end);
-    else if (tag === 0x18) code = varint() | 0;
-    else skip(tag, end);
+    if (tag === 0x12) {
+      if (last !== 0) return false;
+      if (stringValue(STATUS_MESSAGE, first, end)) first = false;
+      last = 2;
+    } else if (tag === 0x18) {
+      if (last === 3) return false;
+      first = countField(STATUS_CODE, varint() | 0, first);
+      last = 3;
+    } else skip(tag, end);
   }
   checkEnd(end);
-  const mark = out;
-  putBytes(STATUS);
-  let first = stringField(STATUS_MESSAGE, messageAt, true);
-  if (code !== 0) {
-    putField(STATUS_CODE, first);
-    putNumber(code);
-    first = false;
-  }
-  if (first) return rewind(mark);
-  putByte(CLOSE_BRACE);
+  return true;
 }

@@ -88,8 +88,8 @@ describe('transcodeTracesJson', () => {
     const backward = spanInFieldOrder([...fields].reverse());
     const expected =
       '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b173",' +
-      '"flags":769,"name":"GET /","kind":2,"startTimeUnixNano":"1763700000000000005","endTimeUnixNano":"1763700000000000105",' +
-      '"attributes":[{"key":"a","value":{"intValue":"7"}}],"status":{"message":"bad","code":2}}]}]}]}';
+      '"name":"GET /","kind":2,"startTimeUnixNano":"1763700000000000005","endTimeUnixNano":"1763700000000000105",' +
+      '"attributes":[{"key":"a","value":{"intValue":"7"}}],"status":{"message":"bad","code":2},"flags":769}]}]}]}';
     assert.equal(transcoded(forward), expected);
     assert.equal(transcoded(backward), expected);
     assert.equal(viaSpans(backward), expected);
@@ -141,6 +141,38 @@ describe('transcodeTracesJson', () => {
     const body = protobuf.Writer.create().uint32(0x0a).bytes(resource).uint32(0x15).fixed32(9).finish();
     assert.equal(transcoded(body), viaSpans(body));
     assert.ok(transcoded(body).includes('"name":"n"'));
+  });
+
+  it('writes each key right when two keys share a slot of the key cache, and across a growing buffer', async () => {
+    // Same length and the same first, middle and last bytes: the cache's hash cannot tell them apart.
+    const spans = Array.from({ length: 6 }, (_, i) => ({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      attributes: [{ key: i % 2 === 0 ? 'axcya' : 'azcwa', value: { stringValue: `v${i}` } }],
+    }));
+    const body = tracesData([{ scopeSpans: [{ spans }] }]);
+    assert.equal(transcoded(body), viaSpans(body));
+    const keys = (JSON.parse(transcoded(body)) as { resourceSpans: [{ scopeSpans: [{ spans: { attributes: { key: string }[] }[] }] }] })
+      .resourceSpans[0].scopeSpans[0].spans.map((s) => s.attributes[0]!.key);
+    assert.deepStrictEqual(keys, ['axcya', 'azcwa', 'axcya', 'azcwa', 'axcya', 'azcwa']);
+    const many = encodeTracesProto(await makeTestSpans(3000));
+    const line = transcodeTracesJson([many], true);
+    assert.ok(line.length > 1024 * 1024, 'the line outgrows the writer\'s first buffer');
+    assert.equal(line.toString('utf8'), `${viaSpans(many)}\n`);
+  });
+
+  it('fills the Buffer that `allocate` gives, with exactly the line', async () => {
+    const body = encodeTracesProto(await makeTestSpans(4));
+    const slab = Buffer.alloc(1 << 16, 0x78);
+    let asked = 0;
+    const line = transcodeTracesJson([body], true, (size) => {
+      asked = size;
+      return slab.subarray(0, size);
+    });
+    assert.equal(line.buffer, slab.buffer);
+    assert.equal(asked, line.length);
+    assert.equal(line.toString('utf8'), `${viaSpans(body)}\n`);
+    assert.equal(slab[line.length], 0x78, 'nothing is written past the line');
   });
 
   it('throws TRACEPIPE_INVALID_OTLP for bytes that are not a message, and is usable afterwards', async () => {
