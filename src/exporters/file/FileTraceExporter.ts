@@ -11,6 +11,7 @@ import type { Logger } from '../../logger.js';
 import type { TraceExporter } from '../TraceExporter.js';
 import { fileExporterShutdownError } from './fileExporterShutdownError.js';
 import { ensureCaptureDir } from './ensureCaptureDir.js';
+import { LineBufferPool } from './LineBufferPool.js';
 import { RotatingFileWriter } from './RotatingFileWriter.js';
 
 export interface FileTraceExporterOptions {
@@ -28,6 +29,7 @@ export interface FileTraceExporterOptions {
 export class FileTraceExporter implements TraceExporter {
   private readonly target: FileTarget;
   private readonly writer: RotatingFileWriter;
+  private readonly lines = new LineBufferPool();
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(target: FileTarget, options: FileTraceExporterOptions) {
@@ -48,11 +50,19 @@ export class FileTraceExporter implements TraceExporter {
     let line: Buffer;
     try {
       // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
-      line = batch instanceof EncodedSpans ? transcodeTracesJson(batch.requests, true) : encodeTracesJsonBytes(batch, true);
+      line =
+        batch instanceof EncodedSpans
+          ? transcodeTracesJson(batch.requests, true, this.lines.allocate)
+          : encodeTracesJsonBytes(batch, true, this.lines.allocate);
     } catch (cause) {
       return Promise.reject(new ExportError(`cannot encode spans for ${this.target.dir}: ${(cause as Error).message}`, { cause }));
     }
-    return this.writer.write(line);
+    const written = this.writer.write(line);
+    written.then(
+      () => this.lines.release(line),
+      () => this.lines.release(line),
+    );
+    return written;
   }
 
   async probe(): Promise<void> {

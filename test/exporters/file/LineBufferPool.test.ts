@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LineBufferPool } from '../../../src/exporters/file/LineBufferPool.js';
+
+describe('LineBufferPool', () => {
+  it('hands out Buffers of exactly the size asked, reusing released slabs', () => {
+    const pool = new LineBufferPool(2, 1024);
+    const first = pool.allocate(100);
+    assert.equal(first.length, 100);
+    assert.equal(first.buffer.byteLength, 1024, 'a slab is at least minSlabBytes');
+    pool.release(first);
+    const second = pool.allocate(700);
+    assert.equal(second.length, 700);
+    assert.equal(second.buffer, first.buffer, 'the released slab is reused');
+  });
+
+  it('replaces a free slab that is too small, and makes a fresh one when none is free', () => {
+    const pool = new LineBufferPool(2, 1024);
+    const small = pool.allocate(10);
+    pool.release(small);
+    const big = pool.allocate(5000);
+    assert.equal(big.length, 5000);
+    assert.notEqual(big.buffer, small.buffer);
+    const other = pool.allocate(10);
+    assert.notEqual(other.buffer, big.buffer, 'a slab in use is never handed out twice');
+  });
+
+  it('keeps at most maxFree slabs', () => {
+    const pool = new LineBufferPool(1, 64);
+    const a = pool.allocate(8);
+    const b = pool.allocate(8);
+    pool.release(a);
+    pool.release(b);
+    assert.equal(pool.allocate(8).buffer, a.buffer);
+    assert.notEqual(pool.allocate(8).buffer, b.buffer, 'the second slab was not kept');
+  });
+});
