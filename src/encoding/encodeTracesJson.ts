@@ -124,7 +124,7 @@ function resourcePartsOf(resource: Resource): Parts {
     const open = capture(() => {
       const start = pos;
       putBytes(RESOURCE_OPEN);
-      let first = attributesField(true, resource.attributes);
+      let first = attributesField(true, resource.attributes, OTHER_SITE);
       first = countField(first, DROPPED_ATTRIBUTES, (resource as { droppedAttributesCount?: number }).droppedAttributesCount);
       // An empty resource is left out.
       if (first) rewind(start);
@@ -155,7 +155,7 @@ function scopePartsOf(scope: OtlpScope): Parts {
         putString(scope.version);
         first = false;
       }
-      if (scope.attributes !== undefined) first = attributesField(first, scope.attributes);
+      if (scope.attributes !== undefined) first = attributesField(first, scope.attributes, OTHER_SITE);
       first = countField(first, DROPPED_ATTRIBUTES, scope.droppedAttributesCount);
       if (first) rewind(start);
       putBytes(first ? OPEN_BRACE : CLOSE_BRACE_COMMA);
@@ -221,7 +221,7 @@ function putSpan(span: ReadableSpan): void {
     putBytes(END_TIME);
     putTime(span.endTime);
   }
-  attributesField(false, span.attributes);
+  attributesField(false, span.attributes, SPAN_SITE);
   countField(false, DROPPED_ATTRIBUTES, span.droppedAttributesCount);
   const events = span.events;
   if (events.length > 0) {
@@ -335,7 +335,7 @@ function putEvent(event: TimedEvent): void {
     putBytes(first ? field.subarray(1) : field);
     first = false;
   }
-  if (event.attributes !== undefined) first = attributesField(first, event.attributes);
+  if (event.attributes !== undefined) first = attributesField(first, event.attributes, EVENT_SITE);
   countField(first, DROPPED_ATTRIBUTES, event.droppedAttributesCount);
   putByte(CLOSE_BRACE);
 }
@@ -352,7 +352,7 @@ function putLink(link: Link): void {
     putBytes(TRACE_STATE);
     putString(traceState);
   }
-  if (link.attributes !== undefined) attributesField(false, link.attributes);
+  if (link.attributes !== undefined) attributesField(false, link.attributes, OTHER_SITE);
   countField(false, DROPPED_ATTRIBUTES, link.droppedAttributesCount);
   putFlags(linkFlags(link));
   putByte(CLOSE_BRACE);
@@ -370,8 +370,22 @@ function countField(first: boolean, name: Uint8Array, count: number | undefined)
   return false;
 }
 
-function attributesField(first: boolean, attributes: Attributes): boolean {
+/**
+ * Attribute lists from one place in the code have the same keys in the same order, span after
+ * span, so the key seen at each position of each kind of list (a site) is remembered with its
+ * entry: a repeated key costs a comparison of string identities instead of a map lookup.
+ */
+const SPAN_SITE = 0;
+const EVENT_SITE = 1;
+const OTHER_SITE = 2;
+const SITE_POSITIONS = 64;
+const siteKeys: (string | undefined)[] = new Array<string | undefined>(3 * SITE_POSITIONS).fill(undefined);
+const siteEntries: (KeyEntry | undefined)[] = new Array<KeyEntry | undefined>(3 * SITE_POSITIONS).fill(undefined);
+
+function attributesField(first: boolean, attributes: Attributes, site: number): boolean {
   let empty = true;
+  let slot = site * SITE_POSITIONS;
+  const lastSlot = slot + SITE_POSITIONS - 1;
   for (const key in attributes) {
     if (empty) {
       if (!first) putByte(COMMA);
@@ -380,7 +394,14 @@ function attributesField(first: boolean, attributes: Attributes): boolean {
     } else {
       putByte(COMMA);
     }
-    putKeyValue(key, attributes[key]);
+    let entry = siteEntries[slot];
+    if (siteKeys[slot] !== key || entry === undefined) {
+      entry = keyCache.get(key) ?? keyEntry(key);
+      siteKeys[slot] = key;
+      siteEntries[slot] = entry;
+    }
+    if (slot < lastSlot) slot++;
+    putKeyValue(entry, attributes[key]);
   }
   if (empty) return first;
   putBytes(CLOSE_ARRAY);
@@ -490,8 +511,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** One KeyValue; primitive values are kept with their bytes, up to a limit per key. */
-function putKeyValue(key: string, value: unknown): void {
-  const entry = keyCache.get(key) ?? keyEntry(key);
+function putKeyValue(entry: KeyEntry, value: unknown): void {
   if (value === entry.lastValue && entry.lastKeyValue !== undefined) return putBytes(entry.lastKeyValue);
   const cached = entry.keyValues.get(value);
   if (cached !== undefined) {

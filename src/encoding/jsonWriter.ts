@@ -272,20 +272,39 @@ export function putTime(time: HrTime): void {
   }
 }
 
+/** The seconds of the last time written, as `"` and digits: times in a batch mostly share them. */
+let lastSeconds = -1;
+let lastSecondsBytes: Uint8Array = new Uint8Array(0);
+
+/** Two decimal digits per entry, as one little-endian 16-bit store. */
+const DIGIT_PAIRS = Uint16Array.from({ length: 100 }, (_, v) => (48 + ((v / 10) | 0)) | ((48 + (v % 10)) << 8));
+
 /** `"<sec><nanos, 9 digits>"`, for sec > 0 and 0 <= nanos < 1e9, both integers. */
 function putSecondsNanos(sec: number, nanos: number): void {
-  putByte(QUOTE);
-  putDigits(sec);
-  if (pos + 10 > buf.length) grow(10);
-  const b = buf;
-  let v = nanos | 0;
-  for (let p = pos + 8; p >= pos; p--) {
-    const q = (v / 10) | 0;
-    b[p] = 48 + v - q * 10;
-    v = q;
+  if (sec !== lastSeconds) {
+    const start = pos;
+    putByte(QUOTE);
+    putDigits(sec);
+    lastSecondsBytes = copyFrom(start);
+    lastSeconds = sec;
+  } else {
+    const piece = lastSecondsBytes;
+    if (pos + piece.length > buf.length) grow(piece.length);
+    for (let i = 0; i < piece.length; i++) buf[pos + i] = piece[i]!;
+    pos += piece.length;
   }
+  if (pos + 10 > buf.length) grow(10);
+  const v = view;
+  let rest = nanos | 0;
+  // Digits 8..1 in pairs from the right, then the first alone.
+  for (let p = pos + 7; p > pos; p -= 2) {
+    const q = (rest / 100) | 0;
+    v.setUint16(p, DIGIT_PAIRS[rest - q * 100]!, true);
+    rest = q;
+  }
+  buf[pos] = 48 + rest;
   pos += 9;
-  b[pos++] = QUOTE;
+  buf[pos++] = QUOTE;
 }
 
 /**
