@@ -3,6 +3,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { encodeTracesJsonBytes } from '../src/encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../src/encoding/encodeTracesProto.js';
+import { LineBufferPool } from '../src/exporters/file/LineBufferPool.js';
 import { makeRealisticSpans } from './makeRealisticSpans.js';
 
 /**
@@ -28,9 +29,16 @@ function encoderFor(name: Encoder): (spans: ReadableSpan[]) => number {
       return (spans) => JsonTraceSerializer.serializeRequest(spans)!.length;
     case 'stock-proto':
       return (spans) => ProtobufTraceSerializer.serializeRequest(spans)!.length;
-    // Bytes ready to write on both sides, as the exporters use them.
-    case 'tracepipe-json':
-      return (spans) => encodeTracesJsonBytes(spans).length;
+    // Bytes ready to write on both sides, as the exporters use them: the file exporter encodes
+    // into a Buffer from its LineBufferPool and gives it back once written.
+    case 'tracepipe-json': {
+      const pool = new LineBufferPool();
+      return (spans) => {
+        const line = encodeTracesJsonBytes(spans, true, pool.allocate);
+        pool.release(line);
+        return line.length;
+      };
+    }
     case 'tracepipe-proto':
       return (spans) => encodeTracesProto(spans).length;
   }

@@ -326,7 +326,7 @@ function encodingSection(r: BenchResults): string[] {
   const out = ['## 4. Encoding 512-span batches', ''];
   if (!r.encoding) return [...out, `Not measured: ${r.errors.encoding ?? 'skipped'}.`, ''];
   out.push(
-    `Batches of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope; 4 distinct batches in rotation, so ids and the high-cardinality values differ from one encode to the next) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up; median (min–max) of ${r.settings.repetitions} fresh processes. Both sides produce bytes ready to write or send.`,
+    `Batches of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope; 4 distinct batches in rotation, so ids and the high-cardinality values differ from one encode to the next) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up; median (min–max) of ${r.settings.repetitions} fresh processes. Both sides produce bytes ready to write or send, as their exporters use them: stock a new Uint8Array from its serializer; tracepipe's JSON the capture-file line, in a Buffer from the file exporter's pool of reused Buffers (given back after each encode, as after each write), its protobuf a new Buffer.`,
     '',
   );
   const rows: string[][] = [];
