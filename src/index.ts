@@ -61,3 +61,5 @@ export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from '
 export { buildTraceTree, type TraceTreeNode } from './exporters/file/buildTraceTree.js';
 export { EncodedSpans } from './encoding/EncodedSpans.js';
 export { scanTracesProto } from './encoding/scanTracesProto.js';
+export { transcodeTracesJson } from './encoding/transcodeTracesJson.js';
+export type { Allocate } from './encoding/jsonWriter.js';
