@@ -116,6 +116,14 @@ export function putBytes(piece: Uint8Array): void {
   pos += n;
 }
 
+/** Bytes `from`..`to` of what is already written, again. */
+export function putCopy(from: number, to: number): void {
+  const n = to - from;
+  if (pos + n > buf.length) grow(n);
+  buf.copyWithin(pos, from, to);
+  pos += n;
+}
+
 /** Text known to be ASCII (hex ids, digits), one byte per character. */
 export function putAscii(text: string): void {
   const n = text.length;

@@ -14,6 +14,7 @@ import {
   putFixed64Time,
   putHex,
   putInt64String,
+  putCopy,
   putNumber,
   putUtf8,
   reset,
@@ -57,6 +58,7 @@ export function transcodeTracesJson(requests: readonly Uint8Array[], newline = f
   const listStart = out;
   for (let r = 0; r < requests.length; r++) {
     open(requests[r]!);
+    forgetPositions();
     depth = 0;
     try {
       const end = buf.length;
@@ -180,11 +182,16 @@ function resourceSpans(end: number, first: boolean): void {
     if (tag === 0x12) scopeSpans(lengthEnd(end), out === scopesStart);
     else skip(tag, end);
   }
-  if (out === scopesStart) return rewind(mark);
+  if (out === scopesStart) return forgetAndRewind(mark);
   closeList(schemaAt);
 }
 
 const CLOSE_BRACKET = 0x5d;
+
+function forgetAndRewind(mark: number): void {
+  forgetPositions();
+  rewind(mark);
+}
 
 /** Opens an attribute list as an object's first field (or puts the comma before its next KeyValue). Returns true. */
 function openListOrComma(open: boolean, first: boolean): boolean {
@@ -285,7 +292,7 @@ function scopeSpans(end: number, first: boolean): void {
     if (tag === 0x12) span(lengthEnd(end), out === spansStart);
     else skip(tag, end);
   }
-  if (out === spansStart) return rewind(mark);
+  if (out === spansStart) return forgetAndRewind(mark);
   closeList(schemaAt);
 }
 
@@ -364,10 +371,12 @@ function inFieldOrder(from: number, end: number, kinds: Uint8Array, write: (end:
   const copy = Buffer.concat(fields.map((f) => buf.subarray(f.at, f.to)));
   const outer = save();
   open(copy);
+  forgetPositions();
   try {
     if (!write(copy.length)) fail('cannot order fields');
   } finally {
     restore(outer);
+    forgetPositions();
   }
   seek(end);
 }
@@ -379,6 +388,7 @@ function inFieldOrder(from: number, end: number, kinds: Uint8Array, write: (end:
  */
 function retryInFieldOrder(from: number, end: number, mark: number, kinds: Uint8Array, write: (end: number) => boolean): void {
   rewind(mark);
+  forgetPositions();
   inFieldOrder(from, end, kinds, write);
 }
 
@@ -439,6 +449,51 @@ function keyValueInOrder(end: number): boolean {
   if (!keyWritten) putBytes(VALUE);
   if (!valueWritten) putBytes(EMPTY_VALUE);
   putByte(CLOSE_BRACE);
+  return true;
+}
+
+/**
+ * The n-th attribute of a span (or event) is very often byte for byte the n-th attribute of
+ * the span before (same route, host, port, user agent…). Both are in the request being read,
+ * and the JSON written for the earlier one is still in the output, so a match is one
+ * comparison of input bytes and one copy within the output. Positions are per request and
+ * forgotten whenever the output is taken back or the reader moves to other bytes.
+ */
+const POSITIONS = 32;
+const SPAN_POSITIONS = 0;
+const EVENT_POSITIONS = POSITIONS;
+const seenFrom = new Int32Array(2 * POSITIONS).fill(-1);
+const seenTo = new Int32Array(2 * POSITIONS);
+const writtenFrom = new Int32Array(2 * POSITIONS);
+const writtenTo = new Int32Array(2 * POSITIONS);
+
+function forgetPositions(): void {
+  seenFrom.fill(-1);
+}
+
+/** A KeyValue that may repeat the one at the same `position` of the previous list. */
+function keyValueAt(end: number, position: number): void {
+  const from = pos;
+  if (position >= seenFrom.length) return keyValue(end);
+  const seen = seenFrom[position]!;
+  if (seen >= 0 && seenTo[position]! - seen === end - from && sameBytes(seen, from, end - from)) {
+    putCopy(writtenFrom[position]!, writtenTo[position]!);
+    return seek(end);
+  }
+  const at = out;
+  keyValue(end);
+  seenFrom[position] = from;
+  seenTo[position] = end;
+  writtenFrom[position] = at;
+  writtenTo[position] = out;
+}
+
+/** Whether the `n` bytes at `a` and at `b` of the request are the same, compared four at a time. */
+function sameBytes(a: number, b: number, n: number): boolean {
+  const v = view;
+  let i = 0;
+  for (const words = n - 3; i < words; i += 4) if (v.getInt32(a + i, true) !== v.getInt32(b + i, true)) return false;
+  for (; i < n; i++) if (buf[a + i] !== buf[b + i]) return false;
   return true;
 }
 
@@ -647,6 +702,7 @@ function spanInOrder(end: number): boolean {
   let last = 0;
   let list = 0;
   let flags = 0;
+  let attribute = 0;
   while (pos < end) {
     const tag = varint();
     const kind = tag < 256 ? SPAN_TAGS[tag]! : UNKNOWN;
@@ -706,7 +762,7 @@ function spanInOrder(end: number): boolean {
         break;
       case 0x4a:
         list = openOrNext(list, field, ATTRIBUTES);
-        keyValue(lengthEnd(end));
+        keyValueAt(lengthEnd(end), SPAN_POSITIONS + attribute++);
         break;
       case 0x5a:
         list = openOrNext(list, field, EVENTS);
@@ -759,6 +815,7 @@ function event(end: number): void {
 
 function eventInOrder(end: number): boolean {
   putByte(OPEN_BRACE);
+  let attribute = 0;
   let last = 0;
   let first = true;
   let listOpen = false;
@@ -784,7 +841,7 @@ function eventInOrder(end: number): boolean {
       else putField(ATTRIBUTES, first);
       listOpen = true;
       first = false;
-      keyValue(lengthEnd(end));
+      keyValueAt(lengthEnd(end), EVENT_POSITIONS + attribute++);
     } else first = countField(DROPPED_ATTRIBUTES, varint(), first);
     last = field;
   }

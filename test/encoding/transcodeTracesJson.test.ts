@@ -95,6 +95,32 @@ describe('transcodeTracesJson', () => {
     assert.equal(viaSpans(backward), expected);
   });
 
+  it('repeats attributes from span to span exactly, also around a span whose fields are out of order', () => {
+    const attributes = (i: number) =>
+      protobuf.Writer.create()
+        .uint32(0x4a).fork().uint32(0x0a).string('http.route').uint32(0x12).fork().uint32(0x0a).string('/a').ldelim().ldelim()
+        .uint32(0x4a).fork().uint32(0x0a).string('n').uint32(0x12).fork().uint32(0x18).int64(i % 2).ldelim().ldelim()
+        .finish();
+    const inOrder = (i: number) => Buffer.concat([SPAN.encode(SPAN.fromObject({ traceId: TRACE_ID, spanId: SPAN_ID, name: `s${i}` })).finish(), attributes(i)]);
+    const outOfOrder = (i: number) => Buffer.concat([attributes(i), SPAN.encode(SPAN.fromObject({ traceId: TRACE_ID, spanId: SPAN_ID, name: `s${i}` })).finish()]);
+    const scope = protobuf.Writer.create();
+    [inOrder(0), inOrder(1), outOfOrder(2), inOrder(3), inOrder(4)].forEach((span) => scope.uint32(0x12).bytes(span));
+    const body = protobuf.Writer.create().uint32(0x0a).bytes(protobuf.Writer.create().uint32(0x12).bytes(scope.finish()).finish()).finish();
+    assert.equal(transcoded(body), viaSpans(body));
+    const spans = (JSON.parse(transcoded(body)) as { resourceSpans: [{ scopeSpans: [{ spans: { name: string; attributes: unknown[] }[] }] }] })
+      .resourceSpans[0].scopeSpans[0].spans;
+    assert.deepStrictEqual(
+      spans.map((s) => [s.name, s.attributes]),
+      [0, 1, 2, 3, 4].map((i) => [
+        `s${i}`,
+        [
+          { key: 'http.route', value: { stringValue: '/a' } },
+          { key: 'n', value: { intValue: String(i % 2) } },
+        ],
+      ]),
+    );
+  });
+
   it('leaves out resources and scopes without spans, as the span path does', () => {
     const span = { traceId: TRACE_ID, spanId: SPAN_ID, name: 'kept' };
     const body = tracesData([
