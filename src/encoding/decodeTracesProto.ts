@@ -23,6 +23,7 @@ import {
   seek,
   skip,
   varint,
+  view,
 } from './protoReader.js';
 import { setAttribute } from './setAttribute.js';
 
@@ -91,7 +92,7 @@ function shortString(from: number, to: number): string {
 
 function time(end: number): HrTime {
   const at = fixed64At(end);
-  return fixed64ToHrTime(buf.readUInt32LE(at), buf.readUInt32LE(at + 4));
+  return fixed64ToHrTime(view.getUint32(at, true), view.getUint32(at + 4, true));
 }
 
 /** Position pairs [start, end) of sub-messages read after their parent's other fields. */

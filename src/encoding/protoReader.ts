@@ -134,12 +134,12 @@ export function skip(tag: number, end: number): void {
 
 export function fixed32(end: number): number {
   if (pos + 4 > end) fail('truncated fixed32');
-  const v = buf.readUInt32LE(pos);
+  const v = view.getUint32(pos, true);
   pos += 4;
   return v;
 }
 
-/** Checks a fixed64 is there and returns where it starts (read its halves with `buf.readUInt32LE`). */
+/** Checks a fixed64 is there and returns where it starts (read its halves from `view`). */
 export function fixed64At(end: number): number {
   if (pos + 8 > end) fail('truncated fixed64');
   const at = pos;
@@ -149,7 +149,7 @@ export function fixed64At(end: number): number {
 
 export function double(end: number): number {
   if (pos + 8 > end) fail('truncated double');
-  const d = buf.readDoubleLE(pos);
+  const d = view.getFloat64(pos, true);
   pos += 8;
   return d;
 }
