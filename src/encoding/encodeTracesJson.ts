@@ -191,6 +191,10 @@ function schemaUrlClose(schemaUrl: string | undefined): Uint8Array {
 let lastTraceId = '';
 let traceIdPiece = TRACE_ID;
 
+/** `,"parentSpanId":"…"` of the last parent: siblings come together. */
+let lastParentId = '';
+let parentPiece: Uint8Array = new Uint8Array(0);
+
 function putSpan(span: ReadableSpan): void {
   const ctx = span.spanContext();
   if (ctx.traceId !== lastTraceId) {
@@ -211,9 +215,15 @@ function putSpan(span: ReadableSpan): void {
   }
   const parentId = span.parentSpanContext?.spanId;
   if (parentId) {
-    putBytes(PARENT_SPAN_ID);
-    putAscii(parentId);
-    putByte(QUOTE);
+    if (parentId !== lastParentId) {
+      parentPiece = capture(() => {
+        putBytes(PARENT_SPAN_ID);
+        putAscii(parentId);
+        putByte(QUOTE);
+      });
+      lastParentId = parentId;
+    }
+    putBytes(parentPiece);
   }
   putHeader(span);
   if (!isZeroTime(span.startTime)) putTime(span.startTime);
@@ -424,7 +434,15 @@ interface KeyEntry {
   /** The last array of primitives seen (a copy) and its KeyValue: lists of tags or flags repeat too. */
   array: unknown[] | undefined;
   arrayKeyValue: Uint8Array;
+  /** Values not found once `keyValues` is full; past GIVE_UP_AFTER the key's values are not looked up any more. */
+  misses: number;
 }
+
+/**
+ * A key whose values keep missing a full cache (URLs, ids, amounts) is one whose values do not
+ * repeat: looking them up only costs a string comparison and a hash per span, so it stops.
+ */
+const GIVE_UP_AFTER = 256;
 
 /** Keys are cached up to this many; beyond it (unbounded key sets) they are encoded each time. */
 const MAX_CACHED_KEYS = 10_000;
@@ -466,6 +484,7 @@ function keyEntry(key: string): KeyEntry {
     lastKeyValue: undefined,
     array: undefined,
     arrayKeyValue: NO_BYTES,
+    misses: 0,
   };
   if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(key, entry);
   return entry;
@@ -512,12 +531,15 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** One KeyValue; primitive values are kept with their bytes, up to a limit per key. */
 function putKeyValue(entry: KeyEntry, value: unknown): void {
-  if (value === entry.lastValue && entry.lastKeyValue !== undefined) return putBytes(entry.lastKeyValue);
-  const cached = entry.keyValues.get(value);
-  if (cached !== undefined) {
-    entry.lastValue = value;
-    entry.lastKeyValue = cached;
-    return putBytes(cached);
+  const lookUp = entry.misses <= GIVE_UP_AFTER;
+  if (lookUp) {
+    if (value === entry.lastValue && entry.lastKeyValue !== undefined) return putBytes(entry.lastKeyValue);
+    const cached = entry.keyValues.get(value);
+    if (cached !== undefined) {
+      entry.lastValue = value;
+      entry.lastKeyValue = cached;
+      return putBytes(cached);
+    }
   }
   if (Array.isArray(value)) return putArrayKeyValue(entry, value);
   const start = pos;
@@ -538,9 +560,12 @@ function putKeyValue(entry: KeyEntry, value: unknown): void {
     putByte(CLOSE_BRACE);
     if (t !== 'number' && t !== 'boolean') return;
   }
+  if (!lookUp) return;
   if (entry.keyValues.size < MAX_CACHED_VALUES && cachedValueBytes < MAX_CACHED_VALUE_BYTES) {
     entry.keyValues.set(value, copyFrom(start));
     cachedValueBytes += pos - start;
+  } else {
+    entry.misses++;
   }
 }
 
