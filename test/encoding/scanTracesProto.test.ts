@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
 import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { TracesData } from '../../src/encoding/otlpRoot.js';
 import { scanTracesProto } from '../../src/encoding/scanTracesProto.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
+import { makeOtlpSpans } from '../support/everyFieldSpans.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
-import { makeRichSpans } from '../support/richSpans.js';
+import { mutate, protobufFixtures as fixtures, prng } from '../support/protobufFuzz.js';
 
 /** What the decoder makes of `bytes`: its span count when it neither throws nor rejects a span. */
 function cleanDecodeCount(bytes: Uint8Array): number | undefined {
@@ -39,52 +38,6 @@ const field = (tag: number, body: Uint8Array): Uint8Array => protobuf.Writer.cre
 function withSpanBytes(extra: Uint8Array): Uint8Array {
   const span = Buffer.concat([SPAN.encode(GOOD).finish(), extra]);
   return field(0x0a, field(0x12, field(0x12, span)));
-}
-
-async function fixtures(): Promise<Array<{ name: string; spans: ReadableSpan[] }>> {
-  return [
-    { name: 'every field (SDK)', spans: await makeSdkSpans() },
-    { name: 'every field (hand-built)', spans: makeOtlpSpans() },
-    { name: 'rich', spans: await makeRichSpans() },
-    { name: 'plain test spans', spans: await makeTestSpans(50) },
-  ];
-}
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One random corruption of `bytes`: a byte or bit changed, a truncation, an insertion, a deletion or a duplicated slice. */
-function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
-  const out = Buffer.from(bytes);
-  const at = Math.floor(random() * out.length);
-  const byte = Math.floor(random() * 256);
-  switch (Math.floor(random() * 6)) {
-    case 0:
-      out[at] = byte;
-      return out;
-    case 1:
-      out[at]! ^= 1 << Math.floor(random() * 8);
-      return out;
-    case 2:
-      return out.subarray(0, at);
-    case 3:
-      return Buffer.concat([out.subarray(0, at), Buffer.from([byte]), out.subarray(at)]);
-    case 4:
-      return Buffer.concat([out.subarray(0, at), out.subarray(at + 1 + Math.floor(random() * 4))]);
-    default: {
-      const length = 1 + Math.floor(random() * 16);
-      return Buffer.concat([out.subarray(0, at), out.subarray(at, at + length), out.subarray(at)]);
-    }
-  }
 }
 
 describe('scanTracesProto', () => {
