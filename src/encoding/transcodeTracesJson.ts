@@ -41,6 +41,7 @@ import {
   varint,
   view,
 } from './protoReader.js';
+import { TracepipeError } from '../errors.js';
 
 /**
  * OTLP/JSON `TracesData` bytes straight from protobuf `ExportTraceServiceRequest` bodies,
@@ -73,6 +74,54 @@ export function transcodeTracesJson(requests: readonly Uint8Array[], newline = f
   }
   putBytes(CLOSE_ARRAY_OBJECT);
   return takeBytes(newline, allocate);
+}
+
+/**
+ * The forwarder's capture path in one pass: the OTLP/JSON of one protobuf request's
+ * ResourceSpans, comma-separated with no `{"resourceSpans":[` around them (the queue keeps
+ * requests, the file exporter joins them into a line), with the number of spans. Accepted
+ * only when decodeTracesProto would take the request whole: every span's ids usable (the
+ * decoder's rules), every field in order and read. Anything else (invalid ids, which the sender
+ * must hear about in partial_success; fields out of order; bytes that are not a message) gives
+ * undefined: the caller then decodes for the exact answer. Fuzz-tested against the decoder.
+ */
+export function transcodeResourceSpansJson(request: Uint8Array, allocate: Allocate): { json: Buffer; spanCount: number } | undefined {
+  reset();
+  open(request);
+  forgetPositions();
+  depth = 0;
+  spanCount = 0;
+  checking = true;
+  try {
+    const end = buf.length;
+    while (pos < end) {
+      const tag = varint();
+      if (tag === 0x0a) resourceSpans(lengthEnd(end), out === 0);
+      else skip(tag, end);
+    }
+    return { json: takeBytes(false, allocate), spanCount };
+  } catch (err) {
+    if (err === NEEDS_DECODER || (err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP')) return undefined;
+    throw err;
+  } finally {
+    checking = false;
+    close();
+  }
+}
+
+/** Set while transcodeResourceSpansJson checks what it reads; `spanCount` counts the spans written. */
+let checking = false;
+let spanCount = 0;
+/** Thrown (and caught) to hand a checked request to the decoder. */
+const NEEDS_DECODER = new Error('needs the decoder');
+
+/** decodeTracesProto's id rules (see idProblem): any failure is the decoder's to report. */
+function usableIds(traceIdAt: number, traceIdEnd: number, spanIdAt: number, spanIdEnd: number, parentBytes: number): boolean {
+  if (traceIdEnd - traceIdAt !== 16 || spanIdEnd - spanIdAt !== 8) return false;
+  if (parentBytes !== 0 && parentBytes !== 8) return false;
+  const v = view;
+  if ((v.getInt32(spanIdAt, true) | v.getInt32(spanIdAt + 4, true)) === 0) return false;
+  return (v.getInt32(traceIdAt, true) | v.getInt32(traceIdAt + 4, true) | v.getInt32(traceIdAt + 8, true) | v.getInt32(traceIdAt + 12, true)) !== 0;
 }
 
 const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
@@ -387,6 +436,8 @@ function inFieldOrder(from: number, end: number, kinds: Uint8Array, write: (end:
  * hot path, each from its own call site, so that V8 can inline them.
  */
 function retryInFieldOrder(from: number, end: number, mark: number, kinds: Uint8Array, write: (end: number) => boolean): void {
+  // Rewriting drops fields the decoder would still check, so a checked request goes to the decoder.
+  if (checking) throw NEEDS_DECODER;
   rewind(mark);
   forgetPositions();
   inFieldOrder(from, end, kinds, write);
@@ -686,6 +737,7 @@ function putFlags(flags: number): void {
 }
 
 function span(end: number, first: boolean): void {
+  spanCount++;
   if (!first) putByte(COMMA);
   const from = pos;
   const mark = out;
@@ -702,6 +754,11 @@ function spanInOrder(end: number): boolean {
   let last = 0;
   let list = 0;
   let flags = 0;
+  let traceIdAt = 0;
+  let traceIdEnd = 0;
+  let spanIdAt = 0;
+  let spanIdEnd = 0;
+  let parentBytes = 0;
   let attribute = 0;
   while (pos < end) {
     const tag = varint();
@@ -718,23 +775,24 @@ function spanInOrder(end: number): boolean {
     }
     if (last < 2 && field > 2) putBytes(SPAN_ID_CLOSED);
     switch (tag) {
-      case 0x0a: {
-        const from = bytesAt(end);
-        putHex(buf, from, pos);
+      case 0x0a:
+        traceIdAt = bytesAt(end);
+        traceIdEnd = pos;
+        putHex(buf, traceIdAt, pos);
         break;
-      }
-      case 0x12: {
-        const from = bytesAt(end);
+      case 0x12:
+        spanIdAt = bytesAt(end);
+        spanIdEnd = pos;
         putBytes(SPAN_ID);
-        putHex(buf, from, pos);
+        putHex(buf, spanIdAt, pos);
         putByte(QUOTE);
         break;
-      }
       case 0x1a:
         stringValue(TRACE_STATE, false, end);
         break;
       case 0x22: {
         const from = bytesAt(end);
+        parentBytes = pos - from;
         if (from === pos) break;
         putBytes(PARENT_SPAN_ID);
         putHex(buf, from, pos);
@@ -791,6 +849,7 @@ function spanInOrder(end: number): boolean {
     last = field;
   }
   checkEnd(end);
+  if (checking && !usableIds(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentBytes)) throw NEEDS_DECODER;
   if (list !== 0) putByte(CLOSE_BRACKET);
   if (last < 2) putBytes(SPAN_ID_CLOSED);
   putFlags(flags);

@@ -7,10 +7,11 @@ import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
 import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { TracesData } from '../../src/encoding/otlpRoot.js';
-import { transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
+import { transcodeResourceSpansJson, transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
 import { TracepipeError } from '../../src/errors.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
+import { mutate, prng, protobufFixtures } from '../support/protobufFuzz.js';
 import { makeRichSpans } from '../support/richSpans.js';
 
 /** What the span-object path writes for the same bytes: decode, then encode. */
@@ -210,5 +211,70 @@ describe('transcodeTracesJson', () => {
       );
     }
     assert.equal(transcoded(good), viaSpans(good));
+  });
+});
+
+describe('transcodeResourceSpansJson', () => {
+  const pool = () => {
+    const slab = Buffer.alloc(4 << 20);
+    return (size: number) => slab.subarray(0, size);
+  };
+
+  it('writes the ResourceSpans of a valid request, without the TracesData around them, and counts its spans', async () => {
+    for (const spans of [await makeSdkSpans(), makeOtlpSpans(), await makeTestSpans(40)]) {
+      const body = encodeTracesProto(spans);
+      const result = transcodeResourceSpansJson(body, pool());
+      assert.ok(result !== undefined);
+      assert.equal(result.spanCount, spans.length);
+      assert.equal(`{"resourceSpans":[${result.json.toString('utf8')}]}`, viaSpans(body));
+    }
+    assert.deepStrictEqual(transcodeResourceSpansJson(new Uint8Array(0), pool()), { json: Buffer.alloc(0), spanCount: 0 });
+  });
+
+  it('hands to the decoder what it should answer for: invalid ids, fields out of order, bytes that are not a message', () => {
+    const bad = [
+      { traceId: Buffer.alloc(16), spanId: SPAN_ID },
+      { traceId: TRACE_ID.subarray(0, 15), spanId: SPAN_ID },
+      { traceId: TRACE_ID, spanId: Buffer.alloc(8) },
+      { traceId: TRACE_ID, spanId: SPAN_ID.subarray(0, 7) },
+      { traceId: TRACE_ID, spanId: SPAN_ID, parentSpanId: SPAN_ID.subarray(0, 4) },
+      { spanId: SPAN_ID },
+    ];
+    for (const span of bad) {
+      const body = tracesData([{ scopeSpans: [{ spans: [{ traceId: TRACE_ID, spanId: SPAN_ID }, span] }] }]);
+      assert.equal(transcodeResourceSpansJson(body, pool()), undefined, JSON.stringify(span));
+      assert.equal(decodeTracesProto(body).rejected, 1);
+    }
+    const backward = spanInFieldOrder([
+      [2, (w) => w.uint32(0x12).bytes(SPAN_ID)],
+      [1, (w) => w.uint32(0x0a).bytes(TRACE_ID)],
+    ]);
+    assert.equal(transcodeResourceSpansJson(backward, pool()), undefined);
+    assert.equal(transcodeResourceSpansJson(Buffer.from([0x0a, 0x7f]), pool()), undefined);
+  });
+
+  it('takes only what the decoder takes whole, over thousands of corrupted bodies (seeded fuzz)', async () => {
+    const random = prng(0x7a5c);
+    const bodies: Uint8Array[] = [];
+    for (const { spans } of await protobufFixtures()) bodies.push(encodeTracesProto(spans), ProtobufTraceSerializer.serializeRequest(spans)!);
+    let taken = 0;
+    let handedOver = 0;
+    for (let round = 0; round < 6000; round++) {
+      let bytes = bodies[round % bodies.length]!;
+      const mutations = 1 + Math.floor(random() * 3);
+      for (let m = 0; m < mutations; m++) bytes = mutate(bytes, random);
+      const result = transcodeResourceSpansJson(bytes, pool());
+      if (result === undefined) {
+        handedOver++;
+        continue;
+      }
+      taken++;
+      const decoded = decodeTracesProto(bytes);
+      assert.equal(decoded.rejected, 0, `round ${round}`);
+      assert.equal(result.spanCount, decoded.spans.length, `round ${round}`);
+      const parsed = JSON.parse(`{"resourceSpans":[${result.json.toString('utf8')}]}`) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+      assert.equal(parsed.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length, result.spanCount, `round ${round}`);
+    }
+    assert.ok(taken > 100 && handedOver > 100, `taken ${taken}, handed over ${handedOver}`);
   });
 });
