@@ -1,6 +1,16 @@
+import { TracepipeError } from '../errors.js';
+
+/**
+ * How the requests of an EncodedSpans are written: protobuf `ExportTraceServiceRequest` bodies,
+ * or (for capture files) the OTLP/JSON ResourceSpans of each, comma-separated, as
+ * transcodeResourceSpansJson writes them.
+ */
+export type EncodedFormat = 'protobuf' | 'json';
+
 /**
  * Spans still in their wire form: protobuf `ExportTraceServiceRequest` bodies, each already
- * checked by scanTracesProto, exported as they are instead of being decoded and encoded again.
+ * checked by scanTracesProto, exported as they are instead of being decoded and encoded again;
+ * or, when `format` is 'json', their ResourceSpans already in OTLP/JSON.
  * Their concatenation is itself one valid `ExportTraceServiceRequest` holding every request's
  * resource_spans: the protobuf encoding spec says parsing concatenated messages gives the same
  * result as parsing each and merging them, and merging appends repeated fields
@@ -11,6 +21,7 @@ export class EncodedSpans {
     readonly requests: readonly Uint8Array[],
     /** Spans in all of the requests together. */
     readonly spanCount: number,
+    readonly format: EncodedFormat = 'protobuf',
   ) {}
 
   /** The span count again, so `batch.length` counts the spans of either kind of export batch. */
@@ -18,8 +29,9 @@ export class EncodedSpans {
     return this.spanCount;
   }
 
-  /** The requests as one `ExportTraceServiceRequest` body. */
+  /** The requests as one `ExportTraceServiceRequest` body (protobuf requests only). */
   concat(): Buffer {
+    if (this.format !== 'protobuf') throw new TracepipeError('TRACEPIPE_INVALID_OTLP', 'OTLP/JSON requests have no protobuf body');
     const requests = this.requests;
     if (requests.length === 1) {
       const only = requests[0]!;

@@ -3,6 +3,7 @@ import type { TlsMaterial } from '../config/TracepipeConfig.js';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
 import type { Logger } from '../logger.js';
 import { FileTraceExporter } from './file/FileTraceExporter.js';
+import type { LineBufferPool } from './file/LineBufferPool.js';
 import { GrpcTraceExporter } from './grpc/GrpcTraceExporter.js';
 import { HttpTraceExporter } from './http/HttpTraceExporter.js';
 import { RetryingExporter, type RetryPolicy } from './RetryingExporter.js';
@@ -16,6 +17,8 @@ export interface CreateExporterOptions {
   logger: Logger;
   /** Backoff of the network exporters; the defaults suit production. */
   retryPolicy?: Partial<RetryPolicy>;
+  /** The file exporter's Buffers (shared with whoever queues OTLP/JSON for it); its own by default. */
+  lines?: LineBufferPool;
 }
 
 /**
@@ -36,6 +39,6 @@ export function createExporter(target: ExporterTarget, options: CreateExporterOp
       }
       return wrap(new HttpTraceExporter(target, { tls, timeoutMs, stats, logger }));
     case 'file':
-      return new FileTraceExporter(target, { stats, logger });
+      return new FileTraceExporter(target, { stats, logger, lines: options.lines });
   }
 }

@@ -1,11 +1,13 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
-import { EncodedSpans } from '../encoding/EncodedSpans.js';
+import { EncodedSpans, type EncodedFormat } from '../encoding/EncodedSpans.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import type { Logger } from '../logger.js';
 
 export interface ExportQueueOptions {
   exporter: TraceExporter;
+  /** What `offerEncoded` requests are; protobuf by default. */
+  encodedFormat?: EncodedFormat;
   stats: PipelineStats;
   logger: Logger;
   /** Memory budget: an offer that would take the queue (queued plus being exported) past it is refused. */
@@ -55,6 +57,7 @@ export class ExportQueue {
   private readonly maxBatchSize: number;
   private readonly scheduleDelayMs: number;
   private readonly maxConcurrent: number;
+  private readonly encodedFormat: EncodedFormat;
 
   private readonly ready: Array<Batch | undefined> = [];
   private readyHead = 0;
@@ -83,6 +86,7 @@ export class ExportQueue {
     this.maxBatchSize = Math.max(1, options.maxBatchSize);
     this.scheduleDelayMs = options.scheduleDelayMs;
     this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? DEFAULT_CONCURRENCY);
+    this.encodedFormat = options.encodedFormat ?? 'protobuf';
     this.stats.queueSpans = () => this.heldSpans;
     this.stats.queueBytes = () => this.heldBytes;
   }
@@ -239,7 +243,7 @@ export class ExportQueue {
     const startedAt = performance.now();
     let exported: Promise<number | void>;
     try {
-      exported = this.exporter.export(batch.requests.length > 0 ? new EncodedSpans(batch.requests, batch.count) : batch.spans);
+      exported = this.exporter.export(batch.requests.length > 0 ? new EncodedSpans(batch.requests, batch.count, this.encodedFormat) : batch.spans);
     } catch (error) {
       exported = Promise.reject(error);
     }

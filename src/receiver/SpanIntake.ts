@@ -2,8 +2,12 @@ import type { PipelineStats, Transport } from '../diagnostics/PipelineStats.js';
 import type { DecodeResult } from '../encoding/DecodeResult.js';
 import { decodeTracesJson } from '../encoding/decodeTracesJson.js';
 import { decodeTracesProto } from '../encoding/decodeTracesProto.js';
+import { encodeTracesJsonBytes } from '../encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../encoding/encodeTracesProto.js';
+import type { Allocate } from '../encoding/jsonWriter.js';
+import type { OtlpSpan } from '../encoding/OtlpSpan.js';
 import { scanTracesProto } from '../encoding/scanTracesProto.js';
+import { transcodeResourceSpansJson } from '../encoding/transcodeTracesJson.js';
 import { TracepipeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -33,6 +37,11 @@ export interface SpanIntakeOptions {
   logger: Logger;
   /** Attribute that records who sent each span; undefined leaves spans untouched. */
   tagSenderAttribute: string | undefined;
+  /**
+   * Queue OTLP/JSON (ResourceSpans, as transcodeResourceSpansJson writes them) in Buffers from
+   * `allocate`, for an exporter that writes JSON (capture files); protobuf when undefined.
+   */
+  json?: { allocate: Allocate } | undefined;
 }
 
 /** How long a refused sender is asked to wait (Retry-After, google.rpc.RetryInfo) before retrying. */
@@ -47,6 +56,11 @@ export const RETRY_DELAY_MS = 1000;
  * scanTracesProto finds entirely valid, when no sender tag is to be added, is queued as it came
  * (no span objects are built). Anything else (JSON, tagging, a request with invalid spans or
  * that does not decode) is decoded for its spans and exact errors, tagged, and re-encoded.
+ *
+ * For an exporter that writes OTLP/JSON, requests are queued in that form instead, charged at
+ * the memory they hold: a valid protobuf request is checked and transcoded in one pass
+ * (transcodeResourceSpansJson, which takes only what the decoder would take whole), the rest
+ * decoded as above and encoded to JSON.
  */
 export class SpanIntake {
   private readonly queue: SpanQueue;
@@ -54,6 +68,7 @@ export class SpanIntake {
   private readonly stats: PipelineStats;
   private readonly logger: Logger;
   readonly tagSenderAttribute: string | undefined;
+  private readonly json: { allocate: Allocate } | undefined;
   private fullSince = 0;
 
   constructor(options: SpanIntakeOptions) {
@@ -62,6 +77,7 @@ export class SpanIntake {
     this.stats = options.stats;
     this.logger = options.logger;
     this.tagSenderAttribute = options.tagSenderAttribute;
+    this.json = options.json;
   }
 
   /**
@@ -77,6 +93,15 @@ export class SpanIntake {
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
     if (!this.hasRoomFor(body.length)) return this.full();
     if (sender === undefined || this.tagSenderAttribute === undefined) {
+      if (this.json !== undefined) {
+        const transcoded = transcodeResourceSpansJson(body, this.json.allocate);
+        if (transcoded !== undefined) {
+          const { json, spanCount } = transcoded;
+          if (spanCount > 0 && !this.enqueue(json, spanCount, json.buffer.byteLength, transport)) return this.full();
+          return ALL_ACCEPTED;
+        }
+        return this.accept(() => decodeTracesProto(body), transport, sender);
+      }
       const count = scanTracesProto(body);
       if (count !== undefined) {
         if (count > 0) {
@@ -117,11 +142,19 @@ export class SpanIntake {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
       }
-      const request = encodeTracesProto(spans);
-      if (!this.enqueue(request, spans.length, request.byteLength, transport)) return this.full();
+      const request = this.encode(spans);
+      const bytes = this.json === undefined ? request.byteLength : request.buffer.byteLength;
+      if (!this.enqueue(request, spans.length, bytes, transport)) return this.full();
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
     return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };
+  }
+
+  /** Decoded spans in the queue's format: protobuf, or the inside of an OTLP/JSON resourceSpans list. */
+  private encode(spans: OtlpSpan[]): Uint8Array {
+    if (this.json === undefined) return encodeTracesProto(spans);
+    const document = encodeTracesJsonBytes(spans, false, this.json.allocate);
+    return document.subarray(RESOURCE_SPANS_OPEN.length, document.length - 2);
   }
 
   private enqueue(request: Uint8Array, spanCount: number, bytes: number, transport: Transport): boolean {
@@ -153,6 +186,9 @@ const ALL_ACCEPTED: IntakeResult = Object.freeze({ kind: 'accepted', rejected: 0
 function ownBytes(body: Uint8Array): Uint8Array {
   return body.buffer.byteLength > 2 * body.byteLength ? new Uint8Array(body) : body;
 }
+
+/** What encodeTracesJsonBytes writes before the ResourceSpans. */
+const RESOURCE_SPANS_OPEN = '{"resourceSpans":[';
 
 /** `partial_success.error_message`: the exact count, and the first few reasons the decoder kept. */
 function summarize(rejected: number, errors: string[]): string {

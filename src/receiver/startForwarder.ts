@@ -5,6 +5,7 @@ import { validateConfig } from '../config/validateConfig.js';
 import { PipelineStats } from '../diagnostics/PipelineStats.js';
 import { ConfigError, TracepipeError } from '../errors.js';
 import { createExporter } from '../exporters/createExporter.js';
+import { LineBufferPool } from '../exporters/file/LineBufferPool.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ExportQueue } from '../pipeline/ExportQueue.js';
@@ -61,16 +62,27 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     throw new ConfigError('receiver.grpc_listen and receiver.http_listen are both off: nothing would be received', { key: 'receiver' });
   }
   const target = tracing.exporter ?? parseExporterUrl(DEFAULT_FORWARD_URL);
-  const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, timeoutMs: tracing.exportTimeoutMs, stats, logger });
+  // Capture files are OTLP/JSON: requests are turned into it as they arrive (one pass that
+  // also checks them) and queued that way, in Buffers the file exporter gives back once written.
+  const lines = target.kind === 'file' ? new LineBufferPool() : undefined;
+  const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, timeoutMs: tracing.exportTimeoutMs, stats, logger, lines });
   const queue = new ExportQueue({
     exporter,
+    encodedFormat: lines === undefined ? 'protobuf' : 'json',
     stats,
     logger,
     maxBytes: receiver.queueMaxBytes,
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
   });
-  const intake = new SpanIntake({ queue, queueMaxBytes: receiver.queueMaxBytes, stats, logger, tagSenderAttribute: receiver.tagSenderAttribute });
+  const intake = new SpanIntake({
+    queue,
+    queueMaxBytes: receiver.queueMaxBytes,
+    stats,
+    logger,
+    tagSenderAttribute: receiver.tagSenderAttribute,
+    json: lines === undefined ? undefined : { allocate: lines.allocate },
+  });
   const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
 
   let grpc: GrpcReceiver | undefined;

@@ -8,6 +8,7 @@ import { TracesData } from '../../src/encoding/otlpRoot.js';
 import { silentLogger } from '../../src/logger.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { SpanIntake } from '../../src/receiver/SpanIntake.js';
+import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
 
@@ -15,12 +16,14 @@ const HOUR = 3_600_000;
 const TAG = 'tracepipe.forwarded_for';
 
 /** A SpanIntake in front of a real ExportQueue whose exporter records what it is given. */
-function intake(options: { tag?: string; maxBytes?: number } = {}) {
+function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPool } = {}) {
   const exporter = new RecordingExporter();
   const stats = new PipelineStats();
   const maxBytes = options.maxBytes ?? 1 << 24;
-  const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes, maxBatchSize: 10_000, scheduleDelayMs: HOUR });
-  const spanIntake = new SpanIntake({ queue, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag });
+  const encodedFormat = options.json === undefined ? 'protobuf' : 'json';
+  const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes, maxBatchSize: 10_000, scheduleDelayMs: HOUR, encodedFormat });
+  const json = options.json === undefined ? undefined : { allocate: options.json.allocate };
+  const spanIntake = new SpanIntake({ queue, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag, json });
   /** Everything queued so far, exported and decoded. */
   const queued = async () => {
     await queue.flush();
@@ -153,5 +156,65 @@ describe('SpanIntake', () => {
       assert.equal(queue.spans, 20);
       await close();
     }
+  });
+
+  describe('queueing OTLP/JSON (for a capture-file exporter)', () => {
+    /** The TracesData an exporter would write for the queued JSON requests. */
+    const line = (requests: readonly Uint8Array[]) => `{"resourceSpans":[${requests.map((r) => Buffer.from(r).toString('utf8')).join(',')}]}`;
+
+    it('transcodes a valid request in one pass into a pool Buffer, charged the memory it holds', async () => {
+      const pool = new LineBufferPool(4, 1 << 20);
+      const { spanIntake, stats, queue, queued, exporter, close } = intake({ json: pool });
+      const spans = await makeTestSpans(100);
+      const body = encodeTracesProto(spans);
+      assert.deepEqual(spanIntake.acceptProto(body, 'grpc', undefined), { kind: 'accepted', rejected: 0, message: '' });
+      assert.equal(stats.received.grpc, 100);
+      assert.equal(queue.bytes, 1 << 20, 'the whole slab the JSON sits in');
+      const requests = await queued();
+      assert.equal(requests.length, 1);
+      assert.equal(line(requests), encodeTracesJson(decodeTracesProto(body).spans));
+      assert.deepEqual(exporter.kinds, ['encoded']);
+      assert.equal(exporter.encodedBatches[0]!.format, 'json');
+      await close();
+    });
+
+    it('decodes what it cannot take whole: invalid ids are answered in partial_success, the rest queued as JSON', async () => {
+      const { spanIntake, stats, queued, close } = intake({ json: new LineBufferPool() });
+      const body = message([GOOD, { ...GOOD, spanId: Buffer.from('eee19b7e', 'hex') }]);
+      assert.deepEqual(spanIntake.acceptProto(body, 'http', undefined), {
+        kind: 'accepted',
+        rejected: 1,
+        message: '1 span(s) rejected: resource_spans[0].scope_spans[0].spans[1]: span_id must be 8 bytes, got 4',
+      });
+      assert.equal(stats.received.http, 1);
+      assert.equal(stats.dropped.invalid, 1);
+      assert.equal(line(await queued()), encodeTracesJson(decodeTracesProto(message([GOOD])).spans));
+      await close();
+    });
+
+    it('tags spans and takes JSON bodies through the decoder, into JSON', async () => {
+      const { spanIntake, queued, close } = intake({ tag: TAG, json: new LineBufferPool() });
+      const spans = await makeTestSpans(3);
+      assert.equal(spanIntake.acceptProto(encodeTracesProto(spans), 'grpc', 'peer-a').kind, 'accepted');
+      assert.equal(spanIntake.acceptJson(Buffer.from(encodeTracesJson(spans)), 'http', 'peer-b').kind, 'accepted');
+      const requests = await queued();
+      assert.equal(requests.length, 2);
+      const senders = requests.map((r) => {
+        const { resourceSpans } = JSON.parse(line([r])) as { resourceSpans: { scopeSpans: { spans: { attributes: { key: string; value: { stringValue: string } }[] }[] }[] }[] };
+        return resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => s.attributes.find((a) => a.key === TAG)?.value.stringValue);
+      });
+      assert.deepEqual(senders, [
+        ['peer-a', 'peer-a', 'peer-a'],
+        ['peer-b', 'peer-b', 'peer-b'],
+      ]);
+      await close();
+    });
+
+    it('answers bytes that are not a message as invalid, as in protobuf mode', () => {
+      const { spanIntake, stats } = intake({ json: new LineBufferPool() });
+      const result = spanIntake.acceptProto(Buffer.from([0x0a, 0x7f, 0x01]), 'grpc', undefined);
+      assert.equal(result.kind, 'invalid');
+      assert.equal(stats.received.grpc, 0);
+    });
   });
 });

@@ -15,6 +15,7 @@ import { tlsMaterial } from '../../src/config/validateConfig.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../src/encoding/EncodedSpans.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { transcodeResourceSpansJson } from '../../src/encoding/transcodeTracesJson.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
@@ -139,6 +140,21 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
       assertArrivedExactly(sink.spans, [...rich, ...plain]);
       assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [[encoding, rich.length + 5, 'ok']]);
     });
+
+    if (encoding === 'json') {
+      it('sends EncodedSpans already in OTLP/JSON joined into one TracesData', async () => {
+        const sink = getSink();
+        const rich = await makeRichSpans();
+        const plain = await makeTestSpans(2);
+        const allocate = (size: number) => Buffer.alloc(size);
+        const requests = [rich, plain].map((spans) => transcodeResourceSpansJson(encodeTracesProto(spans), allocate)!.json);
+        const exporter = exporterFor(transport.url(sink) + query, 10_000, new PipelineStats());
+        assert.equal(await exporter.export(new EncodedSpans(requests, rich.length + 2, 'json')), 0);
+        await exporter.shutdown();
+        assertArrivedExactly(sink.spans, [...rich, ...plain]);
+        assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [['json', rich.length + 2, 'ok']]);
+      });
+    }
 
     it(`counts the spans a partial success rejects as dropped "invalid" (${encoding})`, async () => {
       const sink = getSink();

@@ -5,6 +5,7 @@ import type { FileTarget } from '../../config/ExporterTarget.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../encoding/EncodedSpans.js';
 import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
+import { joinedResourceSpans } from '../../encoding/joinedResourceSpans.js';
 import { transcodeTracesJson } from '../../encoding/transcodeTracesJson.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -17,6 +18,11 @@ import { RotatingFileWriter } from './RotatingFileWriter.js';
 export interface FileTraceExporterOptions {
   stats: PipelineStats;
   logger: Logger;
+  /**
+   * Where lines (and, in the forwarder, the OTLP/JSON requests queued for this exporter) get
+   * their Buffers; a pool of the exporter's own by default.
+   */
+  lines?: LineBufferPool;
 }
 
 /**
@@ -29,12 +35,13 @@ export interface FileTraceExporterOptions {
 export class FileTraceExporter implements TraceExporter {
   private readonly target: FileTarget;
   private readonly writer: RotatingFileWriter;
-  private readonly lines = new LineBufferPool();
+  private readonly lines: LineBufferPool;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(target: FileTarget, options: FileTraceExporterOptions) {
     ensureCaptureDir(target.dir);
     this.target = target;
+    this.lines = options.lines ?? new LineBufferPool();
     this.writer = new RotatingFileWriter({
       dir: target.dir,
       limitBytes: target.limitBytes,
@@ -47,6 +54,7 @@ export class FileTraceExporter implements TraceExporter {
   export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<void> {
     if (this.shutdownPromise !== undefined) return Promise.reject(fileExporterShutdownError());
     if (batch.length === 0) return Promise.resolve();
+    if (batch instanceof EncodedSpans && batch.format === 'json') return this.writeJoined(batch.requests);
     let line: Buffer;
     try {
       // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
@@ -62,6 +70,16 @@ export class FileTraceExporter implements TraceExporter {
       () => this.lines.release(line),
       () => this.lines.release(line),
     );
+    return written;
+  }
+
+  /** One line of requests already in OTLP/JSON, written as pieces; their Buffers go back to the pool after. */
+  private writeJoined(requests: readonly Uint8Array[]): Promise<void> {
+    const written = this.writer.write(joinedResourceSpans(requests, true));
+    const release = () => {
+      for (const request of requests) this.lines.release(request);
+    };
+    written.then(release, release);
     return written;
   }
 

@@ -5,6 +5,8 @@
  */
 export class LineBufferPool {
   private readonly free: Buffer[] = [];
+  /** The slabs this pool made: only those are taken back (a foreign Buffer may share its memory). */
+  private readonly own = new WeakSet<ArrayBufferLike>();
 
   constructor(
     /** Slabs kept for reuse; more lines in flight than this get fresh Buffers. */
@@ -16,12 +18,15 @@ export class LineBufferPool {
   /** A Buffer of exactly `size` bytes. */
   readonly allocate = (size: number): Buffer => {
     let slab = this.free.pop();
-    if (slab === undefined || slab.length < size) slab = Buffer.allocUnsafeSlow(Math.max(size, this.minSlabBytes));
+    if (slab === undefined || slab.length < size) {
+      slab = Buffer.allocUnsafeSlow(Math.max(size, this.minSlabBytes));
+      this.own.add(slab.buffer);
+    }
     return slab.subarray(0, size);
   };
 
-  /** Gives back a Buffer from `allocate` once nothing reads it any more. */
-  release(line: Buffer): void {
-    if (this.free.length < this.maxFree) this.free.push(Buffer.from(line.buffer, 0, line.buffer.byteLength));
+  /** Gives back a Buffer from `allocate` (or a view of one) once nothing reads it any more; others are ignored. */
+  release(line: Uint8Array): void {
+    if (this.free.length < this.maxFree && this.own.has(line.buffer)) this.free.push(Buffer.from(line.buffer, 0, line.buffer.byteLength));
   }
 }

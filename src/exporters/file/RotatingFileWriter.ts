@@ -17,14 +17,16 @@ const mkdirAsync = promisify(mkdir);
 const readdirAsync = promisify(readdir);
 const unlinkAsync = promisify(unlink);
 
-function writevAsync(fd: number, data: Buffer[]): Promise<number> {
+function writevAsync(fd: number, data: readonly Uint8Array[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    writev(fd, data, null, (err, written) => (err === null ? resolve(written) : reject(err)));
+    writev(fd, data as NodeJS.ArrayBufferView[], null, (err, written) => (err === null ? resolve(written) : reject(err)));
   });
 }
 
 interface Pending {
-  line: Buffer;
+  /** The line's pieces, written one after another. */
+  parts: readonly Uint8Array[];
+  bytes: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -73,11 +75,17 @@ export class RotatingFileWriter {
     return this.path;
   }
 
-  /** Appends `line` (which must end with `\n`) whole; rejects with an ExportError. */
-  write(line: Buffer): Promise<void> {
+  /**
+   * Appends a line (which must end with `\n`) whole, given as one Buffer or as pieces written
+   * back to back; rejects with an ExportError.
+   */
+  write(line: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.closed) return Promise.reject(fileExporterShutdownError());
+    const parts = line instanceof Uint8Array ? [line] : line;
+    let bytes = 0;
+    for (const part of parts) bytes += part.length;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
+      this.queue.push({ parts, bytes, resolve, reject });
       this.draining ??= this.drain();
     });
   }
@@ -123,25 +131,25 @@ export class RotatingFileWriter {
     let size = this.fd === undefined ? 0 : this.size;
     let n = 0;
     for (const p of this.queue) {
-      if (n > 0 && size + p.line.length > this.limitBytes) break;
-      size += p.line.length;
+      if (n > 0 && size + p.bytes > this.limitBytes) break;
+      size += p.bytes;
       n++;
     }
     return this.queue.splice(0, n);
   }
 
   private async writeGroup(group: Pending[]): Promise<void> {
-    const lines = group.map((p) => p.line);
+    const parts = group.flatMap((p) => p.parts);
     let bytes = 0;
-    for (const line of lines) bytes += line.length;
+    for (const p of group) bytes += p.bytes;
     try {
-      if (this.fd !== undefined && this.size > 0 && this.size + lines[0]!.length > this.limitBytes) {
+      if (this.fd !== undefined && this.size > 0 && this.size + group[0]!.bytes > this.limitBytes) {
         await this.closeCurrent();
         this.stats.fileRotations++;
       }
       if (this.fd === undefined) await this.openNext();
       const fd = this.fd!;
-      const written = await writevAsync(fd, lines);
+      const written = await writevAsync(fd, parts);
       if (written !== bytes) {
         // Only a full disk or a file size limit cuts a regular-file write short: take the piece back.
         await ftruncateAsync(fd, this.size).catch(() => {});
@@ -153,7 +161,7 @@ export class RotatingFileWriter {
       }
       this.size += written;
       this.stats.fileBytesWritten += written;
-      this.stats.fileLinesWritten += lines.length;
+      this.stats.fileLinesWritten += group.length;
       this.failures.recovered('capture file writes recovered', { file: this.path });
     } catch (cause) {
       this.stats.fileWriteErrors++;

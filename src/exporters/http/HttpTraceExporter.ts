@@ -7,6 +7,7 @@ import type { HttpTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../encoding/EncodedSpans.js';
+import { joinedResourceSpans } from '../../encoding/joinedResourceSpans.js';
 import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
 import { transcodeTracesJson } from '../../encoding/transcodeTracesJson.js';
@@ -83,7 +84,10 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
 
   /** The uncompressed body; gzip happens per attempt, off the main thread. */
   encode(batch: readonly ReadableSpan[] | EncodedSpans): Buffer {
-    if (batch instanceof EncodedSpans) return this.json ? transcodeTracesJson(batch.requests) : batch.concat();
+    if (batch instanceof EncodedSpans) {
+      if (!this.json) return batch.concat();
+      return batch.format === 'json' ? Buffer.concat(joinedResourceSpans(batch.requests, false)) : transcodeTracesJson(batch.requests);
+    }
     return this.json ? encodeTracesJsonBytes(batch) : toBuffer(encodeTracesProto(batch));
   }
 

@@ -9,8 +9,10 @@ import { parseExporterUrl } from '../../../src/config/parseExporterUrl.js';
 import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../../src/encoding/EncodedSpans.js';
 import { encodeTracesProto } from '../../../src/encoding/encodeTracesProto.js';
+import { transcodeResourceSpansJson } from '../../../src/encoding/transcodeTracesJson.js';
 import { ConfigError, type ExportError } from '../../../src/errors.js';
 import { FileTraceExporter } from '../../../src/exporters/file/FileTraceExporter.js';
+import { LineBufferPool } from '../../../src/exporters/file/LineBufferPool.js';
 import { type CaptureProblem, readCapture } from '../../../src/exporters/file/readCapture.js';
 import { silentLogger } from '../../../src/logger.js';
 import { sampleSpans, spanSnapshot } from './sampleSpans.js';
@@ -178,4 +180,27 @@ test('EncodedSpans of several requests become one line whose spans are exactly t
   assert.equal(text.at(-1), '\n');
   assertArrivedExactly(await readCapturedSpans(dir), [...rich, ...plain]);
   assert.equal(stats.fileLinesWritten, 1);
+});
+
+test('EncodedSpans already in OTLP/JSON are joined into one line, and their pool Buffers are given back once written', async () => {
+  const dir = await tempDir();
+  const lines = new LineBufferPool(4, 1 << 20);
+  const stats = new PipelineStats();
+  const exporter = new FileTraceExporter(parseExporterUrl(`file://${dir}`) as FileTarget, { stats, logger: silentLogger, lines });
+  const rich = await makeRichSpans();
+  const plain = await makeTestSpans(3);
+  const requests = [encodeTracesProto(rich), encodeTracesProto(plain)].map((body) => transcodeResourceSpansJson(body, lines.allocate)!.json);
+  const slabs = new Set(requests.map((r) => r.buffer));
+  assert.equal(slabs.size, 2);
+  await exporter.export(new EncodedSpans(requests, rich.length + 3, 'json'));
+  await exporter.shutdown();
+  const names = await readdir(dir);
+  assert.equal(names.length, 1);
+  const text = await readFile(join(dir, names[0]!), 'utf8');
+  assert.equal(text, `{"resourceSpans":[${requests.map((r) => r.toString('utf8')).join(',')}]}\n`);
+  assertArrivedExactly(await readCapturedSpans(dir), [...rich, ...plain]);
+  assert.equal(stats.fileLinesWritten, 1);
+  assert.equal(stats.fileBytesWritten, Buffer.byteLength(text));
+  const reused = [lines.allocate(10).buffer, lines.allocate(10).buffer];
+  assert.deepEqual(new Set(reused), slabs, 'both slabs came back to the pool');
 });

@@ -34,4 +34,14 @@ describe('LineBufferPool', () => {
     assert.equal(pool.allocate(8).buffer, a.buffer);
     assert.notEqual(pool.allocate(8).buffer, b.buffer, 'the second slab was not kept');
   });
+
+  it('takes back only its own slabs: a foreign Buffer may share memory with others', () => {
+    const pool = new LineBufferPool(4, 64);
+    const foreign = Buffer.from('small');
+    pool.release(foreign);
+    pool.release(Buffer.allocUnsafeSlow(128));
+    const line = pool.allocate(8);
+    assert.notEqual(line.buffer, foreign.buffer);
+    assert.equal(line.buffer.byteLength, 64, 'a fresh slab of its own, not the foreign 128-byte one');
+  });
 });

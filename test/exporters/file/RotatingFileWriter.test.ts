@@ -184,3 +184,23 @@ test('after close, writes reject with TRACEPIPE_EXPORTER_SHUTDOWN; close is idem
   assert.equal(writer.currentFile, undefined);
   assert.deepEqual((await files(dir)).map((f) => f.text.length), [L]);
 });
+
+test('a line given as pieces is written whole, and counts as its total size for rotation', async () => {
+  const dir = await tempDir();
+  const { writer, stats } = newWriter(dir, 2 * L);
+  const pieces = (n: number) => {
+    const line = lineOfSize(n, L);
+    return [line.subarray(0, 7), line.subarray(7, 60), line.subarray(60)];
+  };
+  await writer.write(pieces(0));
+  await writer.write(pieces(1));
+  await writer.write(pieces(2));
+  await writer.close();
+  const out = await files(dir);
+  assert.deepEqual(
+    out.map((f) => f.text),
+    [lineOfSize(0, L).toString() + lineOfSize(1, L).toString(), lineOfSize(2, L).toString()],
+  );
+  assert.equal(stats.fileLinesWritten, 3);
+  assert.equal(stats.fileRotations, 1);
+});
