@@ -22,6 +22,8 @@ const { values } = parseArgs({
     transport: { type: 'string' },
     address: { type: 'string' },
     'duration-ms': { type: 'string' },
+    /** Sent but not counted: the receiver's JIT warms up first. */
+    'warmup-ms': { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '8' },
   },
 });
@@ -78,16 +80,18 @@ if (values.transport === 'grpc') {
   close = () => agent.destroy();
 }
 
-const start = performance.now();
+const start = performance.now() + Number(values['warmup-ms']);
 const deadline = start + Number(values['duration-ms']);
 let acked = 0;
 let rejected = 0;
 async function lane(): Promise<void> {
   while (performance.now() < deadline) {
     const outcome = await send();
-    if (outcome === true) acked += BATCH;
-    else {
-      rejected++;
+    const counted = performance.now() >= start;
+    if (outcome === true) {
+      if (counted) acked += BATCH;
+    } else {
+      if (counted) rejected++;
       await pause(Math.min(outcome.retryAfterMs, deadline - performance.now()));
     }
   }

@@ -27,6 +27,8 @@ const FORWARDER = fileURLToPath(new URL('./forwardWorker.js', import.meta.url));
  * forwarder back to about 80% busy; with two, the forwarder is the bottleneck, as it should be.
  */
 const SENDERS = 2;
+/** Sent before the measured window and not counted, on either side: V8 optimizes the hot paths first. */
+export const FORWARD_WARMUP_MS = 2000;
 const LOAD = fileURLToPath(new URL('./loadWorker.js', import.meta.url));
 
 /** One forwarding run: forwarder, sender and destination each in their own process. */
@@ -41,12 +43,14 @@ export async function measureForwarding(
     const to = path === 'grpc-to-file' ? `file://${dir}` : `grpc://127.0.0.1:${sinkGrpcPort}`;
     const forwarder = await spawnServiceWorker<{ grpcAddress: string; httpAddress: string }, ForwarderReport>(FORWARDER, ['--to', to], forwarderNodeArgs);
     const [transport, address] = path === 'grpc-to-file' ? ['grpc', forwarder.ready.grpcAddress] : ['http', forwarder.ready.httpAddress];
-    const loadArgs = ['--transport', transport, '--address', address, '--duration-ms', String(durationMs)];
+    const loadArgs = ['--transport', transport, '--address', address, '--duration-ms', String(durationMs), '--warmup-ms', String(FORWARD_WARMUP_MS)];
+    const mark = setTimeout(() => forwarder.send('mark'), FORWARD_WARMUP_MS);
     // The forwarder is always finished, so a failed sender does not leave it running.
     const loaded = await Promise.all(Array.from({ length: SENDERS }, () => spawnJsonWorker<LoadSample>(LOAD, loadArgs))).then(
       (samples) => ({ samples }),
       (error: unknown) => ({ error }),
     );
+    clearTimeout(mark);
     const report = await forwarder.finish();
     if ('error' in loaded) throw loaded.error;
     const load: LoadSample = {

@@ -5,7 +5,7 @@ import { DEFAULTS } from '../src/config/validateConfig.js';
 import type { BenchResults } from './BenchResults.js';
 import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
 import type { Encoder } from './encodingWorker.js';
-import type { ForwardPath } from './measureForwarding.js';
+import { FORWARD_WARMUP_MS, type ForwardPath } from './measureForwarding.js';
 import type { ThroughputSample } from './throughputWorker.js';
 
 export const OVERHEAD_SVG = 'benchmarks-overhead.svg';
@@ -357,7 +357,7 @@ function forwardingSection(r: BenchResults): string[] {
   const out = ['## 5. Forwarding (`tracepipe serve`)', ''];
   if (!r.forwarding) return [...out, `Not measured: ${r.errors.forwarding ?? 'skipped'}.`, ''];
   out.push(
-    `The forwarder runs alone in its process with its defaults; two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s; a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
+    `The forwarder runs alone in its process with its defaults; two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s, after ${FORWARD_WARMUP_MS / 1000} s of warm-up counted on neither side (spans acknowledged, forwarder CPU); a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
     '',
   );
   const rows = (['grpc-to-file', 'http-to-grpc'] as const).flatMap((p) => {

@@ -49,7 +49,7 @@ const settings: BenchSettings = {
   sensitivityTurns: quick ? [] : [100, 1000],
   burstMs: 100,
   encodingMs: quick ? 500 : 800,
-  forwardMs: quick ? 1500 : 2000,
+  forwardMs: quick ? 1500 : 3000,
 };
 const sections = new Set((values.sections?.split(',') ?? SECTIONS) as SectionName[]);
 const outDir = resolve(values['out-dir'] ?? 'docs');

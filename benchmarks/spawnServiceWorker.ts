@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 export interface ServiceWorker<Ready, Final> {
   /** What the worker printed once it was ready (its first JSON line). */
   ready: Ready;
+  /** Writes a line to the worker's stdin (a worker may take commands that way). */
+  send(line: string): void;
   /** Closes the worker's stdin (its signal to finish) and resolves with its last JSON line. */
   finish(): Promise<Final>;
 }
@@ -33,6 +35,7 @@ export async function spawnServiceWorker<Ready, Final = void>(
   });
   return {
     ready,
+    send: (line) => child.stdin.write(`${line}\n`),
     finish: async () => {
       child.stdin.end();
       const code = await exited;
