@@ -1,3 +1,6 @@
+import { TracepipeError } from '../errors.js';
+import { allZero, checkEnd, close, lengthEnd, open, pos, seek, skip, varint } from './protoReader.js';
+
 /**
  * The number of spans in the protobuf bytes of an `ExportTraceServiceRequest`, when
  * decodeTracesProto would decode them without an error and without rejecting a span; undefined
@@ -11,8 +14,7 @@
  * ids need their own case here.
  */
 export function scanTracesProto(bytes: Uint8Array): number | undefined {
-  buf = bytes;
-  pos = 0;
+  open(bytes);
   depth = 0;
   try {
     const end = bytes.length;
@@ -24,63 +26,15 @@ export function scanTracesProto(bytes: Uint8Array): number | undefined {
     }
     return spans;
   } catch (error) {
-    if (error === INVALID) return undefined;
+    if (error === INVALID || (error instanceof TracepipeError && error.code === 'TRACEPIPE_INVALID_OTLP')) return undefined;
     throw error;
   } finally {
-    buf = EMPTY;
+    close();
   }
 }
 
-/** Thrown (never allocated per call) to abandon the walk; the entry point turns it into undefined. */
+/** Thrown (never allocated per call) to abandon the walk over a span; the entry point turns it into undefined. */
 const INVALID: unique symbol = Symbol('invalid OTLP protobuf');
-const EMPTY = new Uint8Array(0);
-let buf: Uint8Array = EMPTY;
-let pos = 0;
-
-/** A varint's low 32 bits, read exactly as decodeTracesProto reads it (at most 10 bytes). */
-function varint(): number {
-  const b = buf;
-  if (pos < b.length && b[pos]! < 0x80) return b[pos++]!;
-  let value = 0;
-  for (let shift = 0; shift < 70; shift += 7) {
-    if (pos >= b.length) throw INVALID;
-    const c = b[pos++]!;
-    if (shift < 32) value |= (c & 0x7f) << shift;
-    if (c < 0x80) return value >>> 0;
-  }
-  throw INVALID;
-}
-
-/** Reads a length and returns where that field ends, which must stay inside `end`. */
-function lengthEnd(end: number): number {
-  const fieldEnd = varint() + pos;
-  if (fieldEnd > end) throw INVALID;
-  return fieldEnd;
-}
-
-function skip(tag: number, end: number): void {
-  switch (tag & 7) {
-    case 0:
-      varint();
-      break;
-    case 1:
-      pos += 8;
-      break;
-    case 2:
-      pos = lengthEnd(end);
-      return;
-    case 5:
-      pos += 4;
-      break;
-    default:
-      throw INVALID;
-  }
-  if (pos > end) throw INVALID;
-}
-
-function checkEnd(end: number): void {
-  if (pos !== end) throw INVALID;
-}
 
 /** A message whose fields are all scalars or strings (Status): only its framing can be wrong. */
 function flat(end: number): void {
@@ -143,17 +97,17 @@ function span(end: number): void {
       case 0x0a:
         traceIdEnd = lengthEnd(end);
         traceIdAt = pos;
-        pos = traceIdEnd;
+        seek(traceIdEnd);
         break;
       case 0x12:
         spanIdEnd = lengthEnd(end);
         spanIdAt = pos;
-        pos = spanIdEnd;
+        seek(spanIdEnd);
         break;
       case 0x22: {
         const parentEnd = lengthEnd(end);
         parentLength = parentEnd - pos;
-        pos = parentEnd;
+        seek(parentEnd);
         break;
       }
       case 0x4a:
@@ -176,12 +130,6 @@ function span(end: number): void {
   if (traceIdEnd - traceIdAt !== 16 || allZero(traceIdAt, traceIdEnd)) throw INVALID;
   if (spanIdEnd - spanIdAt !== 8 || allZero(spanIdAt, spanIdEnd)) throw INVALID;
   if (parentLength !== 0 && parentLength !== 8) throw INVALID;
-}
-
-function allZero(from: number, to: number): boolean {
-  const b = buf;
-  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
-  return true;
 }
 
 /** Span.Event: 3 = attributes. */
