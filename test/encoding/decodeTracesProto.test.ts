@@ -8,10 +8,10 @@ import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
 import { OtlpResource } from '../../src/encoding/OtlpResource.js';
 import { OtlpSpan } from '../../src/encoding/OtlpSpan.js';
-import { TracesData } from '../../src/encoding/otlpRoot.js';
 import protobuf from 'protobufjs';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { asUtf8 } from '../support/otlpReference.js';
+import { GOOD, SPAN, message } from '../support/protobufMessages.js';
 
 const INVALID = { name: 'TracepipeError', code: 'TRACEPIPE_INVALID_OTLP' };
 
@@ -62,19 +62,6 @@ function sameSpan(decoded: ReadableSpan, source: ReadableSpan): void {
   assert.equal(decoded.instrumentationScope.schemaUrl, source.instrumentationScope.schemaUrl);
   assert.equal(decoded.ended, true);
 }
-
-/** A TracesData with one span per entry of `spans` (protobufjs object form, ids as Buffers). */
-function message(spans: Record<string, unknown>[]): Uint8Array {
-  return TracesData.encode(TracesData.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish();
-}
-
-const SPAN = TracesData.lookupType('opentelemetry.proto.trace.v1.Span');
-
-const GOOD = {
-  traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'),
-  spanId: Buffer.from('eee19b7ec3c1b174', 'hex'),
-  name: 'good',
-};
 
 describe('decodeTracesProto', () => {
   it('round-trips SDK spans: decode then encode gives identical protobuf and JSON', async () => {

@@ -4,11 +4,11 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
 import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { TracesData } from '../../src/encoding/otlpRoot.js';
 import { scanTracesProto } from '../../src/encoding/scanTracesProto.js';
 import { makeOtlpSpans } from '../support/everyFieldSpans.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { mutate, protobufFixtures as fixtures, prng } from '../support/protobufFuzz.js';
+import { GOOD, SPAN, message } from '../support/protobufMessages.js';
 
 /** What the decoder makes of `bytes`: its span count when it neither throws nor rejects a span. */
 function cleanDecodeCount(bytes: Uint8Array): number | undefined {
@@ -19,18 +19,6 @@ function cleanDecodeCount(bytes: Uint8Array): number | undefined {
     return undefined;
   }
 }
-
-/** A TracesData with one span per entry of `spans` (protobufjs object form, ids as Buffers). */
-function message(spans: Record<string, unknown>[]): Uint8Array {
-  return TracesData.encode(TracesData.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish();
-}
-
-const SPAN = TracesData.lookupType('opentelemetry.proto.trace.v1.Span');
-const GOOD = {
-  traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'),
-  spanId: Buffer.from('eee19b7ec3c1b174', 'hex'),
-  name: 'good',
-};
 
 const field = (tag: number, body: Uint8Array): Uint8Array => protobuf.Writer.create().uint32(tag).bytes(body).finish();
 

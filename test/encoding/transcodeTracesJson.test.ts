@@ -6,12 +6,12 @@ import protobuf from 'protobufjs';
 import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
 import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { TracesData } from '../../src/encoding/otlpRoot.js';
 import { transcodeResourceSpansJson, transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
 import { TracepipeError } from '../../src/errors.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { mutate, prng, protobufFixtures } from '../support/protobufFuzz.js';
+import { SPAN, tracesData } from '../support/protobufMessages.js';
 import { makeRichSpans } from '../support/richSpans.js';
 
 /** What the span-object path writes for the same bytes: decode, then encode. */
@@ -29,13 +29,6 @@ const FIXTURES: [string, () => Promise<readonly ReadableSpan[]> | readonly Reada
   ['rich spans (remote parents, links with tracestate)', makeRichSpans],
   ['plain test spans', () => makeTestSpans(50)],
 ];
-
-const SPAN = TracesData.lookupType('opentelemetry.proto.trace.v1.Span');
-
-/** A TracesData with the given ResourceSpans, from protobufjs objects (ids as Buffers). */
-function tracesData(resourceSpans: Record<string, unknown>[]): Uint8Array {
-  return TracesData.encode(TracesData.fromObject({ resourceSpans })).finish();
-}
 
 const TRACE_ID = Buffer.from('5b8efff798038103d269b633813fc60c', 'hex');
 const SPAN_ID = Buffer.from('eee19b7ec3c1b173', 'hex');

@@ -11,6 +11,7 @@ import { SpanIntake } from '../../src/receiver/SpanIntake.js';
 import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
+import { GOOD, message } from '../support/protobufMessages.js';
 
 const HOUR = 3_600_000;
 const TAG = 'tracepipe.forwarded_for';
@@ -31,13 +32,6 @@ function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPoo
   };
   return { exporter, stats, queue, spanIntake, queued, close: () => queue.shutdown(10_000) };
 }
-
-/** A TracesData with one span per entry of `spans` (protobufjs object form, ids as Buffers). */
-function message(spans: Record<string, unknown>[]): Uint8Array {
-  return TracesData.encode(TracesData.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish();
-}
-
-const GOOD = { traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex'), spanId: Buffer.from('eee19b7ec3c1b174', 'hex'), name: 'good' };
 
 describe('SpanIntake', () => {
   it('queues a valid protobuf request as the very bytes received, charged their size', async () => {
