@@ -9,17 +9,25 @@ export class LineBufferPool {
   private readonly own = new WeakSet<ArrayBufferLike>();
 
   constructor(
-    /** Slabs kept for reuse; more lines in flight than this get fresh Buffers. */
-    private readonly maxFree = 8,
-    /** Slabs are at least this big, so that batches of slightly different sizes share them. */
-    private readonly minSlabBytes = 1 << 20,
+    /**
+     * Slabs kept for reuse; more lines in flight than this get fresh Buffers. The default covers
+     * an exporter's concurrent exports; a forwarder that queues its requests in these keeps more.
+     */
+    private readonly maxFree = 4,
+    /** The smallest slab. */
+    private readonly minSlabBytes = 64 * 1024,
   ) {}
 
-  /** A Buffer of exactly `size` bytes. */
+  /**
+   * A Buffer of exactly `size` bytes, in a slab whose size is a power of two, so that batches of
+   * slightly different sizes share slabs while a slab holds at most twice what it is used for.
+   */
   readonly allocate = (size: number): Buffer => {
     let slab = this.free.pop();
     if (slab === undefined || slab.length < size) {
-      slab = Buffer.allocUnsafeSlow(Math.max(size, this.minSlabBytes));
+      let slabBytes = this.minSlabBytes;
+      while (slabBytes < size) slabBytes *= 2;
+      slab = Buffer.allocUnsafeSlow(slabBytes);
       this.own.add(slab.buffer);
     }
     return slab.subarray(0, size);

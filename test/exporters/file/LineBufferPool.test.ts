@@ -25,6 +25,13 @@ describe('LineBufferPool', () => {
     assert.notEqual(other.buffer, big.buffer, 'a slab in use is never handed out twice');
   });
 
+  it('makes slabs a power of two in size, from minSlabBytes up', () => {
+    const pool = new LineBufferPool(2, 1024);
+    assert.equal(pool.allocate(1500).buffer.byteLength, 2048);
+    assert.equal(pool.allocate(5000).buffer.byteLength, 8192);
+    assert.equal(pool.allocate(1).buffer.byteLength, 1024);
+  });
+
   it('keeps at most maxFree slabs', () => {
     const pool = new LineBufferPool(1, 64);
     const a = pool.allocate(8);
