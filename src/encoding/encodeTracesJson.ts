@@ -50,10 +50,11 @@ export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = 
 
 /**
  * How it is fast: the JSON is written straight into jsonWriter's reused buffer, with no
- * intermediate strings (which also leaves little for the garbage collector). Everything that repeats is kept as bytes and copied in with one
- * call: field names, resource and scope parts, the trace id, per span name its flags, name
- * and kind, per attribute key its prefix and the whole KeyValue of values seen before.
- * Encoding is synchronous, so the module-level caches are safe to share.
+ * intermediate strings (which also leaves little for the garbage collector). Everything that
+ * repeats is kept as bytes and copied in with one call: field names, resource and scope parts,
+ * the trace id, the parent id, per span name its name and kind, per attribute key its prefix
+ * and the whole KeyValue of values seen before. Encoding is synchronous, so the module-level
+ * caches are safe to share.
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
   reset();

@@ -1,3 +1,4 @@
+import { TracepipeError } from '../errors.js';
 import {
   type Allocate,
   CLOSE_BRACE,
@@ -41,17 +42,15 @@ import {
   varint,
   view,
 } from './protoReader.js';
-import { TracepipeError } from '../errors.js';
 
 /**
  * OTLP/JSON `TracesData` bytes straight from protobuf `ExportTraceServiceRequest` bodies,
- * optionally followed by `\n` (a capture-file line): the forwarder's path from a received
- * request to a capture file, with no span objects in between. The output is what
- * encodeTracesJson writes for the spans decodeTracesProto would make of the same bytes
- * (same fields, order and spelling; ResourceSpans and ScopeSpans without spans are left
+ * optionally followed by `\n` (a capture-file line), with no span objects in between. The
+ * output is what encodeTracesJson writes for the spans decodeTracesProto would make of the same
+ * bytes (same fields, order and spelling; ResourceSpans and ScopeSpans without spans are left
  * out), except that attribute lists are written as received, duplicate keys included.
- * `allocate` gives the Buffer to fill, as for encodeTracesJsonBytes. Bodies should have passed scanTracesProto; bytes that are not a valid message still only
- * throw TRACEPIPE_INVALID_OTLP.
+ * `allocate` gives the Buffer to fill, as for encodeTracesJsonBytes. Bodies should have passed
+ * scanTracesProto; bytes that are not a valid message still only throw TRACEPIPE_INVALID_OTLP.
  */
 export function transcodeTracesJson(requests: readonly Uint8Array[], newline = false, allocate?: Allocate): Buffer {
   reset();
