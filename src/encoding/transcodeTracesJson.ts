@@ -215,14 +215,7 @@ function resourceSpans(end: number, first: boolean): void {
   }
   checkEnd(end);
   if (listOpen) putByte(CLOSE_BRACKET);
-  const fieldFirst = countField(DROPPED_ATTRIBUTES, dropped, !listOpen);
-  if (fieldFirst) {
-    rewind(headerStart - RESOURCE_OPEN.length);
-    putByte(OPEN_BRACE);
-  } else {
-    putBytes(CLOSE_BRACE_COMMA);
-  }
-  putBytes(SCOPE_SPANS);
+  closeHeader(countField(DROPPED_ATTRIBUTES, dropped, !listOpen), headerStart - RESOURCE_OPEN.length, SCOPE_SPANS);
   const scopesStart = out;
   seek(start);
   while (pos < end) {
@@ -235,6 +228,21 @@ function resourceSpans(end: number, first: boolean): void {
 }
 
 const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Ends the resource or scope that opens a ResourceSpans or ScopeSpans (written from `opening`):
+ * left out, as the encoder leaves an empty one out, when it got no field; then the key of the
+ * children's list.
+ */
+function closeHeader(empty: boolean, opening: number, children: Uint8Array): void {
+  if (empty) {
+    rewind(opening);
+    putByte(OPEN_BRACE);
+  } else {
+    putBytes(CLOSE_BRACE_COMMA);
+  }
+  putBytes(children);
+}
 
 function forgetAndRewind(mark: number): void {
   forgetPositions();
@@ -325,14 +333,7 @@ function scopeSpans(end: number, first: boolean): void {
     putByte(CLOSE_BRACKET);
     fieldFirst = false;
   }
-  fieldFirst = countField(DROPPED_ATTRIBUTES, dropped, fieldFirst);
-  if (fieldFirst) {
-    rewind(headerStart - SCOPE_OPEN.length);
-    putByte(OPEN_BRACE);
-  } else {
-    putBytes(CLOSE_BRACE_COMMA);
-  }
-  putBytes(SPANS);
+  closeHeader(countField(DROPPED_ATTRIBUTES, dropped, fieldFirst), headerStart - SCOPE_OPEN.length, SPANS);
   const spansStart = out;
   seek(start);
   while (pos < end) {
