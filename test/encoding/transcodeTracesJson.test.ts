@@ -10,7 +10,7 @@ import { transcodeResourceSpansJson, transcodeTracesJson } from '../../src/encod
 import { TracepipeError } from '../../src/errors.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
-import { mutate, prng, protobufFixtures } from '../support/protobufFuzz.js';
+import { forEachCorruptedBody } from '../support/protobufFuzz.js';
 import { SPAN, tracesData } from '../support/protobufMessages.js';
 import { makeRichSpans } from '../support/richSpans.js';
 
@@ -247,19 +247,13 @@ describe('transcodeResourceSpansJson', () => {
   });
 
   it('takes only what the decoder takes whole, over thousands of corrupted bodies (seeded fuzz)', async () => {
-    const random = prng(0x7a5c);
-    const bodies: Uint8Array[] = [];
-    for (const { spans } of await protobufFixtures()) bodies.push(encodeTracesProto(spans), ProtobufTraceSerializer.serializeRequest(spans)!);
     let taken = 0;
     let handedOver = 0;
-    for (let round = 0; round < 6000; round++) {
-      let bytes = bodies[round % bodies.length]!;
-      const mutations = 1 + Math.floor(random() * 3);
-      for (let m = 0; m < mutations; m++) bytes = mutate(bytes, random);
+    await forEachCorruptedBody(0x7a5c, 6000, (bytes, round) => {
       const result = transcodeResourceSpansJson(bytes, pool());
       if (result === undefined) {
         handedOver++;
-        continue;
+        return;
       }
       taken++;
       const decoded = decodeTracesProto(bytes);
@@ -267,7 +261,7 @@ describe('transcodeResourceSpansJson', () => {
       assert.equal(result.spanCount, decoded.spans.length, `round ${round}`);
       const parsed = JSON.parse(`{"resourceSpans":[${result.json.toString('utf8')}]}`) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
       assert.equal(parsed.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length, result.spanCount, `round ${round}`);
-    }
+    });
     assert.ok(taken > 100 && handedOver > 100, `taken ${taken}, handed over ${handedOver}`);
   });
 });

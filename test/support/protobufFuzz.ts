@@ -2,7 +2,9 @@
  * What the protobuf fuzz tests share: the span fixtures they corrupt, a seeded PRNG and one
  * random corruption at a time.
  */
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { makeOtlpSpans, makeSdkSpans } from './everyFieldSpans.js';
 import { makeTestSpans } from './makeTestSpans.js';
 import { makeRichSpans } from './richSpans.js';
@@ -53,3 +55,18 @@ export function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
   }
 }
 
+/**
+ * Calls `check` with `rounds` corrupted request bodies, each 1 to 3 corruptions of a fixture
+ * encoded by tracepipe or by the stock serializer, the same ones for the same `seed`.
+ */
+export async function forEachCorruptedBody(seed: number, rounds: number, check: (bytes: Uint8Array, round: number) => void): Promise<void> {
+  const random = prng(seed);
+  const bodies: Uint8Array[] = [];
+  for (const { spans } of await protobufFixtures()) bodies.push(encodeTracesProto(spans), ProtobufTraceSerializer.serializeRequest(spans)!);
+  for (let round = 0; round < rounds; round++) {
+    let bytes = bodies[round % bodies.length]!;
+    const mutations = 1 + Math.floor(random() * 3);
+    for (let m = 0; m < mutations; m++) bytes = mutate(bytes, random);
+    check(bytes, round);
+  }
+}
