@@ -53,10 +53,15 @@ export function readKeypair(
   const privateKey = readPrivateKey(keyFile, fileKeys.key);
   const { pem, certs } = readCertificates(certFile, fileKeys.cert);
   if (!certs[0]!.checkPrivateKey(privateKey.key)) {
-    throw new ConfigError(`${key}: key_file ${keyFile} does not match the certificate in cert_file ${certFile}`, {
+    throw new ConfigError(`${key}: ${leaf(fileKeys.key)} ${keyFile} does not match the certificate in ${leaf(fileKeys.cert)} ${certFile}`, {
       key,
       code: 'TRACEPIPE_TLS_MATERIAL',
     });
   }
   return { key: privateKey.pem, cert: pem };
+}
+
+/** The last part of a dotted key (`key_file` of `receiver.tls.key_file`), or a flag as it is. */
+function leaf(key: string): string {
+  return key.slice(key.lastIndexOf('.') + 1);
 }
