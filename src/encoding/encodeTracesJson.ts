@@ -19,7 +19,7 @@ import {
   putNumber,
   putString,
   putTime,
-  reset,
+  begin,
   rewind,
   takeBytes,
   takeString,
@@ -34,18 +34,21 @@ import { linkFlags, spanFlags } from './spanFlags.js';
  * 64-bit integers as decimal strings, default values left out.
  */
 export function encodeTracesJson(spans: readonly ReadableSpan[]): string {
+  begin();
   encodeInto(spans);
   return takeString();
 }
 
 /**
  * The same JSON as UTF-8 bytes, optionally followed by `\n` (a capture-file line). Cheaper
- * than `Buffer.from(encodeTracesJson(spans))`: the text goes to bytes once. `allocate` gives
- * the Buffer to fill (a pool's, say); a new one by default.
+ * than `Buffer.from(encodeTracesJson(spans))`: the text goes to bytes once. Given `allocate`
+ * (a pool's, say), the JSON is written straight into a Buffer from it and a view of that is
+ * returned; else into a new Buffer.
  */
 export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = false, allocate?: Allocate): Buffer {
+  begin(allocate);
   encodeInto(spans);
-  return takeBytes(newline, allocate);
+  return takeBytes(newline);
 }
 
 /**
@@ -57,7 +60,6 @@ export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = 
  * caches are safe to share.
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
-  reset();
   depth = 0;
   putBytes(RESOURCE_SPANS_OPEN);
   const groups = groupSpans(spans);

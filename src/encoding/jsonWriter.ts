@@ -33,9 +33,34 @@ export const OPEN_BRACE = 0x7b;
 export const CLOSE_BRACE = 0x7d;
 export const NEWLINE = 0x0a;
 
-/** Starts a new document. */
-export function reset(): void {
+/** Where a document goes: a Buffer of `size` bytes to write it into (a pool's, say). */
+export type Allocate = (size: number) => Buffer;
+
+/** The writer's own buffer while it writes into an allocated one; undefined otherwise. */
+let own: NodeBuffer | undefined;
+/** The size of the last document, to size the next allocated Buffer. */
+let lastBytes = 0;
+const MIN_ALLOCATED = 64 * 1024;
+
+/**
+ * Starts a document: in the writer's own buffer, to be copied out; or, given `allocate`, straight
+ * into a Buffer from it, sized from the last document (so no copy at the end). A document left
+ * unfinished by an error ends here too.
+ */
+export function begin(allocate?: Allocate): void {
+  if (own !== undefined) backToOwn();
+  if (allocate !== undefined) {
+    own = buf;
+    buf = allocate(Math.max(MIN_ALLOCATED, lastBytes + (lastBytes >> 2))) as NodeBuffer;
+    view = viewOf(buf);
+  }
   pos = 0;
+}
+
+function backToOwn(): void {
+  buf = own!;
+  own = undefined;
+  view = viewOf(buf);
 }
 
 /** Takes back everything written after `at`. */
@@ -43,13 +68,19 @@ export function rewind(at: number): void {
   pos = at;
 }
 
-/** Where the finished document goes: a Buffer of exactly `size` bytes to fill. */
-export type Allocate = (size: number) => Buffer;
-
-/** The document in a Buffer from `allocate` (a new one by default), optionally followed by `\n`. */
-export function takeBytes(newline: boolean, allocate: Allocate = Buffer.allocUnsafe): Buffer {
+/**
+ * The document, optionally followed by `\n`: a view of the Buffer `begin` allocated (or of a
+ * larger one, if the document outgrew it), else a new Buffer.
+ */
+export function takeBytes(newline: boolean): Buffer {
   if (newline) putByte(NEWLINE);
-  const out = allocate(pos);
+  lastBytes = pos;
+  if (own !== undefined) {
+    const out = buf.subarray(0, pos);
+    backToOwn();
+    return out;
+  }
+  const out = Buffer.allocUnsafe(pos);
   buf.copy(out, 0, 0, pos);
   releaseLargeBuffer();
   return out;

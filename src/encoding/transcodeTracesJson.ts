@@ -18,7 +18,7 @@ import {
   putCopy,
   putNumber,
   putUtf8,
-  reset,
+  begin,
   rewind,
   takeBytes,
 } from './jsonWriter.js';
@@ -53,7 +53,7 @@ import {
  * scanTracesProto; bytes that are not a valid message still only throw TRACEPIPE_INVALID_OTLP.
  */
 export function transcodeTracesJson(requests: readonly Uint8Array[], newline = false, allocate?: Allocate): Buffer {
-  reset();
+  begin(allocate);
   putBytes(RESOURCE_SPANS_OPEN);
   const listStart = out;
   for (let r = 0; r < requests.length; r++) {
@@ -72,7 +72,7 @@ export function transcodeTracesJson(requests: readonly Uint8Array[], newline = f
     }
   }
   putBytes(CLOSE_ARRAY_OBJECT);
-  return takeBytes(newline, allocate);
+  return takeBytes(newline);
 }
 
 /**
@@ -85,7 +85,7 @@ export function transcodeTracesJson(requests: readonly Uint8Array[], newline = f
  * undefined: the caller then decodes for the exact answer. Fuzz-tested against the decoder.
  */
 export function transcodeResourceSpansJson(request: Uint8Array, allocate: Allocate): { json: Buffer; spanCount: number } | undefined {
-  reset();
+  begin(allocate);
   open(request);
   forgetPositions();
   depth = 0;
@@ -98,7 +98,7 @@ export function transcodeResourceSpansJson(request: Uint8Array, allocate: Alloca
       if (tag === 0x0a) resourceSpans(lengthEnd(end), out === 0);
       else skip(tag, end);
     }
-    return { json: takeBytes(false, allocate), spanCount };
+    return { json: takeBytes(false), spanCount };
   } catch (err) {
     if (err === NEEDS_DECODER || (err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP')) return undefined;
     throw err;

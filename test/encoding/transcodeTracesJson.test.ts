@@ -181,18 +181,25 @@ describe('transcodeTracesJson', () => {
     assert.equal(line.toString('utf8'), `${viaSpans(many)}\n`);
   });
 
-  it('fills the Buffer that `allocate` gives, with exactly the line', async () => {
+  it('writes straight into the Buffer `allocate` gives and returns a view of it; a line that outgrows it still comes out whole', async () => {
     const body = encodeTracesProto(await makeTestSpans(4));
-    const slab = Buffer.alloc(1 << 16, 0x78);
+    const slab = Buffer.alloc(1 << 17, 0x78);
     let asked = 0;
     const line = transcodeTracesJson([body], true, (size) => {
       asked = size;
       return slab.subarray(0, size);
     });
     assert.equal(line.buffer, slab.buffer);
-    assert.equal(asked, line.length);
+    assert.equal(line.byteOffset, 0);
+    assert.ok(asked >= line.length, `asked for ${asked} bytes, wrote ${line.length}`);
     assert.equal(line.toString('utf8'), `${viaSpans(body)}\n`);
     assert.equal(slab[line.length], 0x78, 'nothing is written past the line');
+    const big = encodeTracesProto(await makeTestSpans(500));
+    const tiny = Buffer.alloc(16);
+    const grown = transcodeTracesJson([big], true, () => tiny);
+    assert.notEqual(grown.buffer, tiny.buffer);
+    assert.equal(grown.toString('utf8'), `${viaSpans(big)}\n`);
+    assert.equal(transcodeTracesJson([body]).toString('utf8'), viaSpans(body), 'and the next document is the writer\'s own again');
   });
 
   it('throws TRACEPIPE_INVALID_OTLP for bytes that are not a message, and is usable afterwards', async () => {
