@@ -561,7 +561,9 @@ const DOUBLE = 2;
  */
 const KEY_SLOTS = 1024;
 const MAX_CACHED_KEY = 128;
-const slotKey: Uint8Array[] = new Array<Uint8Array>(KEY_SLOTS).fill(new Uint8Array(0));
+/** The cached keys' bytes, padded to whole 32-bit words for comparing four at a time. */
+const slotKey: Int32Array[] = new Array<Int32Array>(KEY_SLOTS).fill(new Int32Array(0));
+const slotKeyLength = new Int32Array(KEY_SLOTS).fill(-1);
 const slotPrefixes: Uint8Array[][] = new Array<Uint8Array[]>(KEY_SLOTS).fill([]);
 const TYPE_OPENINGS = [bytes('{"stringValue":'), bytes('{"intValue":"'), bytes('{"doubleValue":')];
 
@@ -569,12 +571,7 @@ function keyPrefix(from: number, to: number, type: number): Uint8Array {
   const n = to - from;
   const b = buf;
   const slot = (Math.imul(n, 0x9e3779b1) ^ b[from]! ^ (b[to - 1]! << 7) ^ (b[from + (n >> 1)]! << 14)) & (KEY_SLOTS - 1);
-  const key = slotKey[slot]!;
-  if (key.length === n) {
-    let i = 0;
-    while (i < n && key[i] === b[from + i]) i++;
-    if (i === n) return slotPrefixes[slot]![type]!;
-  }
+  if (slotKeyLength[slot] === n && sameKey(slotKey[slot]!, from, n)) return slotPrefixes[slot]![type]!;
   const keyJson = capture(() => {
     putBytes(KEY);
     putUtf8(buf, view, from, to);
@@ -582,10 +579,26 @@ function keyPrefix(from: number, to: number, type: number): Uint8Array {
   });
   const prefixes = TYPE_OPENINGS.map((opening) => concatBytes(keyJson, opening));
   if (n <= MAX_CACHED_KEY) {
-    slotKey[slot] = b.slice(from, to);
+    const words = new Int32Array((n + 3) >> 2);
+    new Uint8Array(words.buffer).set(b.subarray(from, to));
+    slotKey[slot] = words;
+    slotKeyLength[slot] = n;
     slotPrefixes[slot] = prefixes;
   }
   return prefixes[type]!;
+}
+
+/** Whether the `n` key bytes at `from` are `words` (whose padding past `n` is zero). */
+function sameKey(words: Int32Array, from: number, n: number): boolean {
+  const v = view;
+  let w = 0;
+  let i = from;
+  for (const whole = from + (n & ~3); i < whole; i += 4) if (words[w++] !== v.getInt32(i, true)) return false;
+  if (i === from + n) return true;
+  // The last partial word, byte by byte.
+  let last = 0;
+  for (let k = 0; i < from + n; i++, k += 8) last |= buf[i]! << k;
+  return words[w] === last;
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {

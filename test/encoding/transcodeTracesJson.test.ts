@@ -175,6 +175,17 @@ describe('transcodeTracesJson', () => {
     const keys = (JSON.parse(transcoded(body)) as { resourceSpans: [{ scopeSpans: [{ spans: { attributes: { key: string }[] }[] }] }] })
       .resourceSpans[0].scopeSpans[0].spans.map((s) => s.attributes[0]!.key);
     assert.deepStrictEqual(keys, ['axcya', 'azcwa', 'axcya', 'azcwa', 'axcya', 'azcwa']);
+    // Alike but for one byte of the last, partial 32-bit word.
+    const tails = tracesData([
+      { scopeSpans: [{ spans: ['abcdXf', 'abcdYf', 'abcdXf'].map((key) => ({ traceId: TRACE_ID, spanId: SPAN_ID, attributes: [{ key, value: { intValue: 1 } }] })) }] },
+    ]);
+    assert.equal(transcoded(tails), viaSpans(tails));
+    assert.deepStrictEqual(
+      (JSON.parse(transcoded(tails)) as { resourceSpans: [{ scopeSpans: [{ spans: { attributes: { key: string }[] }[] }] }] }).resourceSpans[0].scopeSpans[0].spans.map(
+        (span) => span.attributes[0]!.key,
+      ),
+      ['abcdXf', 'abcdYf', 'abcdXf'],
+    );
     const many = encodeTracesProto(await makeTestSpans(3000));
     const line = transcodeTracesJson([many], true);
     assert.ok(line.length > 1024 * 1024, 'the line outgrows the writer\'s first buffer');
