@@ -38,8 +38,11 @@ export type Allocate = (size: number) => Buffer;
 
 /** The writer's own buffer while it writes into an allocated one; undefined otherwise. */
 let own: NodeBuffer | undefined;
-/** The size of the last document, to size the next allocated Buffer. */
-let lastBytes = 0;
+/**
+ * The size to ask `allocate` for: the largest recent document (it decays by 1/16 a document),
+ * so that a small batch between large ones does not make the next large one outgrow its Buffer.
+ */
+let expectedBytes = 0;
 const MIN_ALLOCATED = 64 * 1024;
 
 /**
@@ -51,7 +54,7 @@ export function begin(allocate?: Allocate): void {
   if (own !== undefined) backToOwn();
   if (allocate !== undefined) {
     own = buf;
-    buf = allocate(Math.max(MIN_ALLOCATED, lastBytes + (lastBytes >> 2))) as NodeBuffer;
+    buf = allocate(Math.max(MIN_ALLOCATED, expectedBytes + (expectedBytes >> 2))) as NodeBuffer;
     view = viewOf(buf);
   }
   pos = 0;
@@ -74,7 +77,7 @@ export function rewind(at: number): void {
  */
 export function takeBytes(newline: boolean): Buffer {
   if (newline) putByte(NEWLINE);
-  lastBytes = pos;
+  expectedBytes = Math.max(pos, expectedBytes - (expectedBytes >> 4));
   if (own !== undefined) {
     const out = buf.subarray(0, pos);
     backToOwn();
