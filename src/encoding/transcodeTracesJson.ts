@@ -773,15 +773,9 @@ function spanInOrder(end: number): boolean {
   let spanIdEnd = 0;
   let parentBytes = 0;
   let attribute = 0;
-  while (pos < end) {
-    const tag = varint();
-    const kind = tag < 256 ? SPAN_TAGS[tag]! : UNKNOWN;
-    if (kind === UNKNOWN) {
-      skip(tag, end);
-      continue;
-    }
+  let tag: number;
+  while ((tag = nextTag(end, SPAN_TAGS, last)) > 0) {
     const field = tag >>> 3;
-    if (field < last || (field === last && kind !== REPEATED)) return false;
     if (list !== 0 && field !== list) {
       putByte(CLOSE_BRACKET);
       list = 0;
@@ -861,6 +855,7 @@ function spanInOrder(end: number): boolean {
     }
     last = field;
   }
+  if (tag < 0) return false;
   checkEnd(end);
   if (checking && !usableIds(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentBytes)) throw NEEDS_DECODER;
   if (list !== 0) putByte(CLOSE_BRACKET);
@@ -871,6 +866,24 @@ function spanInOrder(end: number): boolean {
 }
 
 const SPAN_ID_CLOSED = bytes('","spanId":""');
+
+/**
+ * The next known field's tag in a message read in field order (unknown fields are stepped over),
+ * 0 at `end`, or -1 when it breaks the order: a field before field `last`, or a singular field again.
+ */
+function nextTag(end: number, kinds: Uint8Array, last: number): number {
+  while (pos < end) {
+    const tag = varint();
+    const kind = tag < 256 ? kinds[tag]! : UNKNOWN;
+    if (kind === UNKNOWN) {
+      skip(tag, end);
+      continue;
+    }
+    const field = tag >>> 3;
+    return field < last || (field === last && kind !== REPEATED) ? -1 : tag;
+  }
+  return 0;
+}
 
 /** Opens the JSON array of repeated field `field` or puts the comma before its next item; returns the open list. */
 function openOrNext(open: number, field: number, piece: Field): number {
@@ -891,15 +904,9 @@ function eventInOrder(end: number): boolean {
   let last = 0;
   let first = true;
   let listOpen = false;
-  while (pos < end) {
-    const tag = varint();
-    const kind = tag < 256 ? EVENT_TAGS[tag]! : UNKNOWN;
-    if (kind === UNKNOWN) {
-      skip(tag, end);
-      continue;
-    }
+  let tag: number;
+  while ((tag = nextTag(end, EVENT_TAGS, last)) > 0) {
     const field = tag >>> 3;
-    if (field < last || (field === last && kind !== REPEATED)) return false;
     if (listOpen && field !== 3) {
       putByte(CLOSE_BRACKET);
       listOpen = false;
@@ -917,6 +924,7 @@ function eventInOrder(end: number): boolean {
     } else first = countField(DROPPED_ATTRIBUTES, varint(), first);
     last = field;
   }
+  if (tag < 0) return false;
   checkEnd(end);
   if (listOpen) putByte(CLOSE_BRACKET);
   putByte(CLOSE_BRACE);
@@ -934,15 +942,9 @@ function linkInOrder(end: number): boolean {
   let last = 0;
   let listOpen = false;
   let flags = 0;
-  while (pos < end) {
-    const tag = varint();
-    const kind = tag < 256 ? LINK_TAGS[tag]! : UNKNOWN;
-    if (kind === UNKNOWN) {
-      skip(tag, end);
-      continue;
-    }
+  let tag: number;
+  while ((tag = nextTag(end, LINK_TAGS, last)) > 0) {
     const field = tag >>> 3;
-    if (field < last || (field === last && kind !== REPEATED)) return false;
     if (listOpen && field !== 4) {
       putByte(CLOSE_BRACKET);
       listOpen = false;
@@ -979,6 +981,7 @@ function linkInOrder(end: number): boolean {
     }
     last = field;
   }
+  if (tag < 0) return false;
   checkEnd(end);
   if (listOpen) putByte(CLOSE_BRACKET);
   if (last < 2) putBytes(SPAN_ID_CLOSED);
