@@ -108,7 +108,7 @@ export function serveCommand(): Command {
       const signal = await stopped;
       const { spans } = forwarder.queued;
       logger.info(`${signal}: stopping, draining ${spans} queued span(s)`);
-      diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'unhealthy', reason: 'shutting down' });
+      diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'unhealthy', reason: 'shutting down' }, true);
       await forwarder.close();
       await diagnostics?.close();
       const s = forwarder.stats;

@@ -63,12 +63,16 @@ export class Readiness {
     this.update(status.reason);
   }
 
-  /** Reports another component's health (e.g. `setService('receiver', { status: 'unhealthy', reason })`). */
-  setService(name: string, status: { status: 'healthy' } | { status: 'unhealthy'; reason: string }): void {
+  /**
+   * Reports another component's health (e.g. `setService('receiver', { status: 'unhealthy', reason })`).
+   * `planned`: the change is expected (a clean shutdown), so a resulting `degraded` is logged as
+   * information, not as a warning.
+   */
+  setService(name: string, status: { status: 'healthy' } | { status: 'unhealthy'; reason: string }, planned = false): void {
     if (name === EXPORTER_SERVICE) throw new Error(`the "${EXPORTER_SERVICE}" service is driven by heartbeats and cannot be set`);
     const value: ServiceStatus = status.status === 'healthy' ? { status: 'healthy' } : { status: 'unhealthy', reason: boundReason(status.reason) };
     this.services.set(name, value);
-    this.update(value.status === 'unhealthy' ? `${name}: ${value.reason}` : undefined);
+    this.update(value.status === 'unhealthy' ? `${name}: ${value.reason}` : undefined, planned);
   }
 
   service(name: string): ServiceStatus | undefined {
@@ -79,7 +83,7 @@ export class Readiness {
     return { status: this.reported, services: Object.fromEntries(this.services) };
   }
 
-  private update(reason: string | undefined): void {
+  private update(reason: string | undefined, planned = false): void {
     let next = this.machine;
     for (const [name, s] of this.services) {
       if (name !== EXPORTER_SERVICE && s.status === 'unhealthy') next = 'degraded';
@@ -87,8 +91,8 @@ export class Readiness {
     if (next === this.reported) return;
     const previous = this.reported;
     this.reported = next;
-    if (next === 'degraded') this.logger.warn('diagnostics: process is degraded', { previous, reason });
-    else this.logger.info(`diagnostics: process is ${next}`, { previous });
+    if (next === 'degraded' && !planned) this.logger.warn('diagnostics: process is degraded', { previous, reason });
+    else this.logger.info(`diagnostics: process is ${next}`, { previous, ...(reason !== undefined && { reason }) });
   }
 }
 

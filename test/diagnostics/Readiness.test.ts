@@ -86,4 +86,13 @@ describe('Readiness', () => {
       'info diagnostics: process is ok',
     ]);
   });
+
+  it('logs a planned change (a clean shutdown) as information, and still reports it', () => {
+    const { logger, lines } = recordingLogger();
+    const r = new Readiness(logger);
+    r.heartbeatSucceeded();
+    r.setService('receiver', { status: 'unhealthy', reason: 'shutting down' }, true);
+    assert.equal(r.report().status, 'degraded');
+    assert.deepEqual(lines, ['info diagnostics: process is ok', 'info diagnostics: process is degraded']);
+  });
 });
