@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { parseDiagAddr } from '../diagnostics/parseDiagAddr.js';
 import { readCertificates, readKeypair } from '../tls/readPem.js';
 import { didYouMean } from './didYouMean.js';
 import { parseExporterUrl } from './parseExporterUrl.js';
@@ -113,6 +114,20 @@ export function listenAddress(value: unknown, key: string, fallback: string | un
   return value;
 }
 
+/** What `--diag-addr` and startDiagnostics take too: `host:port`, `[v6]:port`, `:port` or a port (loopback). */
+function diagAddress(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'string') {
+    try {
+      parseDiagAddr(value);
+      return value;
+    } catch {
+      // Reported below, in the words every config error uses.
+    }
+  }
+  return fail('diag_addr', 'an address host:port, :port or port, with a port from 0 to 65535', value);
+}
+
 const MAX_BYTES = 2 ** 40;
 const MAX_MS = 24 * 3600 * 1000;
 
@@ -203,7 +218,7 @@ function receiver(raw: unknown): ReceiverConfig {
 function diagnostics(addr: unknown, debug: unknown, raw: unknown): DiagnosticsConfig {
   const d = object(raw, 'diagnostics', DIAGNOSTICS_KEYS);
   return {
-    addr: listenAddress(addr, 'diag_addr', undefined),
+    addr: diagAddress(addr),
     debug: boolean(debug, 'debug', false),
     heartbeatIntervalMs: integer(d.heartbeat_interval_ms, 'diagnostics.heartbeat_interval_ms', 1, MAX_MS, DEFAULTS.heartbeatIntervalMs),
     heartbeatRetryIntervalMs: integer(

@@ -119,7 +119,8 @@ test('bad configs are typed errors with exact messages', () => {
     ['bad listen', { receiver: { grpc_listen: 'localhost' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.grpc_listen must be an address host:port with a port from 0 to 65535, got "localhost"'],
     ['port too big', { receiver: { http_listen: '127.0.0.1:70000' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.http_listen must be an address host:port with a port from 0 to 65535, got "127.0.0.1:70000"'],
     ['tag_sender empty', { receiver: { tag_sender: '' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.tag_sender must be true, false or an attribute name, got ""'],
-    ['diag_addr bad', { diag_addr: 3000 }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port with a port from 0 to 65535, got 3000'],
+    ['diag_addr bad', { diag_addr: 3000 }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got 3000'],
+    ['diag_addr port too large', { diag_addr: ':70000' }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got ":70000"'],
     ['heartbeat zero', { diagnostics: { heartbeat_interval_ms: 0 } }, 'TRACEPIPE_CONFIG_INVALID', 'diagnostics.heartbeat_interval_ms must be an integer from 1 to 86400000, got 0'],
     ['resource attr object', { resource_attributes: { a: { b: 1 } } }, 'TRACEPIPE_CONFIG_INVALID', 'resource_attributes.a must be a string, number or boolean, got {"b":1}'],
     ['top level not a mapping', 'tracing_service', 'TRACEPIPE_CONFIG_INVALID', 'the configuration must be a mapping, got "tracing_service"'],
@@ -143,4 +144,11 @@ test('OTEL_RESOURCE_ATTRIBUTES that is not key=value pairs is a config error', (
     code: 'TRACEPIPE_CONFIG_INVALID',
     message: 'OTEL_RESOURCE_ATTRIBUTES must be key=value pairs separated by commas, got "novalue"',
   });
+});
+
+test('diag_addr takes what --diag-addr takes: host:port, [v6]:port, :port or a port', () => {
+  for (const addr of ['0.0.0.0:3000', '[::1]:3000', ':3001', '3002']) {
+    assert.equal(validateConfig({ diag_addr: addr }).diagnostics.addr, addr);
+  }
+  assert.equal(validateConfig({ diag_addr: '' }).diagnostics.addr, undefined);
 });
