@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { encodeExportResponse } from './encodeExportResponse.js';
 import { encodeRpcStatus } from './encodeRpcStatus.js';
 import { senderIdentity, stripPort } from './senderIdentity.js';
-import { RETRY_DELAY_MS, type SpanIntake } from './SpanIntake.js';
+import { RETRY_DELAY_MS } from './SpanIntake.js';
 import type { ReceiverOptions } from './ReceiverOptions.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';

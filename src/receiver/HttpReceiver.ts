@@ -8,7 +8,7 @@ import { encodeRpcStatus, rpcStatusJson } from './encodeRpcStatus.js';
 import { discardBody } from './discardBody.js';
 import { readLimitedBody } from './readLimitedBody.js';
 import { senderIdentity } from './senderIdentity.js';
-import { type IntakeResult, RETRY_DELAY_MS, type SpanIntake } from './SpanIntake.js';
+import { type IntakeResult, RETRY_DELAY_MS } from './SpanIntake.js';
 import type { ReceiverOptions } from './ReceiverOptions.js';
 
 

@@ -4,7 +4,6 @@ import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
 import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { TracesData } from '../../src/encoding/otlpRoot.js';
 import { silentLogger } from '../../src/logger.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { SpanIntake } from '../../src/receiver/SpanIntake.js';
