@@ -1,13 +1,12 @@
 import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
 import type { TimedEvent } from '@opentelemetry/sdk-trace';
-import { idProblem, recordRejection, type DecodeResult } from './DecodeResult.js';
+import { recordRejection, type DecodeResult } from './DecodeResult.js';
 import { fixed64ToHrTime } from './hrTime.js';
 import { OtlpDouble } from './OtlpDouble.js';
 import { OtlpResource } from './OtlpResource.js';
 import { OtlpSpan, type OtlpLink, type OtlpScope } from './OtlpSpan.js';
 import { OtlpTraceState } from './OtlpTraceState.js';
 import {
-  allZero,
   buf,
   bytesAt,
   checkEnd,
@@ -22,6 +21,7 @@ import {
   pos,
   seek,
   skip,
+  spanIdsProblem,
   varint,
   view,
 } from './protoReader.js';
@@ -267,13 +267,7 @@ function span(
     }
   }
   checkEnd(end);
-  const problem = idProblem(
-    traceIdEnd - traceIdAt,
-    allZero(traceIdAt, traceIdEnd),
-    spanIdEnd - spanIdAt,
-    allZero(spanIdAt, spanIdEnd),
-    parentEnd - parentAt,
-  );
+  const problem = spanIdsProblem(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentEnd - parentAt);
   if (problem !== undefined) {
     recordRejection(result, `resource_spans[${r}].scope_spans[${s}].spans[${index}]: ${problem}`);
     return;

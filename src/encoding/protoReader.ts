@@ -1,4 +1,5 @@
 import { TracepipeError } from '../errors.js';
+import { idProblem } from './DecodeResult.js';
 
 /**
  * The protobuf wire reader the OTLP decoders share: one message at a time, walked in place.
@@ -159,7 +160,15 @@ export function checkEnd(end: number): void {
 }
 
 /** True when bytes `from`..`to` are all zero (an unset id). */
-export function allZero(from: number, to: number): boolean {
+function allZero(from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
   return true;
+}
+
+/**
+ * Why a span's ids, at these byte ranges of what is being read (the parent's by its length),
+ * make it unusable, by the rules every decoder shares (idProblem); undefined when they are fine.
+ */
+export function spanIdsProblem(traceIdAt: number, traceIdEnd: number, spanIdAt: number, spanIdEnd: number, parentBytes: number): string | undefined {
+  return idProblem(traceIdEnd - traceIdAt, allZero(traceIdAt, traceIdEnd), spanIdEnd - spanIdAt, allZero(spanIdAt, spanIdEnd), parentBytes);
 }

@@ -1,5 +1,5 @@
 import { TracepipeError } from '../errors.js';
-import { allZero, checkEnd, close, lengthEnd, open, pos, seek, skip, varint } from './protoReader.js';
+import { checkEnd, close, lengthEnd, open, pos, seek, skip, spanIdsProblem, varint } from './protoReader.js';
 
 /**
  * The number of spans in the protobuf bytes of an `ExportTraceServiceRequest`, when
@@ -127,9 +127,7 @@ function span(end: number): void {
     }
   }
   checkEnd(end);
-  if (traceIdEnd - traceIdAt !== 16 || allZero(traceIdAt, traceIdEnd)) throw INVALID;
-  if (spanIdEnd - spanIdAt !== 8 || allZero(spanIdAt, spanIdEnd)) throw INVALID;
-  if (parentLength !== 0 && parentLength !== 8) throw INVALID;
+  if (spanIdsProblem(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentLength) !== undefined) throw INVALID;
 }
 
 /** Span.Event: 3 = attributes. */

@@ -39,6 +39,7 @@ import {
   save,
   seek,
   skip,
+  spanIdsProblem,
   varint,
   view,
 } from './protoReader.js';
@@ -113,15 +114,6 @@ let checking = false;
 let spanCount = 0;
 /** Thrown (and caught) to hand a checked request to the decoder. */
 const NEEDS_DECODER = new Error('needs the decoder');
-
-/** decodeTracesProto's id rules (see idProblem): any failure is the decoder's to report. */
-function usableIds(traceIdAt: number, traceIdEnd: number, spanIdAt: number, spanIdEnd: number, parentBytes: number): boolean {
-  if (traceIdEnd - traceIdAt !== 16 || spanIdEnd - spanIdAt !== 8) return false;
-  if (parentBytes !== 0 && parentBytes !== 8) return false;
-  const v = view;
-  if ((v.getInt32(spanIdAt, true) | v.getInt32(spanIdAt + 4, true)) === 0) return false;
-  return (v.getInt32(traceIdAt, true) | v.getInt32(traceIdAt + 4, true) | v.getInt32(traceIdAt + 8, true) | v.getInt32(traceIdAt + 12, true)) !== 0;
-}
 
 const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
 const CLOSE_ARRAY_OBJECT = bytes(']}');
@@ -857,7 +849,8 @@ function spanInOrder(end: number): boolean {
   }
   if (tag < 0) return false;
   checkEnd(end);
-  if (checking && !usableIds(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentBytes)) throw NEEDS_DECODER;
+  // Any problem is the decoder's to report, in partial_success.
+  if (checking && spanIdsProblem(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentBytes) !== undefined) throw NEEDS_DECODER;
   if (list !== 0) putByte(CLOSE_BRACKET);
   if (last < 2) putBytes(SPAN_ID_CLOSED);
   putFlags(flags);
