@@ -37,7 +37,7 @@ export { GrpcTraceExporter, type GrpcTraceExporterOptions } from './exporters/gr
 export { HttpTraceExporter, type HttpTraceExporterOptions } from './exporters/http/HttpTraceExporter.js';
 export { RetryingExporter, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryingExporterOptions } from './exporters/RetryingExporter.js';
 export { toSdkSpanExporter } from './exporters/toSdkSpanExporter.js';
-export { encodeTracesJson, encodeTracesJsonBytes } from './encoding/encodeTracesJson.js';
+export { encodeTracesJson, encodeTracesJsonBytes, encodeResourceSpansJson } from './encoding/encodeTracesJson.js';
 export { encodeTracesProto } from './encoding/encodeTracesProto.js';
 export { decodeTracesJson } from './encoding/decodeTracesJson.js';
 export { decodeTracesProto } from './encoding/decodeTracesProto.js';

@@ -52,6 +52,16 @@ export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = 
 }
 
 /**
+ * Only the ResourceSpans of that JSON, comma-separated, with no `{"resourceSpans":[` around
+ * them: the form transcodeResourceSpansJson writes, which the forwarder queues for capture files.
+ */
+export function encodeResourceSpansJson(spans: readonly ReadableSpan[], allocate?: Allocate): Buffer {
+  begin(allocate);
+  putResourceSpans(spans);
+  return takeBytes(false);
+}
+
+/**
  * How it is fast: the JSON is written straight into jsonWriter's reused buffer, with no
  * intermediate strings (which also leaves little for the garbage collector). Everything that
  * repeats is kept as bytes and copied in with one call: field names, resource and scope parts,
@@ -60,8 +70,13 @@ export function encodeTracesJsonBytes(spans: readonly ReadableSpan[], newline = 
  * caches are safe to share.
  */
 function encodeInto(spans: readonly ReadableSpan[]): void {
-  depth = 0;
   putBytes(RESOURCE_SPANS_OPEN);
+  putResourceSpans(spans);
+  putBytes(CLOSE_ARRAY_OBJECT);
+}
+
+function putResourceSpans(spans: readonly ReadableSpan[]): void {
+  depth = 0;
   const groups = groupSpans(spans);
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g]!;
@@ -82,7 +97,6 @@ function encodeInto(spans: readonly ReadableSpan[]): void {
     }
     putBytes(resourceParts.close);
   }
-  putBytes(CLOSE_ARRAY_OBJECT);
 }
 
 const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');

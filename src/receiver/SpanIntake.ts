@@ -2,7 +2,7 @@ import type { PipelineStats, Transport } from '../diagnostics/PipelineStats.js';
 import type { DecodeResult } from '../encoding/DecodeResult.js';
 import { decodeTracesJson } from '../encoding/decodeTracesJson.js';
 import { decodeTracesProto } from '../encoding/decodeTracesProto.js';
-import { encodeTracesJsonBytes } from '../encoding/encodeTracesJson.js';
+import { encodeResourceSpansJson } from '../encoding/encodeTracesJson.js';
 import { encodeTracesProto } from '../encoding/encodeTracesProto.js';
 import type { Allocate } from '../encoding/jsonWriter.js';
 import type { OtlpSpan } from '../encoding/OtlpSpan.js';
@@ -153,8 +153,7 @@ export class SpanIntake {
   /** Decoded spans in the queue's format: protobuf, or the inside of an OTLP/JSON resourceSpans list. */
   private encode(spans: OtlpSpan[]): Uint8Array {
     if (this.json === undefined) return encodeTracesProto(spans);
-    const document = encodeTracesJsonBytes(spans, false, this.json.allocate);
-    return document.subarray(RESOURCE_SPANS_OPEN.length, document.length - 2);
+    return encodeResourceSpansJson(spans, this.json.allocate);
   }
 
   private enqueue(request: Uint8Array, spanCount: number, bytes: number, transport: Transport): boolean {
@@ -186,9 +185,6 @@ const ALL_ACCEPTED: IntakeResult = Object.freeze({ kind: 'accepted', rejected: 0
 function ownBytes(body: Uint8Array): Uint8Array {
   return body.buffer.byteLength > 2 * body.byteLength ? new Uint8Array(body) : body;
 }
-
-/** What encodeTracesJsonBytes writes before the ResourceSpans. */
-const RESOURCE_SPANS_OPEN = '{"resourceSpans":[';
 
 /** `partial_success.error_message`: the exact count, and the first few reasons the decoder kept. */
 function summarize(rejected: number, errors: string[]): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { encodeTracesJson, encodeTracesJsonBytes } from '../../src/encoding/encodeTracesJson.js';
+import { encodeResourceSpansJson, encodeTracesJson, encodeTracesJsonBytes } from '../../src/encoding/encodeTracesJson.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { assertOtlpJsonShape, expectedTracesObject, jsonToProtobufjsObject } from '../support/otlpReference.js';
 
@@ -127,5 +127,15 @@ describe('encodeTracesJson', () => {
     const many = Array.from({ length: 3000 }, () => span!);
     const parsed = JSON.parse(encodeTracesJson(many));
     assert.equal(parsed.resourceSpans[0].scopeSpans[0].spans.length, 3000);
+  });
+});
+
+describe('encodeResourceSpansJson', () => {
+  it('writes exactly the ResourceSpans of the TracesData encodeTracesJson writes, and nothing around them', async () => {
+    for (const spans of [await makeSdkSpans(), makeOtlpSpans()]) {
+      const whole = encodeTracesJson(spans);
+      assert.equal(`{"resourceSpans":[${encodeResourceSpansJson(spans).toString('utf8')}]}`, whole);
+    }
+    assert.equal(encodeResourceSpansJson([]).length, 0);
   });
 });
