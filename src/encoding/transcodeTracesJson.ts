@@ -58,16 +58,8 @@ export function transcodeTracesJson(requests: readonly Uint8Array[], newline = f
   putBytes(RESOURCE_SPANS_OPEN);
   const listStart = out;
   for (let r = 0; r < requests.length; r++) {
-    open(requests[r]!);
-    forgetPositions();
-    depth = 0;
     try {
-      const end = buf.length;
-      while (pos < end) {
-        const tag = varint();
-        if (tag === 0x0a) resourceSpans(lengthEnd(end), out === listStart);
-        else skip(tag, end);
-      }
+      putRequest(requests[r]!, listStart);
     } finally {
       close();
     }
@@ -87,18 +79,10 @@ export function transcodeTracesJson(requests: readonly Uint8Array[], newline = f
  */
 export function transcodeResourceSpansJson(request: Uint8Array, allocate: Allocate): { json: Buffer; spanCount: number } | undefined {
   begin(allocate);
-  open(request);
-  forgetPositions();
-  depth = 0;
   spanCount = 0;
   checking = true;
   try {
-    const end = buf.length;
-    while (pos < end) {
-      const tag = varint();
-      if (tag === 0x0a) resourceSpans(lengthEnd(end), out === 0);
-      else skip(tag, end);
-    }
+    putRequest(request, 0);
     return { json: takeBytes(false), spanCount };
   } catch (err) {
     if (err === NEEDS_DECODER || (err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP')) return undefined;
@@ -106,6 +90,22 @@ export function transcodeResourceSpansJson(request: Uint8Array, allocate: Alloca
   } finally {
     checking = false;
     close();
+  }
+}
+
+/**
+ * The ResourceSpans of one request, each after a comma unless the output is still at
+ * `listStart` (the start of the list). The caller closes the reader.
+ */
+function putRequest(request: Uint8Array, listStart: number): void {
+  open(request);
+  forgetPositions();
+  depth = 0;
+  const end = buf.length;
+  while (pos < end) {
+    const tag = varint();
+    if (tag === 0x0a) resourceSpans(lengthEnd(end), out === listStart);
+    else skip(tag, end);
   }
 }
 
