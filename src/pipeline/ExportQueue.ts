@@ -19,7 +19,7 @@ export interface ExportQueueOptions {
   maxConcurrentExports?: number;
 }
 
-/** Spans, or protobuf requests (never both): a batch holds one kind, exported as it is. */
+/** Spans, or encoded requests (never both): a batch holds one kind, exported as it is. */
 interface Batch {
   spans: ReadableSpan[];
   requests: Uint8Array[];
@@ -45,8 +45,9 @@ const NO_REQUESTS: Uint8Array[] = [];
  * memory stays bounded. Spans are packed into batches as they arrive; a full batch is exported as
  * soon as the current synchronous turn ends, a partial one after `scheduleDelayMs`, with up to
  * `maxConcurrentExports` exports in flight. Every outcome is recorded in the stats; the caller of
- * `offer` counts what it refuses. Besides span objects it takes protobuf request bodies
- * (`offerEncoded`, the forwarder's), which are exported as EncodedSpans without being decoded;
+ * `offer` counts what it refuses. Besides span objects it takes encoded requests (`offerEncoded`,
+ * the forwarder's: protobuf bodies, or OTLP/JSON ResourceSpans, as `encodedFormat` says), which
+ * are exported as EncodedSpans without being decoded;
  * a batch holds one kind or the other, and counts and limits are in spans either way.
  */
 export class ExportQueue {
@@ -124,8 +125,8 @@ export class ExportQueue {
   }
 
   /**
-   * Takes one protobuf `ExportTraceServiceRequest` of `spanCount` spans (checked by
-   * scanTracesProto), or refuses it like `offer`. Requests are never split: one that would take
+   * Takes one request of `spanCount` spans in the queue's `encodedFormat` (already checked by the
+   * caller), or refuses it like `offer`. Requests are never split: one that would take
    * the open batch past `maxBatchSize` seals it first, so only a request that is larger on its
    * own makes a batch larger. `bytes` is what holding the request costs.
    */
