@@ -69,6 +69,7 @@ export class SpanIntake {
   private readonly logger: Logger;
   readonly tagSenderAttribute: string | undefined;
   private readonly json: { allocate: Allocate } | undefined;
+  private readonly bytesPerWireByte: number;
   private fullSince = 0;
 
   constructor(options: SpanIntakeOptions) {
@@ -78,16 +79,19 @@ export class SpanIntake {
     this.logger = options.logger;
     this.tagSenderAttribute = options.tagSenderAttribute;
     this.json = options.json;
+    this.bytesPerWireByte = options.json === undefined ? 1 : JSON_PER_WIRE_BYTE;
   }
 
   /**
    * False when a body of `wireBytes` cannot be queued now, so it is refused without reading or
    * decoding it, which keeps an overloaded forwarder from spending its CPU on work it will throw
-   * away. Exact for protobuf; a JSON body re-encodes smaller, so near a full queue one may be
-   * refused a little early, which only makes its sender retry.
+   * away. Exact for protobuf queued as protobuf; a JSON body re-encodes smaller, so near a full
+   * queue one may be refused a little early, which only makes its sender retry. Queued as
+   * OTLP/JSON, a request takes about JSON_PER_WIRE_BYTE times its wire size (a guess: the queue
+   * itself has the last word).
    */
   hasRoomFor(wireBytes: number): boolean {
-    return this.queue.bytes + wireBytes <= this.queueMaxBytes;
+    return this.queue.bytes + wireBytes * this.bytesPerWireByte <= this.queueMaxBytes;
   }
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
@@ -185,6 +189,12 @@ const ALL_ACCEPTED: IntakeResult = Object.freeze({ kind: 'accepted', rejected: 0
 function ownBytes(body: Uint8Array): Uint8Array {
   return body.buffer.byteLength > 2 * body.byteLength ? new Uint8Array(body) : body;
 }
+
+/**
+ * What a protobuf byte costs queued as OTLP/JSON: the JSON of realistic spans is about twice the
+ * protobuf, in a pooled Buffer up to twice the JSON (its size is rounded up to a power of two).
+ */
+const JSON_PER_WIRE_BYTE = 4;
 
 /** `partial_success.error_message`: the exact count, and the first few reasons the decoder kept. */
 function summarize(rejected: number, errors: string[]): string {

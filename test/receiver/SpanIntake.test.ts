@@ -203,6 +203,27 @@ describe('SpanIntake', () => {
       await close();
     });
 
+    it('refuses a request that cannot fit as JSON before transcoding it', async () => {
+      const pool = new LineBufferPool(4, 1 << 20);
+      let allocations = 0;
+      const counting = Object.assign(Object.create(pool) as LineBufferPool, {
+        allocate: (size: number) => {
+          allocations++;
+          return pool.allocate(size);
+        },
+      });
+      const { spanIntake, stats, queue, close } = intake({ json: counting, maxBytes: 1.5 * (1 << 20) });
+      assert.equal(spanIntake.acceptProto(encodeTracesProto(await makeTestSpans(10)), 'grpc', undefined).kind, 'accepted');
+      assert.equal(allocations, 1);
+      assert.equal(queue.bytes, 1 << 20);
+      const body = encodeTracesProto(await makeTestSpans(1000));
+      assert.ok(body.length * 4 > 0.5 * (1 << 20) && body.length < 0.5 * (1 << 20), `a ${body.length}-byte body fits as protobuf, not as JSON`);
+      assert.deepEqual(spanIntake.acceptProto(body, 'grpc', undefined), { kind: 'full' });
+      assert.equal(allocations, 1, 'refused without being transcoded');
+      assert.equal(stats.received.grpc, 10);
+      await close();
+    });
+
     it('answers bytes that are not a message as invalid, as in protobuf mode', () => {
       const { spanIntake, stats } = intake({ json: new LineBufferPool() });
       const result = spanIntake.acceptProto(Buffer.from([0x0a, 0x7f, 0x01]), 'grpc', undefined);
