@@ -1,4 +1,4 @@
-import { TracepipeError } from '../errors.js';
+import { ExportError } from '../errors.js';
 
 /**
  * How the requests of an EncodedSpans are written: protobuf `ExportTraceServiceRequest` bodies,
@@ -31,7 +31,8 @@ export class EncodedSpans {
 
   /** The requests as one `ExportTraceServiceRequest` body (protobuf requests only). */
   concat(): Buffer {
-    if (this.format !== 'protobuf') throw new TracepipeError('TRACEPIPE_INVALID_OTLP', 'OTLP/JSON requests have no protobuf body');
+    // Only a misassembled pipeline gets here: the forwarder queues JSON for capture files only.
+    if (this.format !== 'protobuf') throw new ExportError('requests queued as OTLP/JSON cannot be sent as protobuf');
     const requests = this.requests;
     if (requests.length === 1) {
       const only = requests[0]!;

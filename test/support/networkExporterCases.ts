@@ -141,6 +141,22 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
       assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [[encoding, rich.length + 5, 'ok']]);
     });
 
+    if (encoding === 'protobuf') {
+      it('refuses EncodedSpans in OTLP/JSON with a final error, sending nothing', async () => {
+        const sink = getSink();
+        const json = transcodeResourceSpansJson(encodeTracesProto(await makeTestSpans(2)), (size) => Buffer.alloc(size))!.json;
+        const exporter = exporterFor(transport.url(sink) + query, 10_000, new PipelineStats());
+        await assert.rejects(exporter.export(new EncodedSpans([json], 2, 'json')), (err: unknown) => {
+          assert.ok(err instanceof ExportError);
+          assert.equal(err.retryable, false);
+          assert.match(err.message, /requests queued as OTLP\/JSON cannot be sent as protobuf/);
+          return true;
+        });
+        await exporter.shutdown();
+        assert.equal(sink.requests.length, 0);
+      });
+    }
+
     if (encoding === 'json') {
       it('sends EncodedSpans already in OTLP/JSON joined into one TracesData', async () => {
         const sink = getSink();
