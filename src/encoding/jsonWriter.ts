@@ -3,9 +3,10 @@ import { hrTimeToNanosString } from './hrTime.js';
 
 /**
  * The byte writer both OTLP/JSON encoders share (from SDK spans, and straight from protobuf):
- * JSON is written into one reused buffer, with no intermediate strings, then copied out once.
- * Encoding is synchronous, so module-level state is safe; other modules read `buf` and `pos`
- * (live bindings) and move `pos` only through these functions.
+ * JSON is written into one reused buffer, with no intermediate strings, then copied out once
+ * (or straight into a Buffer the caller allocates; see `begin`). Encoding is synchronous, so
+ * module-level state is safe; other modules read `pos` (a live binding) and move it only
+ * through these functions.
  */
 
 /** Node's Buffer has these methods on every version we support; @types/node does not declare them. */
@@ -18,7 +19,7 @@ const INITIAL_BUFFER = 512 * 1024;
 /** A huge batch grows the buffer; afterwards it is not kept around. */
 const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
 
-export let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
+let buf = Buffer.allocUnsafeSlow(INITIAL_BUFFER) as NodeBuffer;
 export let pos = 0;
 /** The same bytes, for writing four at a time. */
 let view = viewOf(buf);
@@ -110,11 +111,6 @@ function grow(bytes: number): void {
   buf.copy(next, 0, 0, pos);
   buf = next;
   view = viewOf(buf);
-}
-
-/** Makes room for `bytes` more, for callers that then write `buf` directly. */
-export function reserve(bytes: number): void {
-  if (pos + bytes > buf.length) grow(bytes);
 }
 
 /** Fixed text as bytes. */
@@ -286,7 +282,7 @@ export function putNumber(value: number): void {
 }
 
 /** Digits by int32 arithmetic, which is much cheaper than on doubles. */
-export function putDigits(value: number): void {
+function putDigits(value: number): void {
   if (value > 0x7fffffff) return putAscii(String(value));
   let v = value | 0;
   let n = 1;
