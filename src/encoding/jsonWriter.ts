@@ -379,8 +379,55 @@ const DOUBLE_VALUE = bytes('{"doubleValue":');
 /** A `doubleValue` AnyValue. OTLP/JSON (proto3 JSON) spells non-finite doubles as strings; -0 keeps its sign. */
 export function putDouble(value: number): void {
   putBytes(DOUBLE_VALUE);
-  if (Number.isFinite(value)) putAscii(Object.is(value, -0) ? '-0' : String(value));
-  else if (value !== value) putAscii('"NaN"');
+  if (Number.isFinite(value)) {
+    if (Object.is(value, -0)) putAscii('-0');
+    else putFiniteDouble(value);
+  } else if (value !== value) putAscii('"NaN"');
   else putAscii(value > 0 ? '"Infinity"' : '"-Infinity"');
   putByte(CLOSE_BRACE);
+}
+
+/** 10^k for the fractional digit counts the short path tries; exact as doubles. */
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+const MAX_SHORT = 1e15;
+
+/**
+ * A finite double other than -0, exactly as String(value) prints it. String() of a double runs
+ * V8's shortest-digits search (~150 ns); the decimals attributes mostly hold (prices, ratios,
+ * seconds) have a few fractional digits, found here with a multiply and a divide. The first k
+ * with m / 10^k === value (m = value·10^k rounded) gives a decimal that reads back as value
+ * (IEEE division rounds correctly) with the fewest digits; below 10^15 it is the only one of
+ * its length, so it is the one ECMAScript's Number::toString picks, in fixed notation
+ * (|value| ≥ 10^-6 as k ≤ 6). Anything else goes to String().
+ */
+export function putFiniteDouble(value: number): void {
+  for (let k = 0; k < POWERS_OF_TEN.length; k++) {
+    const scale = POWERS_OF_TEN[k]!;
+    const m = Math.round(value * scale);
+    if (m / scale !== value) continue;
+    if (m !== 0 && m < MAX_SHORT && m > -MAX_SHORT) return putFixedPoint(m, k, scale);
+    break;
+  }
+  putAscii(String(value));
+}
+
+/** The integer `m` (0 < |m| < 10^15) with a decimal point `k` digits from its right. */
+function putFixedPoint(m: number, k: number, scale: number): void {
+  if (m < 0) {
+    putByte(0x2d);
+    m = -m;
+  }
+  const whole = Math.floor(m / scale);
+  putNumber(whole);
+  if (k === 0) return;
+  // Below 10^6, so int32 arithmetic.
+  let fraction = (m - whole * scale) | 0;
+  if (pos + k + 1 > buf.length) grow(k + 1);
+  buf[pos] = 0x2e;
+  for (let i = k; i > 0; i--) {
+    const q = (fraction / 10) | 0;
+    buf[pos + i] = 48 + fraction - q * 10;
+    fraction = q;
+  }
+  pos += k + 1;
 }

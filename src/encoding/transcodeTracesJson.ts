@@ -12,6 +12,7 @@ import {
   putByte,
   putBytes,
   putDouble,
+  putFiniteDouble,
   putFixed64Time,
   putHex,
   putInt64String,
@@ -636,7 +637,7 @@ function commonKeyValue(end: number): boolean {
     const value = double(valueEnd);
     if (!Number.isFinite(value) || Object.is(value, -0)) return notCommon(start);
     putBytes(keyPrefix(keyFrom, keyEnd, DOUBLE));
-    putAscii(String(value));
+    putFiniteDouble(value);
     putBytes(CLOSE_VALUE);
   } else return notCommon(start);
   return true;
