@@ -405,13 +405,13 @@ export function putFiniteDouble(value: number): void {
     const scale = POWERS_OF_TEN[k]!;
     const m = Math.round(value * scale);
     if (m / scale !== value) continue;
-    if (m !== 0 && m < MAX_SHORT && m > -MAX_SHORT) return putFixedPoint(m, k, scale);
+    if (m < MAX_SHORT && m > -MAX_SHORT) return putFixedPoint(m, k, scale);
     break;
   }
   putAscii(String(value));
 }
 
-/** The integer `m` (0 < |m| < 10^15) with a decimal point `k` digits from its right. */
+/** The integer `m` (|m| < 10^15) with a decimal point `k` digits from its right. */
 function putFixedPoint(m: number, k: number, scale: number): void {
   if (m < 0) {
     putByte(0x2d);
