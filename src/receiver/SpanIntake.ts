@@ -12,8 +12,9 @@ import { TracepipeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /**
- * Where accepted spans go: the forwarder's bounded queue, which holds them as protobuf
- * `ExportTraceServiceRequest` bodies. `false` means full (or shut down).
+ * Where accepted spans go: the forwarder's bounded queue, which holds them as requests in their
+ * exporter's form (protobuf `ExportTraceServiceRequest` bodies, or OTLP/JSON ResourceSpans for
+ * capture files), each charged the bytes it holds. `false` means full (or shut down).
  */
 export interface SpanQueue {
   offerEncoded(request: Uint8Array, spanCount: number, bytes: number): boolean;
