@@ -26,6 +26,13 @@ async function files(dir: string): Promise<Array<{ name: string; text: string }>
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), 'utf8') })));
 }
 
+/** The numbered lines of each file (lineOfSize's `n`). */
+function numbersOf(out: Array<{ text: string }>): number[][] {
+  return out.map((f) => f.text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { n: number }).n));
+}
+
+const linesPerFile = async (dir: string) => numbersOf(await files(dir));
+
 const L = 100;
 
 async function writeLines(limitBytes: number, count: number) {
@@ -34,7 +41,7 @@ async function writeLines(limitBytes: number, count: number) {
   for (let i = 0; i < count; i++) await writer.write(lineOfSize(i, L));
   await writer.close();
   const out = await files(dir);
-  return { stats, perFile: out.map((f) => f.text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { n: number }).n)), sizes: out.map((f) => f.text.length) };
+  return { stats, perFile: numbersOf(out), sizes: out.map((f) => f.text.length) };
 }
 
 test('rotation: limit equal to a line size puts each line in its own file', async () => {
@@ -148,21 +155,24 @@ test('a deleted directory fails that write, is counted, and the next write recre
   assert.equal(stats.fileLinesWritten, 2);
 });
 
-test('a full disk (file size limit) fails that write without leaving a partial line; the next write uses a new file', async () => {
-  const dir = await tempDir();
-  const child = fileURLToPath(new URL('./fileWriterChild.js', import.meta.url));
-  // ulimit -f counts 1024-byte blocks: 8 blocks hold 8 lines of 1000 bytes and part of a ninth.
-  const proc = spawn('bash', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, child, dir, '11', '1000'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+type ChildResult = { ok: boolean; code?: string; retryable?: boolean; cause?: string };
+
+const WRITER_CHILD = fileURLToPath(new URL('./fileWriterChild.js', import.meta.url));
+
+/** Runs fileWriterChild through `command` (a wrapper that sets up the disk error, then runs the rest). */
+async function runWriterChild(command: string, args: string[]): Promise<{ results: ChildResult[]; stats: PipelineStats }> {
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
   assert.equal(code, 0);
-  const { results, stats } = JSON.parse(out) as {
-    results: Array<{ ok: boolean; code?: string; retryable?: boolean; cause?: string }>;
-    stats: PipelineStats;
-  };
+  return JSON.parse(out) as { results: ChildResult[]; stats: PipelineStats };
+}
+
+test('a full disk (file size limit) fails that write without leaving a partial line; the next write uses a new file', async () => {
+  const dir = await tempDir();
+  // ulimit -f counts 1024-byte blocks: 8 blocks hold 8 lines of 1000 bytes and part of a ninth.
+  const { results, stats } = await runWriterChild('bash', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, WRITER_CHILD, dir, '11', '1000']);
   assert.deepEqual(results.slice(0, 8), Array(8).fill({ ok: true }));
   assert.deepEqual(results[8], { ok: false, code: 'TRACEPIPE_FILE_WRITE', retryable: false, cause: 'ENOSPC' });
   assert.deepEqual(results.slice(9), [{ ok: true }, { ok: true }]);
@@ -170,7 +180,20 @@ test('a full disk (file size limit) fails that write without leaving a partial l
   assert.equal(stats.fileLinesWritten, 10);
   const written = await files(dir);
   assert.deepEqual(written.map((f) => f.text.length), [8000, 2000]);
-  assert.deepEqual(written.flatMap((f) => f.text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { n: number }).n)), [0, 1, 2, 3, 4, 5, 6, 7, 9, 10]);
+  assert.deepEqual((await linesPerFile(dir)).flat(), [0, 1, 2, 3, 4, 5, 6, 7, 9, 10]);
+});
+
+test('a directory that refuses new files (EACCES) fails that write, is counted, and the next write succeeds once it is writable', async () => {
+  const dir = await tempDir();
+  // Root passes permission checks through CAP_DAC_OVERRIDE: the child runs without it (util-linux setpriv).
+  const caps = '-dac_override,-dac_read_search';
+  const [command, ...prefix] = process.getuid?.() === 0 ? ['setpriv', '--bounding-set', caps, '--inh-caps', caps, '--', process.execPath] : [process.execPath];
+  // Every line rotates (limit = line size), so each write opens a new file: the second, in a 0500 directory.
+  const { results, stats } = await runWriterChild(command!, [...prefix, WRITER_CHILD, dir, '3', String(L), String(L), '1:500,2:700']);
+  assert.deepEqual(results, [{ ok: true }, { ok: false, code: 'TRACEPIPE_FILE_WRITE', retryable: false, cause: 'EACCES' }, { ok: true }]);
+  assert.equal(stats.fileWriteErrors, 1);
+  assert.equal(stats.fileLinesWritten, 2);
+  assert.deepEqual(await linesPerFile(dir), [[0], [2]]);
 });
 
 test('after close, writes reject with TRACEPIPE_EXPORTER_SHUTDOWN; close is idempotent', async () => {

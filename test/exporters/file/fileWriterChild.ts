@@ -1,15 +1,26 @@
-// Child process for RotatingFileWriter tests that need a real disk error: the parent runs it
-// under `ulimit -f` so writes past the file size limit fail (short write, then EFBIG), as on a full disk.
+// Child process for RotatingFileWriter tests that need a real disk error, which the parent sets
+// up: run under `ulimit -f`, writes past the file size limit fail (short write, then EFBIG), as
+// on a full disk; given chmod steps, the capture directory's mode changes before those writes
+// (with the parent taking away root's permission override, so a 0500 directory refuses new files).
+import { chmodSync } from 'node:fs';
 import { RotatingFileWriter } from '../../../src/exporters/file/RotatingFileWriter.js';
 import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
 import { silentLogger } from '../../../src/logger.js';
 import { lineOfSize } from './lineOfSize.js';
 
 const [dir, count, size] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
+const limitBytes = process.argv[5] === undefined ? 1 << 30 : Number(process.argv[5]);
+/** `index:mode` pairs, comma-separated: chmod the directory to `mode` (octal) before write `index`. */
+const chmods = new Map((process.argv[6] ?? '').split(',').filter((s) => s !== '').map((s) => {
+  const [index, mode] = s.split(':');
+  return [Number(index), parseInt(mode!, 8)] as const;
+}));
 const stats = new PipelineStats();
-const writer = new RotatingFileWriter({ dir, limitBytes: 1 << 30, maxFiles: undefined, stats, logger: silentLogger });
+const writer = new RotatingFileWriter({ dir, limitBytes, maxFiles: undefined, stats, logger: silentLogger });
 const results: Array<{ ok: boolean; code?: string; retryable?: boolean; cause?: string }> = [];
 for (let i = 0; i < count; i++) {
+  const mode = chmods.get(i);
+  if (mode !== undefined) chmodSync(dir, mode);
   try {
     await writer.write(lineOfSize(i, size));
     results.push({ ok: true });
