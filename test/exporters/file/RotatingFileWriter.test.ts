@@ -9,6 +9,7 @@ import type { ExportError } from '../../../src/errors.js';
 import { RotatingFileWriter } from '../../../src/exporters/file/RotatingFileWriter.js';
 import { CAPTURE_FILE_PATTERN, compareCaptureFileNames } from '../../../src/exporters/file/captureFileName.js';
 import { silentLogger } from '../../../src/logger.js';
+import type { WriterChildReport } from './fileWriterChild.js';
 import { lineOfSize } from './lineOfSize.js';
 import { tempDirs } from '../../support/tempDirs.js';
 
@@ -30,8 +31,6 @@ async function files(dir: string): Promise<Array<{ name: string; text: string }>
 function numbersOf(out: Array<{ text: string }>): number[][] {
   return out.map((f) => f.text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { n: number }).n));
 }
-
-const linesPerFile = async (dir: string) => numbersOf(await files(dir));
 
 const L = 100;
 
@@ -155,18 +154,17 @@ test('a deleted directory fails that write, is counted, and the next write recre
   assert.equal(stats.fileLinesWritten, 2);
 });
 
-type ChildResult = { ok: boolean; code?: string; retryable?: boolean; cause?: string };
-
 const WRITER_CHILD = fileURLToPath(new URL('./fileWriterChild.js', import.meta.url));
 
 /** Runs fileWriterChild through `command` (a wrapper that sets up the disk error, then runs the rest). */
-async function runWriterChild(command: string, args: string[]): Promise<{ results: ChildResult[]; stats: PipelineStats }> {
+async function runWriterChild(command: string, args: string[]): Promise<WriterChildReport> {
   const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => proc.on('close', resolve));
+  // A wrapper that is not installed (setpriv, bash) fails the test with spawn's ENOENT, not a crash.
+  const code = await new Promise<number | null>((resolve, reject) => proc.on('error', reject).on('close', resolve));
   assert.equal(code, 0);
-  return JSON.parse(out) as { results: ChildResult[]; stats: PipelineStats };
+  return JSON.parse(out) as WriterChildReport;
 }
 
 test('a full disk (file size limit) fails that write without leaving a partial line; the next write uses a new file', async () => {
@@ -180,7 +178,7 @@ test('a full disk (file size limit) fails that write without leaving a partial l
   assert.equal(stats.fileLinesWritten, 10);
   const written = await files(dir);
   assert.deepEqual(written.map((f) => f.text.length), [8000, 2000]);
-  assert.deepEqual((await linesPerFile(dir)).flat(), [0, 1, 2, 3, 4, 5, 6, 7, 9, 10]);
+  assert.deepEqual(numbersOf(written).flat(), [0, 1, 2, 3, 4, 5, 6, 7, 9, 10]);
 });
 
 test('a directory that refuses new files (EACCES) fails that write, is counted, and the next write succeeds once it is writable', async () => {
@@ -193,7 +191,7 @@ test('a directory that refuses new files (EACCES) fails that write, is counted, 
   assert.deepEqual(results, [{ ok: true }, { ok: false, code: 'TRACEPIPE_FILE_WRITE', retryable: false, cause: 'EACCES' }, { ok: true }]);
   assert.equal(stats.fileWriteErrors, 1);
   assert.equal(stats.fileLinesWritten, 2);
-  assert.deepEqual(await linesPerFile(dir), [[0], [2]]);
+  assert.deepEqual(numbersOf(await files(dir)), [[0], [2]]);
 });
 
 test('after close, writes reject with TRACEPIPE_EXPORTER_SHUTDOWN; close is idempotent', async () => {

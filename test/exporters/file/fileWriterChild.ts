@@ -15,9 +15,15 @@ const chmods = new Map((process.argv[6] ?? '').split(',').filter((s) => s !== ''
   const [index, mode] = s.split(':');
   return [Number(index), parseInt(mode!, 8)] as const;
 }));
+/** What the child prints: each write's outcome, then the writer's counters. */
+export interface WriterChildReport {
+  results: Array<{ ok: boolean; code?: string; retryable?: boolean; cause?: string }>;
+  stats: PipelineStats;
+}
+
 const stats = new PipelineStats();
 const writer = new RotatingFileWriter({ dir, limitBytes, maxFiles: undefined, stats, logger: silentLogger });
-const results: Array<{ ok: boolean; code?: string; retryable?: boolean; cause?: string }> = [];
+const results: WriterChildReport['results'] = [];
 for (let i = 0; i < count; i++) {
   const mode = chmods.get(i);
   if (mode !== undefined) chmodSync(dir, mode);
@@ -30,4 +36,5 @@ for (let i = 0; i < count; i++) {
   }
 }
 await writer.close();
-process.stdout.write(JSON.stringify({ results, stats }));
+const report: WriterChildReport = { results, stats };
+process.stdout.write(JSON.stringify(report));
