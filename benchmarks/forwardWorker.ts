@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/logger.js';
 import { startForwarder } from '../src/receiver/startForwarder.js';
+import { tuneHeapForForwarding } from '../src/receiver/tuneHeapForForwarding.js';
 
 /**
- * The forwarder under test, alone in its process (so its RSS and CPU are its own): receives on
- * ephemeral ports, forwards to `--to`. Prints its addresses when listening; a `mark` line on
- * stdin (the end of the senders' warm-up) restarts its CPU count; when stdin closes, drains and
- * closes, then prints what it did.
+ * The forwarder under test, alone in its process (so its RSS and CPU are its own), its heap
+ * tuned as `tracepipe serve` tunes it: receives on ephemeral ports, forwards to `--to`. Prints
+ * its addresses when listening; a `mark` line on stdin (the end of the senders' warm-up)
+ * restarts its CPU count; when stdin closes, drains and closes, then prints what it did.
  */
 export interface ForwarderReport {
   /** Time from the close request until everything queued was delivered. */
@@ -19,6 +20,8 @@ export interface ForwarderReport {
 }
 
 const { values } = parseArgs({ options: { to: { type: 'string' } } });
+// As `tracepipe serve` does.
+tuneHeapForForwarding();
 const forwarder = await startForwarder(
   {
     tracing_service: { exporter_url: values.to },

@@ -53,6 +53,7 @@ export {
   type Forwarder,
   type ForwarderOptions,
 } from './receiver/startForwarder.js';
+export { tuneHeapForForwarding, FORWARDER_HEAP_GROWING_PERCENT } from './receiver/tuneHeapForForwarding.js';
 export { FileTraceExporter, type FileTraceExporterOptions } from './exporters/file/FileTraceExporter.js';
 export { readCapture, type CaptureBatch, type CaptureProblem, type ReadCaptureOptions } from './exporters/file/readCapture.js';
 export { listCaptureFiles, type CaptureFile } from './exporters/file/listCaptureFiles.js';

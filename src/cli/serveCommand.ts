@@ -5,6 +5,7 @@ import type { TracepipeConfig } from '../config/TracepipeConfig.js';
 import { DEFAULTS, listenAddress, validateConfig } from '../config/validateConfig.js';
 import { createLogger, type Logger } from '../logger.js';
 import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
+import { FORWARDER_HEAP_GROWING_PERCENT, tuneHeapForForwarding } from '../receiver/tuneHeapForForwarding.js';
 
 interface ServeOptions {
   config?: string;
@@ -79,6 +80,8 @@ export function serveCommand(): Command {
       const logger = createLogger(opts.logLevel);
       const config = resolveConfig(opts);
       const stopped = firstSignal(logger);
+      if (tuneHeapForForwarding()) logger.debug('V8 heap growing factor fixed for forwarding', { heapGrowingPercent: FORWARDER_HEAP_GROWING_PERCENT });
+      else logger.debug('V8 heap growing factor left as --heap-growing-percent sets it');
       const forwarder = await startForwarder(config, { logger });
       const d = config.diagnostics;
       const diagnostics =

@@ -48,4 +48,17 @@ describe('npm start: tracepipe serve with no configuration', () => {
     assert.match(serve.stderr(), /"msg":"stopped"/);
     assert.equal((await readCapturedSpans(join(cwd, 'traces'))).length, 1);
   });
+
+  it('fixes the V8 heap growing factor for forwarding, unless node was started with its own', async () => {
+    const cases = [
+      { nodeArgs: [], logged: /"msg":"V8 heap growing factor fixed for forwarding","heapGrowingPercent":300/ },
+      { nodeArgs: ['--heap-growing-percent=50'], logged: /"msg":"V8 heap growing factor left as --heap-growing-percent sets it"/ },
+    ];
+    for (const { nodeArgs, logged } of cases) {
+      const serve = await spawnServe(['--listen-grpc', '127.0.0.1:0', '--listen-http', '', '--log-level', 'debug'], { cwd, nodeArgs });
+      serve.child.kill('SIGTERM');
+      assert.deepEqual(await serve.exited, { code: 0, signal: null });
+      assert.match(serve.stderr(), logged);
+    }
+  });
 });

@@ -22,8 +22,8 @@ export interface ServeChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function spawnServe(args: string[], options: { cwd: string; diagnostics?: boolean }): Promise<ServeChild> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnServe(args: string[], options: { cwd: string; diagnostics?: boolean; nodeArgs?: string[] }): Promise<ServeChild> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'serve', ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,0 +1,27 @@
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * V8's heap growing factor for a forwarding process, as `--heap-growing-percent` (the factor is
+ * 1 + percent/100): 4, the top of the range V8 chooses from by itself (1.1 to 4).
+ */
+export const FORWARDER_HEAP_GROWING_PERCENT = 300;
+
+/**
+ * Fixes V8's heap growing factor for a process whose job is forwarding (`tracepipe serve` does
+ * this), unless the process was started with its own `--heap-growing-percent`. Returns whether
+ * it changed anything. It changes the whole process, which is why startForwarder leaves it to
+ * its caller.
+ *
+ * Why: a forwarder's heap is small and steady (~10 MB), but grpc-js and node:http2 allocate
+ * fresh Buffers for every request (each socket read, then the whole message), about twice the
+ * wire bytes, and V8 counts external memory allocated since the last major GC against the
+ * old-generation limit (heap.h, `OldGenerationSpaceAvailable`). V8 sets that limit from the live
+ * heap by a factor it lowers while GC looks cheap (1.3 to 1.9 measured under load), so at
+ * 120k spans/s (70 MB/s of requests) a major GC ran about every 70 ms. At factor 4 they run about three
+ * times less often; docs/forwarding.md has the measurements.
+ */
+export function tuneHeapForForwarding(): boolean {
+  if (process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg))) return false;
+  setFlagsFromString(`--heap-growing-percent=${FORWARDER_HEAP_GROWING_PERCENT}`);
+  return true;
+}
