@@ -128,3 +128,32 @@ describe('OTLP/gRPC receiver', () => {
     assert.deepEqual(Object.fromEntries(forwarder.stats.requests), { 'grpc OK': 6, 'grpc INVALID_ARGUMENT': 1 });
   });
 });
+
+describe('OTLP/gRPC receiver and channelz', () => {
+  /** How many gRPC servers of this process channelz lists. */
+  function channelzServers(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = { start_server_id: 0, max_results: 1000 };
+      grpc.getChannelzHandlers().GetServers({ request } as never, (err, value) => (err ? reject(err) : resolve(value!.server!.length)));
+    });
+  }
+
+  it('keeps its server out of channelz (no per-call bookkeeping), which a default grpc-js server is in', async () => {
+    const before = await channelzServers();
+    const forwarder = await startForwarder(
+      { tracing_service: { exporter_url: 'grpc://127.0.0.1:1' }, receiver: { grpc_listen: '127.0.0.1:0', http_listen: '' } },
+      { logger: silentLogger },
+    );
+    try {
+      assert.equal(await channelzServers(), before);
+    } finally {
+      await forwarder.close();
+    }
+    const plain = new grpc.Server();
+    try {
+      assert.equal(await channelzServers(), before + 1);
+    } finally {
+      plain.forceShutdown();
+    }
+  });
+});
