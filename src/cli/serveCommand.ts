@@ -80,8 +80,11 @@ export function serveCommand(): Command {
       const logger = createLogger(opts.logLevel);
       const config = resolveConfig(opts);
       const stopped = firstSignal(logger);
-      if (tuneHeapForForwarding()) logger.debug('V8 heap growing factor fixed for forwarding', { heapGrowingPercent: FORWARDER_HEAP_GROWING_PERCENT });
-      else logger.debug('V8 heap growing factor left as --heap-growing-percent sets it');
+      if (tuneHeapForForwarding()) {
+        logger.debug('V8 heap growing factor fixed for forwarding', { heapGrowingPercent: FORWARDER_HEAP_GROWING_PERCENT });
+      } else {
+        logger.debug('V8 heap growing factor left as --heap-growing-percent sets it');
+      }
       const forwarder = await startForwarder(config, { logger });
       const d = config.diagnostics;
       const diagnostics =

@@ -15,10 +15,10 @@ export const FORWARDER_HEAP_GROWING_PERCENT = 300;
  * Why: a forwarder's heap is small and steady (~10 MB), but grpc-js and node:http2 allocate
  * fresh Buffers for every request (each socket read, then the whole message), about twice the
  * wire bytes, and V8 counts external memory allocated since the last major GC against the
- * old-generation limit (heap.h, `OldGenerationSpaceAvailable`). V8 sets that limit from the live
- * heap by a factor it lowers while GC looks cheap (1.3 to 1.9 measured under load), so at
- * 120k spans/s (70 MB/s of requests) a major GC ran about every 70 ms. At factor 4 they run about three
- * times less often; docs/forwarding.md has the measurements.
+ * old-generation limit (heap.h, `OldGenerationSpaceAvailable`). V8 sets that limit from the
+ * live heap by a factor it lowers while GC looks cheap (1.3 to 1.9 measured under load), so at
+ * 120k spans/s (70 MB/s of requests) a major GC ran about every 70 ms. At factor 4 they run
+ * about three times less often; docs/forwarding.md has the measurements.
  */
 export function tuneHeapForForwarding(): boolean {
   if (process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent(=|$)/.test(arg))) return false;
