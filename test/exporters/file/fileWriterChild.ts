@@ -15,10 +15,10 @@ const chmods = new Map((process.argv[6] ?? '').split(',').filter((s) => s !== ''
   const [index, mode] = s.split(':');
   return [Number(index), parseInt(mode!, 8)] as const;
 }));
-/** What the child prints: each write's outcome, then the writer's counters. */
+/** What the child prints: each write's outcome, then the writer's counters (plain numbers: it goes through JSON). */
 export interface WriterChildReport {
   results: Array<{ ok: boolean; code?: string; retryable?: boolean; cause?: string }>;
-  stats: PipelineStats;
+  stats: Pick<PipelineStats, 'fileWriteErrors' | 'fileLinesWritten' | 'fileBytesWritten' | 'fileRotations'>;
 }
 
 const stats = new PipelineStats();
@@ -36,5 +36,6 @@ for (let i = 0; i < count; i++) {
   }
 }
 await writer.close();
-const report: WriterChildReport = { results, stats };
+const { fileWriteErrors, fileLinesWritten, fileBytesWritten, fileRotations } = stats;
+const report: WriterChildReport = { results, stats: { fileWriteErrors, fileLinesWritten, fileBytesWritten, fileRotations } };
 process.stdout.write(JSON.stringify(report));
