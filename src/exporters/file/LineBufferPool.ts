@@ -19,15 +19,18 @@ export class LineBufferPool {
   ) {}
 
   /**
-   * A Buffer of exactly `size` bytes, in a slab whose size is a power of two, so that batches of
-   * slightly different sizes share slabs while a slab holds at most twice what it is used for.
+   * A Buffer of exactly `size` bytes, in a slab of 5/8, 6/8, 7/8 or all of a power of two, so that
+   * batches of slightly different sizes share slabs while a slab holds at most 1.25 times what it
+   * is used for (a power of two alone wasted up to half: a forwarder queues these slabs, and its
+   * queue and RSS are charged for all of them).
    */
   readonly allocate = (size: number): Buffer => {
     let slab = this.free.pop();
     if (slab === undefined || slab.length < size) {
-      let slabBytes = this.minSlabBytes;
-      while (slabBytes < size) slabBytes *= 2;
-      slab = Buffer.allocUnsafeSlow(slabBytes);
+      let power = this.minSlabBytes;
+      while (power < size) power *= 2;
+      const step = Math.ceil(power / 8);
+      slab = Buffer.allocUnsafeSlow(Math.max(this.minSlabBytes, Math.ceil(size / step) * step));
       this.own.add(slab.buffer);
     }
     return slab.subarray(0, size);

@@ -25,11 +25,18 @@ describe('LineBufferPool', () => {
     assert.notEqual(other.buffer, big.buffer, 'a slab in use is never handed out twice');
   });
 
-  it('makes slabs a power of two in size, from minSlabBytes up', () => {
+  it('sizes slabs in eighths of a power of two, from minSlabBytes up', () => {
     const pool = new LineBufferPool(2, 1024);
-    assert.equal(pool.allocate(1500).buffer.byteLength, 2048);
-    assert.equal(pool.allocate(5000).buffer.byteLength, 8192);
-    assert.equal(pool.allocate(1).buffer.byteLength, 1024);
+    const slabFor = (size: number) => pool.allocate(size).buffer.byteLength;
+    assert.equal(slabFor(1), 1024);
+    assert.equal(slabFor(1024), 1024);
+    assert.equal(slabFor(1025), 1280, '5/8 of 2048');
+    assert.equal(slabFor(1500), 1536, '6/8 of 2048');
+    assert.equal(slabFor(2048), 2048);
+    assert.equal(slabFor(5000), 5120, '5/8 of 8192');
+    assert.equal(slabFor(7169), 8192);
+    // A forwarder's line of 512 realistic spans (~600 KB) with the JSON writer's 1.25x headroom.
+    assert.equal(new LineBufferPool(2, 64 * 1024).allocate(750_000).buffer.byteLength, 786_432, '6/8 of 1 MiB, not all of it');
   });
 
   it('keeps at most maxFree slabs', () => {
