@@ -23,6 +23,15 @@ export const DEFAULT_FORWARD_URL = 'file://./traces';
  */
 const FORWARDER_FREE_BUFFERS = 16;
 
+/**
+ * Capture lines handed to the file exporter at once. Its writer appends one `writev` at a time
+ * and sends every line queued meanwhile in the next, so under load the lines it may hold decide
+ * how much each write carries: with the queue's usual 4, a saturated event loop wrote 4 requests
+ * per two of its turns (the write, then the check that the file still exists) and the queue
+ * filled up behind them. They cost no memory of their own: the queue has charged their Buffers.
+ */
+const FILE_EXPORTS_IN_FLIGHT = 64;
+
 /** The name under which `serve` reports the receiver's health (`/readyz/receiver`). */
 export const RECEIVER_SERVICE = 'receiver';
 
@@ -81,6 +90,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     maxBytes: receiver.queueMaxBytes,
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
+    maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
   });
   const intake = new SpanIntake({
     queue,
