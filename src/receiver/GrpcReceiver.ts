@@ -4,6 +4,7 @@ import { encodeRpcStatus } from './encodeRpcStatus.js';
 import { senderIdentity, stripPort } from './senderIdentity.js';
 import { RETRY_DELAY_MS } from './SpanIntake.js';
 import type { ReceiverOptions } from './ReceiverOptions.js';
+import { RECEIVE_WINDOW_BYTES, widenReceiveWindow } from './widenReceiveWindow.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -57,6 +58,7 @@ export class GrpcReceiver {
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(options.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
     });
+    widenReceiveWindow(server, RECEIVE_WINDOW_BYTES, options.logger);
     const host = options.address.slice(0, options.address.lastIndexOf(':'));
     return new GrpcReceiver(server, `${host}:${port}`);
   }

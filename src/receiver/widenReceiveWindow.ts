@@ -1,0 +1,42 @@
+import type { EventEmitter } from 'node:events';
+import type { Http2Session } from 'node:http2';
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../logger.js';
+
+/**
+ * The HTTP/2 connection-level receive window of the gRPC receiver's sessions (RFC 9113 §6.9.2:
+ * 65,535 bytes unless the receiver raises it). At that size a sender may have 64 KiB in flight
+ * per connection, so a 280 KB request takes five round trips of WINDOW_UPDATE, and a forwarder
+ * busy transcoding leaves its senders waiting, then itself idle waiting for them. gRPC's own
+ * servers open larger windows (1 MiB in grpc-java's Netty transport and in grpc-go, which also
+ * grows it with a bandwidth-delay estimate). 256 KiB kept most of the throughput a 1 MiB window
+ * gave in the forwarding benchmark, where the larger bursts it lets in cost ~20 MB more RSS
+ * (docs/forwarding.md).
+ */
+export const RECEIVE_WINDOW_BYTES = 256 * 1024;
+
+/**
+ * Opens every new HTTP/2 session of `server` (after `bindAsync`) with a connection window of
+ * `bytes`. grpc-js has no server option for it yet (its client has `grpc-node.flow_control_window`;
+ * grpc/grpc-node#3058 proposes the same for servers), so this reaches the HTTP/2 servers grpc-js
+ * keeps in its private `http2Servers` map. When a grpc-js release no longer has that map the
+ * window stays at 64 KiB, which is only slower: this logs a warning and returns false (and the
+ * receiver's test fails, so an upgrade that breaks it is noticed).
+ */
+export function widenReceiveWindow(server: grpc.Server, bytes: number, logger: Logger): boolean {
+  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(servers instanceof Map) || servers.size === 0) {
+    logger.warn('gRPC receive window left at HTTP/2\'s 64 KiB: this @grpc/grpc-js does not keep its HTTP/2 servers where tracepipe looks');
+    return false;
+  }
+  for (const http2Server of servers.keys() as IterableIterator<EventEmitter>) {
+    http2Server.on('session', (session: Http2Session) => {
+      try {
+        session.setLocalWindowSize(bytes);
+      } catch {
+        // Only a session already being destroyed refuses, and it receives nothing more anyway.
+      }
+    });
+  }
+  return true;
+}
