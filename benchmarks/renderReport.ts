@@ -2,6 +2,7 @@ import { SCENARIO_TITLES } from '../src/bench/formatSamplingTable.js';
 import type { SamplingRow } from '../src/bench/runSamplingBenchmark.js';
 import { summarize, type Summary } from '../src/bench/summarize.js';
 import { DEFAULTS } from '../src/config/validateConfig.js';
+import { FORWARDER_HEAP_GROWING_PERCENT } from '../src/receiver/tuneHeapForForwarding.js';
 import type { BenchResults } from './BenchResults.js';
 import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
 import type { Encoder } from './encodingWorker.js';
@@ -357,7 +358,7 @@ function forwardingSection(r: BenchResults): string[] {
   const out = ['## 5. Forwarding (`tracepipe serve`)', ''];
   if (!r.forwarding) return [...out, `Not measured: ${r.errors.forwarding ?? 'skipped'}.`, ''];
   out.push(
-    `The forwarder runs alone in its process with its defaults and the heap tuning \`tracepipe serve\` applies (\`tuneHeapForForwarding\`: V8's heap growing factor fixed at 4, see forwarding.md); two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s, after ${FORWARD_WARMUP_MS / 1000} s of warm-up counted on neither side (spans acknowledged, forwarder CPU); a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
+    `The forwarder runs alone in its process with its defaults and the heap tuning \`tracepipe serve\` applies (\`tuneHeapForForwarding\`: V8's heap growing factor fixed at ${1 + FORWARDER_HEAP_GROWING_PERCENT / 100}, see forwarding.md); two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s, after ${FORWARD_WARMUP_MS / 1000} s of warm-up counted on neither side (spans acknowledged, forwarder CPU); a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
     '',
   );
   const rows = (['grpc-to-file', 'http-to-grpc'] as const).flatMap((p) => {
