@@ -51,7 +51,7 @@ describe('npm start: tracepipe serve with no configuration', () => {
 
   it('fixes the V8 heap growing factor for forwarding, unless node was started with its own', async () => {
     const cases = [
-      { nodeArgs: [], logged: /"msg":"V8 heap growing factor fixed for forwarding","heapGrowingPercent":200/ },
+      { nodeArgs: [], logged: /"msg":"V8 heap growing factor fixed for forwarding","heapGrowingPercent":150/ },
       { nodeArgs: ['--heap-growing-percent=50'], logged: /"msg":"V8 heap growing factor left as --heap-growing-percent sets it"/ },
     ];
     for (const { nodeArgs, logged } of cases) {

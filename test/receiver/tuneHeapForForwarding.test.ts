@@ -32,8 +32,8 @@ async function traceLimits(tune: boolean, nodeFlags: string[] = []): Promise<Tra
   };
 }
 
-test('tuneHeapForForwarding fixes the growing factor at 3 for every major GC that follows', async () => {
-  assert.deepEqual(await traceLimits(true), { applied: true, factors: ['3.0', '3.0', '3.0'] });
+test('tuneHeapForForwarding fixes the growing factor at 2.5 for every major GC that follows', async () => {
+  assert.deepEqual(await traceLimits(true), { applied: true, factors: ['2.5', '2.5', '2.5'] });
 });
 
 test('without it the factor stays as it was set (the baseline the case above overrides)', async () => {
