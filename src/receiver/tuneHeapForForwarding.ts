@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
  * 1 + percent/100): 2.5, in the range V8 chooses from by itself (1.1 to 4). A higher factor saves
  * a little more CPU but lets more of grpc-js's garbage Buffers wait for collection: with the
  * receiver's wider HTTP/2 window (widenReceiveWindow), peak RSS in the forwarding benchmark's
- * runs reached 141-169 MB at factor 3 and 135-143 MB at 2.5 (docs/forwarding.md).
+ * runs reached 136-169 MB at factor 3 and 135-143 MB at 2.5 (docs/forwarding.md).
  */
 export const FORWARDER_HEAP_GROWING_PERCENT = 150;
 
