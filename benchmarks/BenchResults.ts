@@ -38,6 +38,8 @@ export interface BenchResults {
   burst?: Partial<Record<ThroughputContender, ThroughputSample[]>>;
   encoding?: Partial<Record<Encoder, EncodingSample[]>>;
   forwarding?: Partial<Record<ForwardPath, ForwardSample[]>>;
+  /** Why the one-core forwarding run was left out, when it was. */
+  forwardingOneCoreSkipped?: string;
   /** Sections that could not be measured, with the reason. */
   errors: Partial<Record<SectionName, string>>;
   elapsedSec: number;

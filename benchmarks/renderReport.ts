@@ -42,6 +42,7 @@ const ENCODER_LABEL: Record<Encoder, string> = {
 };
 const FORWARD_LABEL: Record<ForwardPath, string> = {
   'grpc-to-file': 'OTLP/gRPC in → `file://` out',
+  'grpc-to-file-one-core': 'OTLP/gRPC in → `file://` out, forwarder on one core',
   'http-to-grpc': 'OTLP/HTTP (protobuf) in → OTLP/gRPC out',
 };
 
@@ -178,18 +179,23 @@ function targets(r: BenchResults): Target[] {
   }
 
   {
-    const figure = 'forwarding OTLP/gRPC → file (issue 4)';
+    const figure = 'forwarding OTLP/gRPC → file on one core (issue 4)';
     const stock = '—';
     const goal = '≥ 150k spans/s, RSS < 150 MB';
-    const fwd = r.forwarding?.['grpc-to-file'];
+    const oneCore = r.forwarding?.['grpc-to-file-one-core'];
+    const unconfined = r.forwarding?.['grpc-to-file'];
+    // The issue asks for one core; without taskset the unconfined run stands in, and says so.
+    const fwd = oneCore?.length ? oneCore : unconfined;
     if (fwd?.length) {
       const rate = pick(fwd, (s) => s.spansPerSec).median;
       const rss = pick(fwd, (s) => s.peakRssMB).median;
+      const other = oneCore?.length && unconfined?.length ? `; unconfined ${perSec(pick(unconfined, (s) => s.spansPerSec).median)} spans/s` : '';
+      const note = oneCore?.length ? '' : ` (unconfined: ${r.forwardingOneCoreSkipped ?? 'the one-core run is missing'})`;
       out.push({
         figure,
         stock,
         goal,
-        measured: `**${perSec(rate)} spans/s** (${(rate / 150_000).toFixed(2)}× the goal), peak RSS ${num(rss)} MB`,
+        measured: `**${perSec(rate)} spans/s** (${(rate / 150_000).toFixed(2)}× the goal), peak RSS ${num(rss)} MB${other}${note}`,
         verdict: rate >= 150_000 && rss < 150 ? 'PASS' : 'MISS',
       });
     } else out.push(notMeasured(figure, stock, goal, 'forwarding'));
@@ -360,8 +366,12 @@ function forwardingSection(r: BenchResults): string[] {
   out.push(
     `The forwarder runs alone in its process with its defaults and the heap tuning \`tracepipe serve\` applies (\`tuneHeapForForwarding\`: V8's heap growing factor fixed at ${1 + FORWARDER_HEAP_GROWING_PERCENT / 100}, see forwarding.md); two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s, after ${FORWARD_WARMUP_MS / 1000} s of warm-up counted on neither side (spans acknowledged, forwarder CPU); a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
     '',
+    r.forwardingOneCoreSkipped === undefined
+      ? 'On one core, the forwarder process is confined to CPU 0 with `taskset` (its V8 and libuv helper threads share that core with its main thread) and the senders to the other CPUs; unconfined, the scheduler spreads all of them over the machine.'
+      : `The run with the forwarder confined to one core was left out: ${r.forwardingOneCoreSkipped}.`,
+    '',
   );
-  const rows = (['grpc-to-file', 'http-to-grpc'] as const).flatMap((p) => {
+  const rows = (['grpc-to-file', 'grpc-to-file-one-core', 'http-to-grpc'] as const).flatMap((p) => {
     const s = r.forwarding?.[p];
     if (!s?.length) return [];
     return [

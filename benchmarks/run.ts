@@ -11,7 +11,7 @@ import type { BenchResults, BenchSettings, SectionName } from './BenchResults.js
 import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
 import { describeMachine } from './describeMachine.js';
 import type { EncodingSample, Encoder } from './encodingWorker.js';
-import { measureForwarding, type ForwardPath } from './measureForwarding.js';
+import { measureForwarding, oneCoreUnavailable, type ForwardPath } from './measureForwarding.js';
 import { packageVersions } from './packageVersions.js';
 import { renderOverheadSvg } from './renderOverheadSvg.js';
 import { OVERHEAD_SVG, renderReport } from './renderReport.js';
@@ -167,7 +167,12 @@ await section('encoding', async () => {
 });
 
 await section('forwarding', async () => {
-  const paths: ForwardPath[] = ['grpc-to-file', 'http-to-grpc'];
+  const oneCore = oneCoreUnavailable();
+  if (oneCore !== undefined) {
+    results.forwardingOneCoreSkipped = oneCore;
+    log(`  grpc-to-file on one core: not measured (${oneCore})`);
+  }
+  const paths: ForwardPath[] = oneCore === undefined ? ['grpc-to-file', 'grpc-to-file-one-core', 'http-to-grpc'] : ['grpc-to-file', 'http-to-grpc'];
   const samples = await runInterleaved(
     paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) })),
     settings.repetitions,

@@ -18,8 +18,11 @@ export async function spawnServiceWorker<Ready, Final = void>(
   script: string,
   args: string[],
   nodeArgs: string[] = [],
+  /** A command that runs node, e.g. `['taskset', '-c', '0']`. */
+  prefix: string[] = [],
 ): Promise<ServiceWorker<Ready, Final>> {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const [command, ...commandArgs] = [...prefix, process.execPath, ...nodeArgs, script, ...args];
+  const child = spawn(command!, commandArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -7,6 +7,8 @@ export interface SpawnWorkerOptions {
   /** The worker is killed (and the promise rejected) after this long. */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** A command that runs node, e.g. `['taskset', '-c', '1']` to keep the worker on one CPU. */
+  prefix?: string[];
 }
 
 /**
@@ -16,7 +18,8 @@ export interface SpawnWorkerOptions {
  */
 export function spawnJsonWorker<T>(script: string, args: string[], options: SpawnWorkerOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
+    const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, ...(options.nodeArgs ?? []), script, ...args];
+    const child = spawn(command!, commandArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
     });
