@@ -8,9 +8,9 @@ import type { Logger } from '../logger.js';
  * 65,535 bytes unless the receiver raises it). At that size a sender may have 64 KiB in flight
  * per connection, so a 280 KB request takes five round trips of WINDOW_UPDATE, and a forwarder
  * busy transcoding leaves its senders waiting, then itself idle waiting for them. gRPC's own
- * servers open larger windows (1 MiB in grpc-java's Netty transport and in grpc-go, which also
- * grows it with a bandwidth-delay estimate). 256 KiB kept most of the throughput a 1 MiB window
- * gave in the forwarding benchmark, where the larger bursts it lets in cost ~20 MB more RSS
+ * servers open larger windows (1 MiB in grpc-java and gRPC core; grpc-go grows its windows with a
+ * bandwidth-delay estimate). 256 KiB kept most of the throughput 512 KiB and 1 MiB gave in the
+ * forwarding benchmark, where the larger bursts they let in cost 10-15 MB more peak RSS
  * (docs/forwarding.md).
  */
 export const RECEIVE_WINDOW_BYTES = 256 * 1024;

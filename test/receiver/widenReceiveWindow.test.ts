@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import { type ClientHttp2Session, connect } from 'node:http2';
+import { readFileSync } from 'node:fs';
+import { type ClientHttp2Session, type SecureClientSessionOptions, connect } from 'node:http2';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { startForwarder } from '../../src/receiver/startForwarder.js';
 import { RECEIVE_WINDOW_BYTES, widenReceiveWindow } from '../../src/receiver/widenReceiveWindow.js';
+import { makeCerts } from '../support/certs.js';
 
-/** The connection window a plain HTTP/2 client is given by the server at `address`. */
-async function windowOffered(address: string): Promise<number> {
-  const session: ClientHttp2Session = connect(`http://${address}`);
+/** The connection window a plain HTTP/2 client is given by the server at `authority` (`http://` or `https://`). */
+async function windowOffered(authority: string, options: SecureClientSessionOptions = {}): Promise<number> {
+  const session: ClientHttp2Session = connect(authority, options);
   try {
     await new Promise<void>((resolve, reject) => {
       session.once('error', reject);
@@ -30,8 +32,8 @@ describe('widenReceiveWindow', () => {
     );
     try {
       assert.equal(RECEIVE_WINDOW_BYTES, 262_144);
-      assert.equal(await windowOffered(forwarder.grpcAddress!), 262_144);
-      assert.equal(await windowOffered(forwarder.grpcAddress!), 262_144, 'every session, not only the first');
+      assert.equal(await windowOffered(`http://${forwarder.grpcAddress!}`), 262_144);
+      assert.equal(await windowOffered(`http://${forwarder.grpcAddress!}`), 262_144, 'every session, not only the first');
     } finally {
       await forwarder.close();
     }
@@ -40,9 +42,26 @@ describe('widenReceiveWindow', () => {
       const port = await new Promise<number>((resolve, reject) =>
         plain.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
       );
-      assert.equal(await windowOffered(`127.0.0.1:${port}`), 65_535);
+      assert.equal(await windowOffered(`http://127.0.0.1:${port}`), 65_535);
     } finally {
       plain.forceShutdown();
+    }
+  });
+
+  it('widens TLS sessions too', async () => {
+    const certs = await makeCerts();
+    const forwarder = await startForwarder(
+      {
+        tracing_service: { exporter_url: 'grpc://127.0.0.1:1' },
+        receiver: { grpc_listen: '127.0.0.1:0', http_listen: '', tls: { cert_file: certs.serverCert, key_file: certs.serverKey } },
+      },
+      { logger: silentLogger },
+    );
+    try {
+      const tls = { ca: readFileSync(certs.caCert), servername: 'localhost' };
+      assert.equal(await windowOffered(`https://${forwarder.grpcAddress!}`, tls), 262_144);
+    } finally {
+      await forwarder.close();
     }
   });
 
