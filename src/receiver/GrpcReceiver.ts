@@ -4,6 +4,7 @@ import { encodeRpcStatus } from './encodeRpcStatus.js';
 import { senderIdentity, stripPort } from './senderIdentity.js';
 import { RETRY_DELAY_MS } from './SpanIntake.js';
 import type { ReceiverOptions } from './ReceiverOptions.js';
+import { countGrpcAnswers } from './countGrpcAnswers.js';
 import { RECEIVE_WINDOW_BYTES, widenReceiveWindow } from './widenReceiveWindow.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -46,7 +47,8 @@ export class GrpcReceiver {
       // Nothing here serves channelz, so its per-call and per-session bookkeeping is work for nothing.
       'grpc.enable_channelz': 0,
     });
-    server.addService(TRACE_SERVICE, { Export: exportHandler(options) });
+    const counting: Counting = { byStream: false };
+    server.addService(TRACE_SERVICE, { Export: exportHandler(options, counting) });
     const credentials =
       options.tls === undefined
         ? grpc.ServerCredentials.createInsecure()
@@ -59,6 +61,7 @@ export class GrpcReceiver {
       server.bindAsync(options.address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
     });
     widenReceiveWindow(server, RECEIVE_WINDOW_BYTES, options.logger);
+    counting.byStream = countGrpcAnswers(server, options.stats, options.logger);
     const host = options.address.slice(0, options.address.lastIndexOf(':'));
     return new GrpcReceiver(server, `${host}:${port}`);
   }
@@ -78,9 +81,17 @@ export class GrpcReceiver {
   }
 }
 
-function exportHandler(options: ReceiverOptions): grpc.handleUnaryCall<Buffer, Buffer> {
+/** Whether countGrpcAnswers counts every answer; when it cannot, the handler counts its own. */
+interface Counting {
+  byStream: boolean;
+}
+
+function exportHandler(options: ReceiverOptions, counting: Counting): grpc.handleUnaryCall<Buffer, Buffer> {
   const { intake, stats } = options;
   const tagging = intake.tagSenderAttribute !== undefined;
+  const record = (code: string): void => {
+    if (!counting.byStream) stats.recordRequest('grpc', code);
+  };
   return (call, callback) => {
     const sender = tagging ? senderIdentity(stripPort(call.getPeer()), call.getAuthContext().sslPeerCertificate) : undefined;
     let result;
@@ -88,21 +99,21 @@ function exportHandler(options: ReceiverOptions): grpc.handleUnaryCall<Buffer, B
       result = intake.acceptProto(call.request, 'grpc', sender);
     } catch (err) {
       options.logger.error('receiver failed on a gRPC request', { error: (err as Error).message });
-      stats.recordRequest('grpc', 'INTERNAL');
+      record('INTERNAL');
       callback({ code: grpc.status.INTERNAL, details: 'internal error' });
       return;
     }
     switch (result.kind) {
       case 'accepted':
-        stats.recordRequest('grpc', 'OK');
+        record('OK');
         callback(null, Buffer.from(encodeExportResponse(result.rejected, result.message)));
         return;
       case 'invalid':
-        stats.recordRequest('grpc', 'INVALID_ARGUMENT');
+        record('INVALID_ARGUMENT');
         callback({ code: grpc.status.INVALID_ARGUMENT, details: result.message });
         return;
       case 'full': {
-        stats.recordRequest('grpc', 'RESOURCE_EXHAUSTED');
+        record('RESOURCE_EXHAUSTED');
         const details = 'forwarder queue is full, retry later';
         const metadata = new grpc.Metadata();
         metadata.set(

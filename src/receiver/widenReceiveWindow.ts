@@ -1,7 +1,7 @@
-import type { EventEmitter } from 'node:events';
 import type { Http2Session } from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../logger.js';
+import { grpcHttp2Servers } from './grpcHttp2Servers.js';
 
 /**
  * The HTTP/2 connection-level receive window of the gRPC receiver's sessions (RFC 9113 §6.9.2:
@@ -18,18 +18,17 @@ export const RECEIVE_WINDOW_BYTES = 256 * 1024;
 /**
  * Opens every new HTTP/2 session of `server` (after `bindAsync`) with a connection window of
  * `bytes`. grpc-js has no server option for it yet (its client has `grpc-node.flow_control_window`;
- * grpc/grpc-node#3058 proposes the same for servers), so this reaches the HTTP/2 servers grpc-js
- * keeps in its private `http2Servers` map. When a grpc-js release no longer has that map the
- * window stays at 64 KiB, which is only slower: this logs a warning and returns false (and the
- * receiver's test fails, so an upgrade that breaks it is noticed).
+ * grpc/grpc-node#3058 proposes the same for servers), so this reaches its HTTP/2 servers
+ * (grpcHttp2Servers). When it cannot, the window stays at 64 KiB, which is only slower: this
+ * logs a warning and returns false.
  */
 export function widenReceiveWindow(server: grpc.Server, bytes: number, logger: Logger): boolean {
-  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(servers instanceof Map) || servers.size === 0) {
+  const servers = grpcHttp2Servers(server);
+  if (servers === undefined) {
     logger.warn('gRPC receive window left at HTTP/2\'s 64 KiB: this @grpc/grpc-js does not keep its HTTP/2 servers where tracepipe looks');
     return false;
   }
-  for (const http2Server of servers.keys() as IterableIterator<EventEmitter>) {
+  for (const http2Server of servers) {
     http2Server.on('session', (session: Http2Session) => {
       try {
         session.setLocalWindowSize(bytes);

@@ -103,6 +103,14 @@ describe('OTLP/gRPC receiver', () => {
     await stillServes();
   });
 
+  it('UNIMPLEMENTED for a method the receiver does not serve', async () => {
+    const error = await new Promise<grpc.ServiceError | null>((resolve) => {
+      client.makeUnaryRequest('/opentelemetry.proto.collector.logs.v1.LogsService/Export', pass, pass, Buffer.from(valid), (err) => resolve(err));
+    });
+    assert.equal(error?.code, grpc.status.UNIMPLEMENTED);
+    await stillServes();
+  });
+
   it('reports spans with invalid ids in partial_success and forwards the rest', async () => {
     const request = ExportTraceServiceRequest.decode(valid) as unknown as {
       resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: Uint8Array }> }> }>;
@@ -124,8 +132,14 @@ describe('OTLP/gRPC receiver', () => {
     assert.equal(spans.length, accepted);
     assert.equal(forwarder.stats.received.grpc, accepted);
     assert.equal(forwarder.stats.dropped.invalid, 1);
-    // Oversized messages are refused inside grpc-js, before the handler runs.
-    assert.deepEqual(Object.fromEntries(forwarder.stats.requests), { 'grpc OK': 6, 'grpc INVALID_ARGUMENT': 1 });
+    // Counted too: the two oversized messages and the unknown method, which grpc-js refuses before any handler runs.
+    await waitFor('every answer counted', () => forwarder.stats.requests.get('grpc OK') === 7 || undefined);
+    assert.deepEqual(Object.fromEntries(forwarder.stats.requests), {
+      'grpc OK': 7,
+      'grpc INVALID_ARGUMENT': 1,
+      'grpc RESOURCE_EXHAUSTED': 2,
+      'grpc UNIMPLEMENTED': 1,
+    });
   });
 });
 

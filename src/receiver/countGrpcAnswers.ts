@@ -1,0 +1,35 @@
+import type { ServerHttp2Stream } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { Logger } from '../logger.js';
+import { grpcHttp2Servers } from './grpcHttp2Servers.js';
+
+/** gRPC status names by code (`8` → `RESOURCE_EXHAUSTED`), as the metrics label them. */
+const STATUS_NAMES = new Map<number, string>(
+  Object.entries(grpc.status).flatMap(([name, code]) => (typeof code === 'number' ? [[code, name] as [number, string]] : [])),
+);
+
+/**
+ * Counts every call the gRPC receiver answers in `stats`, by the status it was answered with,
+ * read from the HTTP/2 stream as it closes (`grpc-status` in the trailers, or in the headers of a
+ * trailers-only answer). grpc-js answers some calls itself before any handler runs (a message
+ * over the size limit or one that does not decompress, an unknown method), and those are counted
+ * like the rest. A call whose client went away before an answer is not counted. Returns false,
+ * after a warning, when grpc-js's HTTP/2 servers cannot be reached (see grpcHttp2Servers).
+ */
+export function countGrpcAnswers(server: grpc.Server, stats: PipelineStats, logger: Logger): boolean {
+  const servers = grpcHttp2Servers(server);
+  if (servers === undefined) {
+    logger.warn('gRPC calls that @grpc/grpc-js refuses by itself are not counted: this release does not keep its HTTP/2 servers where tracepipe looks');
+    return false;
+  }
+  for (const http2Server of servers) {
+    http2Server.on('stream', (stream: ServerHttp2Stream) => {
+      stream.once('close', () => {
+        const code = stream.sentTrailers?.['grpc-status'] ?? stream.sentHeaders['grpc-status'];
+        if (code !== undefined) stats.recordRequest('grpc', STATUS_NAMES.get(Number(code)) ?? String(code));
+      });
+    });
+  }
+  return true;
+}
