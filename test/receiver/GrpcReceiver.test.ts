@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type IncomingHttpHeaders, connect } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -103,6 +104,24 @@ describe('OTLP/gRPC receiver', () => {
     await stillServes();
   });
 
+  it('INTERNAL (from grpc-js) for a message flagged gzip that does not decompress', async () => {
+    const session = connect(`http://${forwarder.grpcAddress!}`);
+    try {
+      const garbage = Buffer.from('not gzip at all');
+      const frame = Buffer.concat([Buffer.from([1, 0, 0, 0, garbage.length]), garbage]);
+      const request = session.request({ ':method': 'POST', ':path': EXPORT_PATH, 'content-type': 'application/grpc', 'grpc-encoding': 'gzip', te: 'trailers' });
+      const answer = new Promise<IncomingHttpHeaders>((resolve) => request.once('response', resolve));
+      request.resume();
+      request.end(frame);
+      const headers = await answer;
+      assert.equal(headers['grpc-status'], String(grpc.status.INTERNAL));
+      assert.equal(decodeURIComponent(String(headers['grpc-message'])), 'Failed to decompress message');
+    } finally {
+      session.close();
+    }
+    await stillServes();
+  });
+
   it('UNIMPLEMENTED for a method the receiver does not serve', async () => {
     const error = await new Promise<grpc.ServiceError | null>((resolve) => {
       client.makeUnaryRequest('/opentelemetry.proto.collector.logs.v1.LogsService/Export', pass, pass, Buffer.from(valid), (err) => resolve(err));
@@ -132,12 +151,13 @@ describe('OTLP/gRPC receiver', () => {
     assert.equal(spans.length, accepted);
     assert.equal(forwarder.stats.received.grpc, accepted);
     assert.equal(forwarder.stats.dropped.invalid, 1);
-    // Counted too: the two oversized messages and the unknown method, which grpc-js refuses before any handler runs.
-    await waitFor('every answer counted', () => forwarder.stats.requests.get('grpc OK') === 7 || undefined);
+    // Counted too: the two oversized messages, the bad gzip and the unknown method, which grpc-js refuses before any handler runs.
+    await waitFor('every answer counted', () => forwarder.stats.requests.get('grpc OK') === 8 || undefined);
     assert.deepEqual(Object.fromEntries(forwarder.stats.requests), {
-      'grpc OK': 7,
+      'grpc OK': 8,
       'grpc INVALID_ARGUMENT': 1,
       'grpc RESOURCE_EXHAUSTED': 2,
+      'grpc INTERNAL': 1,
       'grpc UNIMPLEMENTED': 1,
     });
   });
