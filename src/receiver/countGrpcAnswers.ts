@@ -18,11 +18,8 @@ const STATUS_NAMES = new Map<number, string>(
  * after a warning, when grpc-js's HTTP/2 servers cannot be reached (see grpcHttp2Servers).
  */
 export function countGrpcAnswers(server: grpc.Server, stats: PipelineStats, logger: Logger): boolean {
-  const servers = grpcHttp2Servers(server);
-  if (servers === undefined) {
-    logger.warn('gRPC calls that @grpc/grpc-js refuses by itself are not counted: this release does not keep its HTTP/2 servers where tracepipe looks');
-    return false;
-  }
+  const servers = grpcHttp2Servers(server, logger, 'gRPC calls that @grpc/grpc-js refuses by itself are not counted');
+  if (servers === undefined) return false;
   for (const http2Server of servers) {
     http2Server.on('stream', (stream: ServerHttp2Stream) => {
       stream.once('close', () => {

@@ -19,15 +19,12 @@ export const RECEIVE_WINDOW_BYTES = 256 * 1024;
  * Opens every new HTTP/2 session of `server` (after `bindAsync`) with a connection window of
  * `bytes`. grpc-js has no server option for it yet (its client has `grpc-node.flow_control_window`;
  * grpc/grpc-node#3058 proposes the same for servers), so this reaches its HTTP/2 servers
- * (grpcHttp2Servers). When it cannot, the window stays at 64 KiB, which is only slower: this
- * logs a warning and returns false.
+ * (grpcHttp2Servers). When it cannot, the window stays at 64 KiB, which is only slower, and
+ * this returns false after a warning.
  */
 export function widenReceiveWindow(server: grpc.Server, bytes: number, logger: Logger): boolean {
-  const servers = grpcHttp2Servers(server);
-  if (servers === undefined) {
-    logger.warn('gRPC receive window left at HTTP/2\'s 64 KiB: this @grpc/grpc-js does not keep its HTTP/2 servers where tracepipe looks');
-    return false;
-  }
+  const servers = grpcHttp2Servers(server, logger, "gRPC receive window left at HTTP/2's 64 KiB");
+  if (servers === undefined) return false;
   for (const http2Server of servers) {
     http2Server.on('session', (session: Http2Session) => {
       try {
