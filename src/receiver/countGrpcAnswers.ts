@@ -1,4 +1,4 @@
-import type { ServerHttp2Stream } from 'node:http2';
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
 import type { Logger } from '../logger.js';
@@ -14,7 +14,7 @@ const STATUS_NAMES = new Map<number, string>(
  * read from the HTTP/2 stream as it closes (`grpc-status` in the trailers, or in the headers of a
  * trailers-only answer). grpc-js answers some calls itself before any handler runs (a message
  * over the size limit or one that does not decompress, an unknown method), and those are counted
- * like the rest. A call whose client went away before an answer is not counted. Returns false,
+ * like the rest. A call whose connection went before an answer is not counted. Returns false,
  * after a warning, when grpc-js's HTTP/2 servers cannot be reached (see grpcHttp2Servers).
  */
 export function countGrpcAnswers(server: grpc.Server, stats: PipelineStats, logger: Logger): boolean {
@@ -23,7 +23,9 @@ export function countGrpcAnswers(server: grpc.Server, stats: PipelineStats, logg
   for (const http2Server of servers) {
     http2Server.on('stream', (stream: ServerHttp2Stream) => {
       stream.once('close', () => {
-        const code = stream.sentTrailers?.['grpc-status'] ?? stream.sentHeaders['grpc-status'];
+        // Neither is set on a stream whose connection went before any answer (@types/node types sentHeaders as always there).
+        const sentHeaders = stream.sentHeaders as OutgoingHttpHeaders | undefined;
+        const code = stream.sentTrailers?.['grpc-status'] ?? sentHeaders?.['grpc-status'];
         if (code !== undefined) stats.recordRequest('grpc', STATUS_NAMES.get(Number(code)) ?? String(code));
       });
     });

@@ -122,6 +122,17 @@ describe('OTLP/gRPC receiver', () => {
     await stillServes();
   });
 
+  it('survives a client whose connection drops in the middle of a message, and does not count that call', async () => {
+    const session = connect(`http://${forwarder.grpcAddress!}`);
+    const request = session.request({ ':method': 'POST', ':path': EXPORT_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+    request.on('error', () => {});
+    // Half a message, then the connection goes: the call is never answered.
+    request.write(Buffer.from([0, 0, 0, 1, 0]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    session.destroy();
+    await stillServes();
+  });
+
   it('UNIMPLEMENTED for a method the receiver does not serve', async () => {
     const error = await new Promise<grpc.ServiceError | null>((resolve) => {
       client.makeUnaryRequest('/opentelemetry.proto.collector.logs.v1.LogsService/Export', pass, pass, Buffer.from(valid), (err) => resolve(err));
@@ -152,9 +163,9 @@ describe('OTLP/gRPC receiver', () => {
     assert.equal(forwarder.stats.received.grpc, accepted);
     assert.equal(forwarder.stats.dropped.invalid, 1);
     // Counted too: the two oversized messages, the bad gzip and the unknown method, which grpc-js refuses before any handler runs.
-    await waitFor('every answer counted', () => forwarder.stats.requests.get('grpc OK') === 8 || undefined);
+    await waitFor('every answer counted', () => forwarder.stats.requests.get('grpc OK') === 9 || undefined);
     assert.deepEqual(Object.fromEntries(forwarder.stats.requests), {
-      'grpc OK': 8,
+      'grpc OK': 9,
       'grpc INVALID_ARGUMENT': 1,
       'grpc RESOURCE_EXHAUSTED': 2,
       'grpc INTERNAL': 1,
