@@ -563,8 +563,17 @@ const TYPE_OPENINGS = [bytes('{"stringValue":'), bytes('{"intValue":"'), bytes('
 function keyPrefix(from: number, to: number, type: number): Uint8Array {
   const n = to - from;
   const b = buf;
-  const slot = (Math.imul(n, 0x9e3779b1) ^ b[from]! ^ (b[to - 1]! << 7) ^ (b[from + (n >> 1)]! << 14)) & (KEY_SLOTS - 1);
+  const slot = (Math.imul(n, 0x9e3779b1) ^ b[from]! ^ (b[to - 1]! << 7) ^ (b[from + (n >> 1)]! << 2)) & (KEY_SLOTS - 1);
   if (slotKeyLength[slot] === n && sameKey(slotKey[slot]!, from, n)) return slotPrefixes[slot]![type]!;
+  return cacheKeyPrefixes(from, to, slot)[type]!;
+}
+
+/**
+ * A key's prefixes, made and put in its slot. Apart from keyPrefix because a closure over
+ * `from` and `to` there would have every call allocate their context, hit or miss.
+ */
+function cacheKeyPrefixes(from: number, to: number, slot: number): Uint8Array[] {
+  const n = to - from;
   const keyJson = capture(() => {
     putBytes(KEY);
     putUtf8(buf, view, from, to);
@@ -573,12 +582,12 @@ function keyPrefix(from: number, to: number, type: number): Uint8Array {
   const prefixes = TYPE_OPENINGS.map((opening) => concatBytes(keyJson, opening));
   if (n <= MAX_CACHED_KEY) {
     const words = new Int32Array((n + 3) >> 2);
-    new Uint8Array(words.buffer).set(b.subarray(from, to));
+    new Uint8Array(words.buffer).set(buf.subarray(from, to));
     slotKey[slot] = words;
     slotKeyLength[slot] = n;
     slotPrefixes[slot] = prefixes;
   }
-  return prefixes[type]!;
+  return prefixes;
 }
 
 /** Whether the `n` key bytes at `from` are `words` (whose padding past `n` is zero). */
