@@ -193,7 +193,8 @@ function ownBytes(body: Uint8Array): Uint8Array {
 
 /**
  * What a protobuf byte costs queued as OTLP/JSON: the JSON of realistic spans is about twice the
- * protobuf, in a pooled Buffer up to twice the JSON (its size is rounded up to a power of two).
+ * protobuf (more for spans that are mostly ids, which double as hex), in a pooled Buffer up to
+ * 1.25 times the JSON (LineBufferPool's slab sizes).
  */
 const JSON_PER_WIRE_BYTE = 4;
 
