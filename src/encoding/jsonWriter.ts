@@ -357,10 +357,13 @@ function putSecondsNanos(sec: number, nanos: number): void {
 }
 
 /**
- * A protobuf fixed64 of nanoseconds (its two 32-bit halves) as putTime writes it. The
- * seconds are split as in fixed64ToHrTime, without making an HrTime.
+ * A protobuf fixed64 of nanoseconds as putTime writes it, from its two 32-bit halves read as
+ * signed int32s (a uint32 over 2^31 is a boxed number when passed to a call V8 does not inline;
+ * an int32 never is). The seconds are split as in fixed64ToHrTime, without making an HrTime.
  */
-export function putFixed64Time(low: number, high: number): void {
+export function putFixed64Time(signedLow: number, signedHigh: number): void {
+  const low = signedLow >>> 0;
+  const high = signedHigh >>> 0;
   const a = high >>> 16;
   const rest = a * 976710656 + (high & 0xffff) * 294967296 + low;
   const restSec = Math.floor(rest / 1e9);

@@ -448,8 +448,8 @@ function stringValue(piece: Field, first: boolean, end: number): boolean {
 /** A fixed64 time at `pos`, as an object's next field unless zero. Returns whether it wrote it. */
 function timeValue(piece: Field, first: boolean, end: number): boolean {
   const at = fixed64At(end);
-  const low = view.getUint32(at, true);
-  const high = view.getUint32(at + 4, true);
+  const low = view.getInt32(at, true);
+  const high = view.getInt32(at + 4, true);
   if (low === 0 && high === 0) return false;
   putField(piece, first);
   putFixed64Time(low, high);
