@@ -30,6 +30,8 @@ export interface RawReceiver {
   queue_max_bytes?: number;
   /** `true` tags with `tracepipe.forwarded_for`; a string names the attribute. */
   tag_sender?: boolean | string;
+  /** Samples forwarded traces again at this rate; unset honours the senders' decisions. */
+  sampling_rate_per_million?: number;
   shutdown_timeout_ms?: number;
 }
 

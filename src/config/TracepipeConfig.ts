@@ -43,6 +43,8 @@ export interface ReceiverConfig {
   queueMaxBytes: number;
   /** Attribute name to tag forwarded spans with the sender's identity; undefined leaves spans untouched. */
   tagSenderAttribute: string | undefined;
+  /** Re-sampling of forwarded traces; undefined (the default) honours the senders' decisions. */
+  samplingRatePerMillion: number | undefined;
   shutdownTimeoutMs: number;
 }
 

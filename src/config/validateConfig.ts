@@ -44,7 +44,16 @@ const TRACING_KEYS = [
   'export_timeout_ms',
   'shutdown_timeout_ms',
 ];
-const RECEIVER_KEYS = ['grpc_listen', 'http_listen', 'tls', 'max_request_bytes', 'queue_max_bytes', 'tag_sender', 'shutdown_timeout_ms'];
+const RECEIVER_KEYS = [
+  'grpc_listen',
+  'http_listen',
+  'tls',
+  'max_request_bytes',
+  'queue_max_bytes',
+  'tag_sender',
+  'sampling_rate_per_million',
+  'shutdown_timeout_ms',
+];
 const RECEIVER_TLS_KEYS = ['cert_file', 'key_file', 'client_ca_file'];
 const KEYPAIR_KEYS = ['key_file', 'cert_file'];
 const DIAGNOSTICS_KEYS = ['heartbeat_interval_ms', 'heartbeat_retry_interval_ms'];
@@ -211,6 +220,10 @@ function receiver(raw: unknown): ReceiverConfig {
     maxRequestBytes: integer(r.max_request_bytes, 'receiver.max_request_bytes', 1024, MAX_BYTES, DEFAULTS.maxRequestBytes),
     queueMaxBytes: integer(r.queue_max_bytes, 'receiver.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
     tagSenderAttribute: tag === true ? DEFAULTS.tagSenderAttribute : typeof tag === 'string' ? tag : undefined,
+    samplingRatePerMillion:
+      r.sampling_rate_per_million === undefined
+        ? undefined
+        : integer(r.sampling_rate_per_million, 'receiver.sampling_rate_per_million', 0, 1_000_000, 0),
     shutdownTimeoutMs: integer(r.shutdown_timeout_ms, 'receiver.shutdown_timeout_ms', 1, MAX_MS, DEFAULTS.shutdownTimeoutMs),
   };
 }

@@ -35,7 +35,7 @@ export class DiagnosticsMetrics {
       registers,
     }).set({ version: VERSION, node_version: process.version }, 1);
 
-    mirrorCounter(registers, 'tracepipe_spans_received_total', 'Spans received by the forwarder, by transport.', ['transport'], () =>
+    mirrorCounter(registers, 'tracepipe_spans_received_total', 'Spans received by the forwarder and queued for forwarding, by transport.', ['transport'], () =>
       (Object.keys(stats.received) as Transport[]).map((transport) => [{ transport }, stats.received[transport]]),
     );
     mirrorCounter(
@@ -47,6 +47,13 @@ export class DiagnosticsMetrics {
         [{ decision: 'sampled' }, stats.sampled],
         [{ decision: 'not_sampled' }, stats.notSampled],
       ],
+    );
+    mirrorCounter(
+      registers,
+      'tracepipe_spans_sampled_out_total',
+      'Spans the forwarder accepted and did not forward because receiver.sampling_rate_per_million sampled their trace out.',
+      [],
+      () => [[{}, stats.sampledOut]],
     );
     mirrorCounter(registers, 'tracepipe_spans_exported_total', 'Spans the exporter delivered.', [], () => [[{}, stats.exported]]);
     mirrorCounter(registers, 'tracepipe_spans_export_failed_total', 'Spans in exports that failed for good, after retries.', [], () => [

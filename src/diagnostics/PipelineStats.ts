@@ -22,6 +22,8 @@ export class PipelineStats {
   /** Spans started by the provider, by sampling decision. */
   sampled = 0;
   notSampled = 0;
+  /** Spans the forwarder accepted but did not forward: receiver.sampling_rate_per_million sampled their trace out. */
+  sampledOut = 0;
   /** Spans an exporter delivered. */
   exported = 0;
   /** Spans in exports that failed for good (after retries). */

@@ -10,6 +10,7 @@ import { scanTracesProto } from '../encoding/scanTracesProto.js';
 import { transcodeResourceSpansJson } from '../encoding/transcodeTracesJson.js';
 import { TracepipeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 
 /**
  * Where accepted spans go: the forwarder's bounded queue, which holds them as requests in their
@@ -38,6 +39,8 @@ export interface SpanIntakeOptions {
   logger: Logger;
   /** Attribute that records who sent each span; undefined leaves spans untouched. */
   tagSenderAttribute: string | undefined;
+  /** Samples the spans again before they are queued; undefined honours the senders' decisions. */
+  sampler?: ForwardingSampler | undefined;
   /**
    * Queue OTLP/JSON (ResourceSpans, as transcodeResourceSpansJson writes them) in Buffers from
    * `allocate`, for an exporter that writes JSON (capture files); protobuf when undefined.
@@ -54,9 +57,11 @@ export const RETRY_DELAY_MS = 1000;
  * dropped. `received` counts spans the forwarder took responsibility for (queued).
  *
  * Spans are queued as protobuf, charged at their size in bytes. A protobuf request that
- * scanTracesProto finds entirely valid, when no sender tag is to be added, is queued as it came
- * (no span objects are built). Anything else (JSON, tagging, a request with invalid spans or
- * that does not decode) is decoded for its spans and exact errors, tagged, and re-encoded.
+ * scanTracesProto finds entirely valid, when no sender tag is to be added and no sampler is set,
+ * is queued as it came (no span objects are built). Anything else (JSON, tagging, sampling, a
+ * request with invalid spans or that does not decode) is decoded for its spans and exact errors,
+ * sampled, tagged, and re-encoded. Spans sampled out are accepted (the sender did nothing wrong)
+ * and counted in `sampledOut`.
  *
  * For an exporter that writes OTLP/JSON, requests are queued in that form instead, charged at
  * the memory they hold: a valid protobuf request is checked and transcoded in one pass
@@ -69,6 +74,7 @@ export class SpanIntake {
   private readonly stats: PipelineStats;
   private readonly logger: Logger;
   readonly tagSenderAttribute: string | undefined;
+  private readonly sampler: ForwardingSampler | undefined;
   private readonly json: { allocate: Allocate } | undefined;
   private readonly bytesPerWireByte: number;
   private fullSince = 0;
@@ -79,6 +85,7 @@ export class SpanIntake {
     this.stats = options.stats;
     this.logger = options.logger;
     this.tagSenderAttribute = options.tagSenderAttribute;
+    this.sampler = options.sampler;
     this.json = options.json;
     this.bytesPerWireByte = options.json === undefined ? 1 : JSON_PER_WIRE_BYTE;
   }
@@ -97,7 +104,7 @@ export class SpanIntake {
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
     if (!this.hasRoomFor(body.length)) return this.full();
-    if (sender === undefined || this.tagSenderAttribute === undefined) {
+    if (this.sampler === undefined && (sender === undefined || this.tagSenderAttribute === undefined)) {
       if (this.json !== undefined) {
         const transcoded = transcodeResourceSpansJson(body, this.json.allocate);
         if (transcoded !== undefined) {
@@ -142,7 +149,8 @@ export class SpanIntake {
       if (err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP') return { kind: 'invalid', message: err.message };
       throw err;
     }
-    const { spans, rejected, errors } = decoded;
+    const { rejected, errors } = decoded;
+    const spans = this.sampler === undefined ? decoded.spans : this.sample(decoded.spans);
     if (spans.length > 0) {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
@@ -153,6 +161,13 @@ export class SpanIntake {
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
     return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };
+  }
+
+  /** The spans the sampler keeps; the others are counted as sampled out. */
+  private sample(spans: OtlpSpan[]): OtlpSpan[] {
+    const kept = spans.filter((span) => this.sampler!.keep(span));
+    this.stats.sampledOut += spans.length - kept.length;
+    return kept;
   }
 
   /** Decoded spans in the queue's format: protobuf, or the inside of an OTLP/JSON resourceSpans list. */

@@ -9,6 +9,7 @@ import { LineBufferPool } from '../exporters/file/LineBufferPool.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ExportQueue } from '../pipeline/ExportQueue.js';
+import { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import { GrpcReceiver } from './GrpcReceiver.js';
 import { HttpReceiver } from './HttpReceiver.js';
 import { SpanIntake } from './SpanIntake.js';
@@ -67,7 +68,8 @@ export interface Forwarder {
  * Starts the OTLP receiver(s) and forwards everything they accept to the configured exporter.
  * The exporter is `tracing_service.exporter_url` whatever `tracing_service.enabled` says
  * (forwarding is the whole point), or {@link DEFAULT_FORWARD_URL} when none is set. Senders'
- * sampling decisions are honoured: nothing is re-sampled and tracestate passes through.
+ * sampling decisions are honoured (tracestate passes through) unless
+ * `receiver.sampling_rate_per_million` asks for sampling again (ForwardingSampler).
  */
 export async function startForwarder(config: TracepipeConfig | RawConfig, options: ForwarderOptions = {}): Promise<Forwarder> {
   const resolved = isResolvedConfig(config) ? config : validateConfig(config);
@@ -98,6 +100,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     stats,
     logger,
     tagSenderAttribute: receiver.tagSenderAttribute,
+    sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
     json: lines === undefined ? undefined : { allocate: lines.allocate },
   });
   const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };

@@ -27,6 +27,7 @@ test('an empty config is a disabled tracing service with every default', () => {
     maxRequestBytes: 20971520,
     queueMaxBytes: 67108864,
     tagSenderAttribute: undefined,
+    samplingRatePerMillion: undefined,
     shutdownTimeoutMs: 10000,
   });
   assert.deepEqual(c.diagnostics, { addr: undefined, debug: false, heartbeatIntervalMs: 60000, heartbeatRetryIntervalMs: 5000 });
@@ -47,7 +48,7 @@ test('a full tracing_service block resolves every key', () => {
         export_timeout_ms: 2000,
         shutdown_timeout_ms: 3000,
       },
-      receiver: { grpc_listen: '0.0.0.0:0', http_listen: '', tag_sender: true },
+      receiver: { grpc_listen: '0.0.0.0:0', http_listen: '', tag_sender: true, sampling_rate_per_million: 250000 },
       diag_addr: '127.0.0.1:3000',
       debug: true,
       diagnostics: { heartbeat_interval_ms: 10, heartbeat_retry_interval_ms: 5 },
@@ -66,6 +67,7 @@ test('a full tracing_service block resolves every key', () => {
   assert.equal(c.receiver.grpcAddr, '0.0.0.0:0');
   assert.equal(c.receiver.httpAddr, undefined);
   assert.equal(c.receiver.tagSenderAttribute, 'tracepipe.forwarded_for');
+  assert.equal(c.receiver.samplingRatePerMillion, 250000);
   assert.deepEqual(c.diagnostics, { addr: '127.0.0.1:3000', debug: true, heartbeatIntervalMs: 10, heartbeatRetryIntervalMs: 5 });
 });
 
@@ -119,6 +121,8 @@ test('bad configs are typed errors with exact messages', () => {
     ['bad listen', { receiver: { grpc_listen: 'localhost' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.grpc_listen must be an address host:port with a port from 0 to 65535, got "localhost"'],
     ['port too big', { receiver: { http_listen: '127.0.0.1:70000' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.http_listen must be an address host:port with a port from 0 to 65535, got "127.0.0.1:70000"'],
     ['tag_sender empty', { receiver: { tag_sender: '' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.tag_sender must be true, false or an attribute name, got ""'],
+    ['receiver rate fraction', { receiver: { sampling_rate_per_million: 1.5 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.sampling_rate_per_million must be an integer from 0 to 1000000, got 1.5'],
+    ['receiver rate too high', { receiver: { sampling_rate_per_million: 1000001 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.sampling_rate_per_million must be an integer from 0 to 1000000, got 1000001'],
     ['diag_addr bad', { diag_addr: 3000 }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got 3000'],
     ['diag_addr port too large', { diag_addr: ':70000' }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got ":70000"'],
     ['heartbeat zero', { diagnostics: { heartbeat_interval_ms: 0 } }, 'TRACEPIPE_CONFIG_INVALID', 'diagnostics.heartbeat_interval_ms must be an integer from 1 to 86400000, got 0'],

@@ -124,6 +124,7 @@ describe('/metrics', () => {
       tracepipe_build_info: 'gauge',
       tracepipe_spans_received_total: 'counter',
       tracepipe_spans_sampling_decisions_total: 'counter',
+      tracepipe_spans_sampled_out_total: 'counter',
       tracepipe_spans_exported_total: 'counter',
       tracepipe_spans_export_failed_total: 'counter',
       tracepipe_spans_dropped_total: 'counter',

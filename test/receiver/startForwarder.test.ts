@@ -130,4 +130,49 @@ describe('forwarding from the official OpenTelemetry exporters', () => {
       assert.deepEqual(comparable(received), expected);
     });
   });
+  describe('sampled again at receiver.sampling_rate_per_million', () => {
+    let dir: string;
+    let forwarder: Forwarder;
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'tracepipe-forward-resample-'));
+      forwarder = await startForwarder(
+        {
+          tracing_service: { exporter_url: `file://${dir}`, schedule_delay_ms: 10 },
+          receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', sampling_rate_per_million: 500_000 },
+        },
+        { logger: silentLogger },
+      );
+    });
+
+    after(async () => {
+      await forwarder.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('forwards the traces whose randomness reaches the threshold, with th raised; counts the others as sampled out', async () => {
+      // The trace id's last 14 hex digits are its randomness; 50% keeps those from 80000000000000 up.
+      const [kept, sampledOut] = await Promise.all([
+        makeTestSpans(N, { prefix: 'kept', traceId: '4bf92f3577b34da6a380000000000000' }),
+        makeTestSpans(N, { prefix: 'out', traceId: '4bf92f3577b34da6a37fffffffffffff' }),
+      ]);
+      const results = await Promise.all([
+        sendWith(new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), kept),
+        sendWith(new ProtoOtlpExporter({ url: forwarder.httpUrl }), sampledOut),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.code),
+        [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
+      );
+      await waitFor('the kept spans exported', () => forwarder.stats.exported === N);
+      const captured = await readCapturedSpans(dir);
+      assert.equal(captured.length, N);
+      // The sender sampled at 100% (th:0); the forwarder's 50% is now the trace's probability.
+      const expected = reference(kept).map((s) => ({ ...s, traceState: 'ot=th:8,vendor=kept' }));
+      assert.deepEqual(comparable(captured), expected);
+      assert.equal(forwarder.stats.sampledOut, N);
+      assert.equal(forwarder.stats.received.grpc, N);
+      assert.equal(forwarder.stats.received.http, 0);
+    });
+  });
 });
