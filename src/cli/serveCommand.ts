@@ -13,6 +13,7 @@ interface ServeOptions {
   listenHttp?: string;
   exporterUrl?: string;
   tagSender?: string | boolean;
+  samplingRatePerMillion?: number;
   queueMaxBytes?: number;
   maxRequestBytes?: number;
   diagAddr?: string;
@@ -26,6 +27,14 @@ function byteCount(value: string): number {
   return n;
 }
 
+function ratePerMillion(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000 || value.trim() === '') {
+    throw new InvalidArgumentError(`"${value}" must be an integer from 0 to 1000000`);
+  }
+  return n;
+}
+
 /** The config file (or the built-in defaults) with the command-line flags applied on top. */
 function resolveConfig(opts: ServeOptions): TracepipeConfig {
   const base = opts.config === undefined ? validateConfig({}) : loadConfig(opts.config);
@@ -35,6 +44,7 @@ function resolveConfig(opts: ServeOptions): TracepipeConfig {
   if (opts.listenHttp !== undefined) receiver.httpAddr = listenAddress(opts.listenHttp, '--listen-http', undefined);
   if (opts.exporterUrl !== undefined) tracing.exporter = parseExporterUrl(opts.exporterUrl, '--exporter-url');
   if (opts.tagSender !== undefined) receiver.tagSenderAttribute = opts.tagSender === true ? DEFAULTS.tagSenderAttribute : (opts.tagSender as string);
+  if (opts.samplingRatePerMillion !== undefined) receiver.samplingRatePerMillion = opts.samplingRatePerMillion;
   if (opts.queueMaxBytes !== undefined) receiver.queueMaxBytes = opts.queueMaxBytes;
   if (opts.maxRequestBytes !== undefined) receiver.maxRequestBytes = opts.maxRequestBytes;
   const diagnostics = { ...base.diagnostics };
@@ -71,6 +81,7 @@ export function serveCommand(): Command {
     .option('--listen-http <host:port>', `OTLP/HTTP listen address ("" turns it off) [default: ${DEFAULTS.httpListen}]`)
     .option('--exporter-url <url>', 'where to forward: grpc://, http(s)://, host:port or file:// [default: file://./traces]')
     .option('--tag-sender [attribute]', `tag each span with who sent it [attribute: ${DEFAULTS.tagSenderAttribute}]`)
+    .option('--sampling-rate-per-million <rate>', 'sample forwarded traces again at this rate (off by default: senders decide)', ratePerMillion)
     .option('--queue-max-bytes <bytes>', 'memory budget of the forwarding queue; when full, senders get 429/RESOURCE_EXHAUSTED', byteCount)
     .option('--max-request-bytes <bytes>', 'largest request body accepted, also after gzip decompression', byteCount)
     .option('--diag-addr <host:port>', 'serve /healthz, /readyz, /metrics there (off by default)')
@@ -109,6 +120,8 @@ export function serveCommand(): Command {
       ].filter((s) => s !== undefined);
       process.stdout.write(`tracepipe serve: receiving ${listening.join(' and ')}\n`);
       process.stdout.write(`tracepipe serve: forwarding to ${forwarder.destination}\n`);
+      const rate = config.receiver.samplingRatePerMillion;
+      if (rate !== undefined) process.stdout.write(`tracepipe serve: sampling forwarded traces again at ${rate} per million\n`);
       if (diagnostics !== undefined) process.stdout.write(`tracepipe serve: diagnostics on ${diagnostics.url}\n`);
 
       const signal = await stopped;
@@ -120,6 +133,7 @@ export function serveCommand(): Command {
       const s = forwarder.stats;
       const summary = {
         received: s.received.grpc + s.received.http,
+        sampledOut: s.sampledOut,
         exported: s.exported,
         exportFailed: s.exportFailed,
         droppedAtShutdown: s.dropped.shutdown,

@@ -41,6 +41,12 @@ describe('tracepipe serve: start-up errors', () => {
     assert.match(r.stderr, /\[TRACEPIPE_UNSUPPORTED_SCHEME\]$/m);
   });
 
+  it('names the flag, the rule and the value when --sampling-rate-per-million is not a rate', async () => {
+    const r = await runServe(['--sampling-rate-per-million', '1.5', '--listen-grpc', '127.0.0.1:0', '--listen-http', ''], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /option '--sampling-rate-per-million <rate>' argument '1\.5' is invalid\. "1\.5" must be an integer from 0 to 1000000/);
+  });
+
   it('names the flag when a listen address is malformed', async () => {
     const r = await runServe(['--listen-grpc', 'localhost', '--listen-http', ''], dir);
     assert.equal(r.code, 2);

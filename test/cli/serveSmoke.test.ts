@@ -61,4 +61,20 @@ describe('npm start: tracepipe serve with no configuration', () => {
       assert.match(serve.stderr(), logged);
     }
   });
+  it('samples forwarded traces again with --sampling-rate-per-million: at 0 a span is acknowledged, counted and not written', async () => {
+    const dir = join(cwd, 'sampled');
+    const serve = await spawnServe(['--listen-grpc', '', '--listen-http', '127.0.0.1:0', '--exporter-url', `file://${dir}`, '--sampling-rate-per-million', '0'], {
+      cwd,
+    });
+    try {
+      await waitFor('the sampling line', () => serve.stdout().includes('tracepipe serve: sampling forwarded traces again at 0 per million\n'));
+      const result = await sendWith(new JsonOtlpExporter({ url: serve.httpUrl }), await makeTestSpans(3, { prefix: 'sampled' }));
+      assert.equal(result.code, ExportResultCode.SUCCESS);
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    assert.deepEqual(await serve.exited, { code: 0, signal: null });
+    assert.match(serve.stderr(), /"msg":"stopped","received":0,"sampledOut":3,"exported":0,/);
+    assert.equal((await readCapturedSpans(dir)).length, 0);
+  });
 });
