@@ -9,6 +9,7 @@ import { OTLPTraceExporter as JsonOtlpExporter } from '@opentelemetry/exporter-t
 import { OTLPTraceExporter as ProtoOtlpExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { RawReceiver, RawTracingService } from '../../src/config/RawConfig.js';
 import { silentLogger } from '../../src/logger.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
 import { OtlpSink } from '../support/OtlpSink.js';
@@ -29,26 +30,34 @@ function comparable(spans: PlainSpan[]): PlainSpan[] {
 
 const N = 25;
 
+/** A forwarder on free ports that writes capture files into a new temporary directory. */
+async function startCapturing(receiver: RawReceiver, tracing: RawTracingService = {}): Promise<{ dir: string; forwarder: Forwarder }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-forward-file-'));
+  const forwarder = await startForwarder(
+    {
+      tracing_service: { exporter_url: `file://${dir}`, schedule_delay_ms: 10, ...tracing },
+      receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', ...receiver },
+    },
+    { logger: silentLogger },
+  );
+  return { dir, forwarder };
+}
+
+async function stopCapturing(dir: string, forwarder: Forwarder): Promise<void> {
+  await forwarder.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
 describe('forwarding from the official OpenTelemetry exporters', () => {
   describe('into a file capture', () => {
     let dir: string;
     let forwarder: Forwarder;
 
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'tracepipe-forward-file-'));
-      forwarder = await startForwarder(
-        {
-          tracing_service: { exporter_url: `file://${dir}`, schedule_delay_ms: 10, max_export_batch_size: 20 },
-          receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0' },
-        },
-        { logger: silentLogger },
-      );
+      ({ dir, forwarder } = await startCapturing({}, { max_export_batch_size: 20 }));
     });
 
-    after(async () => {
-      await forwarder.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    after(() => stopCapturing(dir, forwarder));
 
     it('delivers every span from OTLP/gRPC, OTLP/HTTP protobuf and OTLP/HTTP JSON, unchanged', async () => {
       const [viaGrpc, viaProto, viaJson] = await Promise.all([
@@ -130,25 +139,16 @@ describe('forwarding from the official OpenTelemetry exporters', () => {
       assert.deepEqual(comparable(received), expected);
     });
   });
+
   describe('sampled again at receiver.sampling_rate_per_million', () => {
     let dir: string;
     let forwarder: Forwarder;
 
     before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'tracepipe-forward-resample-'));
-      forwarder = await startForwarder(
-        {
-          tracing_service: { exporter_url: `file://${dir}`, schedule_delay_ms: 10 },
-          receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', sampling_rate_per_million: 500_000 },
-        },
-        { logger: silentLogger },
-      );
+      ({ dir, forwarder } = await startCapturing({ sampling_rate_per_million: 500_000 }));
     });
 
-    after(async () => {
-      await forwarder.close();
-      await rm(dir, { recursive: true, force: true });
-    });
+    after(() => stopCapturing(dir, forwarder));
 
     it('forwards the traces whose randomness reaches the threshold, with th raised; counts the others as sampled out', async () => {
       // The trace id's last 14 hex digits are its randomness; 50% keeps those from 80000000000000 up.
