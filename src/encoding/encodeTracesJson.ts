@@ -212,14 +212,30 @@ let traceIdPiece = TRACE_ID;
 let lastParentId = '';
 let parentPiece: Uint8Array = new Uint8Array(0);
 
+/*
+ * The pieces are made by functions of their own: a closure over putSpan's variables would make
+ * V8 allocate their context on every span, whether or not the piece is remade.
+ */
+function traceIdPieceOf(traceId: string): Uint8Array {
+  return capture(() => {
+    putBytes(TRACE_ID);
+    putAscii(traceId);
+    putBytes(SPAN_ID);
+  });
+}
+
+function parentPieceOf(parentId: string): Uint8Array {
+  return capture(() => {
+    putBytes(PARENT_SPAN_ID);
+    putAscii(parentId);
+    putByte(QUOTE);
+  });
+}
+
 function putSpan(span: ReadableSpan): void {
   const ctx = span.spanContext();
   if (ctx.traceId !== lastTraceId) {
-    traceIdPiece = capture(() => {
-      putBytes(TRACE_ID);
-      putAscii(ctx.traceId);
-      putBytes(SPAN_ID);
-    });
+    traceIdPiece = traceIdPieceOf(ctx.traceId);
     lastTraceId = ctx.traceId;
   }
   putBytes(traceIdPiece);
@@ -233,11 +249,7 @@ function putSpan(span: ReadableSpan): void {
   const parentId = span.parentSpanContext?.spanId;
   if (parentId) {
     if (parentId !== lastParentId) {
-      parentPiece = capture(() => {
-        putBytes(PARENT_SPAN_ID);
-        putAscii(parentId);
-        putByte(QUOTE);
-      });
+      parentPiece = parentPieceOf(parentId);
       lastParentId = parentId;
     }
     putBytes(parentPiece);
@@ -334,14 +346,16 @@ const MAX_CACHED_NAMES = 10_000;
 const nameCache = new Map<string, Uint8Array>();
 
 function nameField(name: string): Uint8Array {
-  let field = nameCache.get(name);
-  if (field === undefined) {
-    field = capture(() => {
-      putBytes(NAME);
-      putString(name);
-    });
-    if (nameCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) nameCache.set(name, field);
-  }
+  return nameCache.get(name) ?? cacheNameField(name);
+}
+
+/** Apart from nameField so that a cache hit allocates nothing (see traceIdPieceOf). */
+function cacheNameField(name: string): Uint8Array {
+  const field = capture(() => {
+    putBytes(NAME);
+    putString(name);
+  });
+  if (nameCache.size < MAX_CACHED_NAMES && name.length <= MAX_CACHED_VALUE_LENGTH) nameCache.set(name, field);
   return field;
 }
 
