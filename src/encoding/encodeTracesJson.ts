@@ -206,36 +206,30 @@ function schemaUrlClose(schemaUrl: string | undefined): Uint8Array {
 
 /** `{"traceId":"…","spanId":"` of the last trace: spans of one trace usually come together. */
 let lastTraceId = '';
-let traceIdPiece = TRACE_ID;
+let traceIdPiece: Uint8Array = new Uint8Array(0);
 
 /** `,"parentSpanId":"…"` of the last parent: siblings come together. */
 let lastParentId = '';
 let parentPiece: Uint8Array = new Uint8Array(0);
+const QUOTE_BYTES = bytes('"');
 
-/*
- * The pieces are made by functions of their own: a closure over putSpan's variables would make
- * V8 allocate their context on every span, whether or not the piece is remade.
+/**
+ * `head`, the ASCII `text` (an id), `tail`: written over `piece` when it has the length (ids
+ * have fixed lengths, so after the first span nothing is allocated), else into a new array.
  */
-function traceIdPieceOf(traceId: string): Uint8Array {
-  return capture(() => {
-    putBytes(TRACE_ID);
-    putAscii(traceId);
-    putBytes(SPAN_ID);
-  });
-}
-
-function parentPieceOf(parentId: string): Uint8Array {
-  return capture(() => {
-    putBytes(PARENT_SPAN_ID);
-    putAscii(parentId);
-    putByte(QUOTE);
-  });
+function refill(piece: Uint8Array, head: Uint8Array, text: string, tail: Uint8Array): Uint8Array {
+  const n = head.length + text.length + tail.length;
+  const out = piece.length === n ? piece : new Uint8Array(n);
+  out.set(head);
+  for (let i = 0; i < text.length; i++) out[head.length + i] = text.charCodeAt(i);
+  out.set(tail, n - tail.length);
+  return out;
 }
 
 function putSpan(span: ReadableSpan): void {
   const ctx = span.spanContext();
   if (ctx.traceId !== lastTraceId) {
-    traceIdPiece = traceIdPieceOf(ctx.traceId);
+    traceIdPiece = refill(traceIdPiece, TRACE_ID, ctx.traceId, SPAN_ID);
     lastTraceId = ctx.traceId;
   }
   putBytes(traceIdPiece);
@@ -249,7 +243,7 @@ function putSpan(span: ReadableSpan): void {
   const parentId = span.parentSpanContext?.spanId;
   if (parentId) {
     if (parentId !== lastParentId) {
-      parentPiece = parentPieceOf(parentId);
+      parentPiece = refill(parentPiece, PARENT_SPAN_ID, parentId, QUOTE_BYTES);
       lastParentId = parentId;
     }
     putBytes(parentPiece);
@@ -349,7 +343,10 @@ function nameField(name: string): Uint8Array {
   return nameCache.get(name) ?? cacheNameField(name);
 }
 
-/** Apart from nameField so that a cache hit allocates nothing (see traceIdPieceOf). */
+/**
+ * Apart from nameField because a closure over `name` there would make V8 allocate its context on
+ * every call, hit or miss.
+ */
 function cacheNameField(name: string): Uint8Array {
   const field = capture(() => {
     putBytes(NAME);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type HeapProfiler, Session } from 'node:inspector/promises';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -11,6 +10,7 @@ import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { transcodeResourceSpansJson, transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
 import { TracepipeError } from '../../src/errors.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
+import { encoderAllocations } from '../support/encoderAllocations.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { forEachCorruptedBody } from '../support/protobufFuzz.js';
 import { SPAN, tracesData } from '../support/protobufMessages.js';
@@ -19,14 +19,6 @@ import { makeRichSpans } from '../support/richSpans.js';
 /** What the span-object path writes for the same bytes: decode, then encode. */
 function viaSpans(...requests: Uint8Array[]): string {
   return encodeTracesJson(requests.flatMap((r) => decodeTracesProto(r).spans));
-}
-
-/** Bytes the sampling heap profiler saw allocated with the encoding modules on the stack. */
-function encoderAllocations(node: HeapProfiler.SamplingHeapProfileNode, inEncoder = false): number {
-  const here = inEncoder || /\/src\/encoding\/[^/]+\.[jt]s$/.test(node.callFrame.url);
-  let bytes = here ? node.selfSize : 0;
-  for (const child of node.children) bytes += encoderAllocations(child, here);
-  return bytes;
 }
 
 function transcoded(...requests: Uint8Array[]): string {
@@ -257,25 +249,12 @@ describe('transcodeResourceSpansJson', () => {
     const body = encodeTracesProto(await makeRealisticSpans(512));
     const allocate = pool();
     const requests = 100;
-    const session = new Session();
-    session.connect();
-    // Until V8 has optimized them, the functions box numbers that do not fit a small integer, and
-    // a busy machine may still be compiling after the warm-up: the best of a few rounds counts.
-    let perSpan = Infinity;
-    for (let round = 0; round < 5 && perSpan >= 32; round++) {
-      for (let i = 0; i < 400; i++) transcodeResourceSpansJson(body, allocate);
-      await session.post('HeapProfiler.startSampling', {
-        samplingInterval: 64,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      });
+    const bytes = await encoderAllocations(() => {
       for (let i = 0; i < requests; i++) transcodeResourceSpansJson(body, allocate);
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      perSpan = Math.min(perSpan, encoderAllocations(profile.head) / (requests * 512));
-    }
-    session.disconnect();
+    }, 32 * requests * 512);
     // What is left is the span's one double attribute, boxed when passed on (16 bytes), now and
     // then printed by String(); a closure's context allocated on every attribute made it ~280.
+    const perSpan = bytes / (requests * 512);
     assert.ok(perSpan < 32, `${perSpan.toFixed(1)} bytes allocated per span`);
   });
 
