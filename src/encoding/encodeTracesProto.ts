@@ -121,7 +121,8 @@ function fixed32(v: number): void {
   buf[pos++] = v >>> 24;
 }
 
-const timeHalves = new Uint32Array(2);
+/** Signed: a uint32 over 2^31 passed on to fixed32 would be a boxed number, an int32 never is. */
+const timeHalves = new Int32Array(2);
 
 function writeTime(tag: number, time: HrTime): void {
   if (time[0] === 0 && time[1] === 0) return;

@@ -33,9 +33,10 @@ export function hrTimeToNanosString(time: HrTime): string {
 /**
  * The low and high 32-bit halves of the nanoseconds. The low half is exact via 32-bit
  * multiplication; the float estimate of the total is off by far less than 2^31, so
- * rounding `(total - low) / 2^32` gives the exact high half.
+ * rounding `(total - low) / 2^32` gives the exact high half. An Int32Array `out` holds the same
+ * bits as signed numbers.
  */
-export function hrTimeToFixed64(time: HrTime, out: Uint32Array): void {
+export function hrTimeToFixed64(time: HrTime, out: Uint32Array | Int32Array): void {
   const t = normalise(time);
   const sec = t[0];
   const nanos = t[1];
