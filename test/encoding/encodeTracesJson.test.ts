@@ -4,7 +4,7 @@ import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { encodeResourceSpansJson, encodeTracesJson, encodeTracesJsonBytes } from '../../src/encoding/encodeTracesJson.js';
 import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
 import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { encoderAllocations } from '../support/encoderAllocations.js';
+import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { assertOtlpJsonShape, expectedTracesObject, jsonToProtobufjsObject } from '../support/otlpReference.js';
 
@@ -136,9 +136,13 @@ describe('encodeTracesJson', () => {
     const spans = await makeRealisticSpans(512);
     const pool = new LineBufferPool();
     const batches = 50;
-    const bytes = await encoderAllocations(() => {
-      for (let i = 0; i < batches; i++) pool.release(encodeTracesJsonBytes(spans, true, pool.allocate));
-    }, 64 * batches * 512);
+    const bytes = await heapAllocations(
+      () => {
+        for (let i = 0; i < batches; i++) pool.release(encodeTracesJsonBytes(spans, true, pool.allocate));
+      },
+      64 * batches * 512,
+      ENCODING_MODULES,
+    );
     // What is left is per batch (grouping by resource and scope) and per attribute list (V8's
     // for-in); closures' contexts allocated on every span made it ~230.
     const perSpan = bytes / (batches * 512);

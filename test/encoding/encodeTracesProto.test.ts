@@ -5,7 +5,7 @@ import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
 import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { ExportTraceServiceRequest } from '../../src/encoding/otlpRoot.js';
 import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { encoderAllocations } from '../support/encoderAllocations.js';
+import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
 import { asUtf8, decodeWithProtobufjs, expectedTracesObject, TO_OBJECT } from '../support/otlpReference.js';
 
@@ -93,9 +93,13 @@ describe('encodeTracesProto', () => {
     // The benchmark's spans: 10 attributes of mixed types and an event each, in traces of 8.
     const spans = await makeRealisticSpans(512);
     const batches = 50;
-    const bytes = await encoderAllocations(() => {
-      for (let i = 0; i < batches; i++) encodeTracesProto(spans);
-    }, 56 * batches * 512);
+    const bytes = await heapAllocations(
+      () => {
+        for (let i = 0; i < batches; i++) encodeTracesProto(spans);
+      },
+      56 * batches * 512,
+      ENCODING_MODULES,
+    );
     // What is left is per batch (grouping by resource and scope) and per attribute list (V8's
     // for-in), ~40; an object or a boxed number per span more would show here.
     const perSpan = bytes / (batches * 512);

@@ -10,7 +10,7 @@ import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { transcodeResourceSpansJson, transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
 import { TracepipeError } from '../../src/errors.js';
 import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { encoderAllocations } from '../support/encoderAllocations.js';
+import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { forEachCorruptedBody } from '../support/protobufFuzz.js';
 import { SPAN, tracesData } from '../support/protobufMessages.js';
@@ -249,9 +249,13 @@ describe('transcodeResourceSpansJson', () => {
     const body = encodeTracesProto(await makeRealisticSpans(512));
     const allocate = pool();
     const requests = 100;
-    const bytes = await encoderAllocations(() => {
-      for (let i = 0; i < requests; i++) transcodeResourceSpansJson(body, allocate);
-    }, 32 * requests * 512);
+    const bytes = await heapAllocations(
+      () => {
+        for (let i = 0; i < requests; i++) transcodeResourceSpansJson(body, allocate);
+      },
+      32 * requests * 512,
+      ENCODING_MODULES,
+    );
     // What is left is the span's one double attribute, boxed when passed on (16 bytes), now and
     // then printed by String(); a closure's context allocated on every attribute made it ~280.
     const perSpan = bytes / (requests * 512);
