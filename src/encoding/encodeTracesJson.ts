@@ -27,6 +27,7 @@ import {
 import { OtlpDouble } from './OtlpDouble.js';
 import type { OtlpScope } from './OtlpSpan.js';
 import { linkFlags, spanFlags } from './spanFlags.js';
+import { traceStateText } from './traceStateText.js';
 
 /**
  * Ended spans as one OTLP/JSON `TracesData` object `{"resourceSpans":[...]}` (no newline),
@@ -235,7 +236,7 @@ function putSpan(span: ReadableSpan): void {
   putBytes(traceIdPiece);
   putAscii(ctx.spanId);
   putByte(QUOTE);
-  const traceState = ctx.traceState?.serialize();
+  const traceState = traceStateText(ctx.traceState);
   if (traceState) {
     putBytes(TRACE_STATE);
     putString(traceState);
@@ -385,7 +386,7 @@ function putLink(link: Link): void {
   putBytes(SPAN_ID);
   putAscii(ctx.spanId);
   putByte(QUOTE);
-  const traceState = ctx.traceState?.serialize();
+  const traceState = traceStateText(ctx.traceState);
   if (traceState) {
     putBytes(TRACE_STATE);
     putString(traceState);

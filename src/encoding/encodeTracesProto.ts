@@ -7,6 +7,7 @@ import { hrTimeToFixed64 } from './hrTime.js';
 import { OtlpDouble } from './OtlpDouble.js';
 import type { OtlpScope } from './OtlpSpan.js';
 import { linkFlags, spanFlags } from './spanFlags.js';
+import { traceStateText } from './traceStateText.js';
 
 /**
  * Ended spans as the protobuf bytes of an `ExportTraceServiceRequest` (the same layout as
@@ -236,7 +237,7 @@ function writeSpan(span: ReadableSpan): void {
   const body = openField(0x12, 2); // ScopeSpans.spans
   writeId(0x0a, ctx.traceId);
   writeId(0x12, ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
+  const traceState = traceStateText(ctx.traceState);
   if (traceState) writeString(0x1a, traceState);
   const parentId = span.parentSpanContext?.spanId;
   if (parentId) writeId(0x22, parentId);
@@ -292,7 +293,7 @@ function writeLink(link: Link): void {
   const body = openField(0x6a, 2); // Span.links
   writeId(0x0a, ctx.traceId);
   writeId(0x12, ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
+  const traceState = traceStateText(ctx.traceState);
   if (traceState) writeString(0x1a, traceState);
   if (link.attributes !== undefined) writeAttributes(0x22, link.attributes);
   writeCount(0x28, link.droppedAttributesCount);
