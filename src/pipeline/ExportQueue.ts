@@ -78,6 +78,12 @@ export class ExportQueue {
   private failedSpans = 0;
   private heldSpans = 0;
   private heldBytes = 0;
+  /**
+   * Made once: an arrow function written where the timer is armed would make V8 allocate a
+   * context for `this` on every offer, armed or not.
+   */
+  private readonly fireTimer = (): void => this.onTimer();
+  private readonly runPump = (): void => this.pump();
 
   constructor(options: ExportQueueOptions) {
     this.exporter = options.exporter;
@@ -107,19 +113,27 @@ export class ExportQueue {
    * shut down. `bytes` is the caller's estimate of the memory the spans hold.
    */
   offer(spans: readonly ReadableSpan[], bytes: number): boolean {
-    if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
     const n = spans.length;
+    if (n === 1) return this.offerSpan(spans[0]!, bytes);
+    if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
     if (n === 0) return true;
     if (this.openRequests.length > 0) this.seal();
     this.heldSpans += n;
     this.heldBytes += bytes;
-    if (n === 1) {
-      this.open.push(spans[0]!);
-      this.openBytes += bytes;
-      if (this.open.length >= this.maxBatchSize) this.seal();
-    } else {
-      this.add(spans, bytes);
-    }
+    this.add(spans, bytes);
+    this.armTimer();
+    return true;
+  }
+
+  /** `offer([span], bytes)` without the array: what a span processor calls for every span. */
+  offerSpan(span: ReadableSpan, bytes: number): boolean {
+    if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
+    if (this.openRequests.length > 0) this.seal();
+    this.heldSpans++;
+    this.heldBytes += bytes;
+    this.open.push(span);
+    this.openBytes += bytes;
+    if (this.open.length >= this.maxBatchSize) this.seal();
     this.armTimer();
     return true;
   }
@@ -196,7 +210,7 @@ export class ExportQueue {
 
   private armTimer(): void {
     if (this.hasOpen() && this.timer === undefined) {
-      this.timer = setTimeout(() => this.onTimer(), this.scheduleDelayMs);
+      this.timer = setTimeout(this.fireTimer, this.scheduleDelayMs);
       this.timer.unref();
     }
   }
@@ -217,7 +231,7 @@ export class ExportQueue {
     }
     if (!this.pumpScheduled) {
       this.pumpScheduled = true;
-      queueMicrotask(() => this.pump());
+      queueMicrotask(this.runPump);
     }
   }
 

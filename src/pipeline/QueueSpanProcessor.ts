@@ -23,7 +23,7 @@ export class QueueSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.closed) this.stats.drop('shutdown', 1);
-    else if (!this.queue.offer([span], estimateSpanBytes(span))) this.stats.drop('queue_full', 1);
+    else if (!this.queue.offerSpan(span, estimateSpanBytes(span))) this.stats.drop('queue_full', 1);
   }
 
   forceFlush(): Promise<void> {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AlwaysOffSampler, AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, AlwaysOnSampler, type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import { silentLogger } from '../../src/logger.js';
 import { estimateSpanBytes } from '../../src/pipeline/estimateSpanBytes.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { QueueSpanProcessor } from '../../src/pipeline/QueueSpanProcessor.js';
+import { heapAllocations } from '../support/heapAllocations.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
 
 function setup(maxBytes: number, sampled = true) {
@@ -66,4 +67,28 @@ test('spans ending after shutdown are counted as dropped shutdown', async () => 
   assert.deepEqual(exporter.spans.map((s) => s.name), ['early']);
   assert.equal(stats.dropped.shutdown, 1);
   assert.equal(stats.dropped.queue_full, 0);
+});
+
+test('offering a span allocates nothing but its place in the batch (every sampled span passes here)', async () => {
+  const exporter = new RecordingExporter();
+  const stats = new PipelineStats();
+  const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: 1 << 30, maxBatchSize: 512, scheduleDelayMs: 1_000 });
+  const processor = new QueueSpanProcessor(queue, stats, 10_000);
+  // Ended spans from a provider of their own, offered again and again.
+  const source = new TracerProvider({ sampler: new AlwaysOnSampler() });
+  const spans = Array.from({ length: 512 }, (_, i) => {
+    const span = source.getTracer('test').startSpan(`op-${i}`, { attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 } });
+    span.end();
+    return span as unknown as ReadableSpan;
+  });
+  const rounds = 20;
+  const bytes = await heapAllocations(() => {
+    for (let r = 0; r < rounds; r++) for (const span of spans) processor.onEnd(span);
+  }, 32 * rounds * 512);
+  // The batches' arrays (~16 bytes a span as they grow) and a timer and batch record per batch; an
+  // array per offer and a closure's context per arming check made it ~85.
+  const perSpan = bytes / (rounds * 512);
+  assert.ok(perSpan < 32, `${perSpan.toFixed(1)} bytes allocated per span`);
+  await processor.shutdown();
+  await source.shutdown();
 });
