@@ -8,7 +8,7 @@ import { OTLPTraceExporter as GrpcOtlpExporter } from '@opentelemetry/exporter-t
 import { OTLPTraceExporter as JsonOtlpExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoOtlpExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { RawReceiver, RawTracingService } from '../../src/config/RawConfig.js';
 import { silentLogger } from '../../src/logger.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
@@ -43,6 +43,15 @@ async function startCapturing(receiver: RawReceiver, tracing: RawTracingService 
   return { dir, forwarder };
 }
 
+/** Sends each batch through its exporter, all at once, and checks that every export succeeded. */
+async function sendAll(sends: [SpanExporter, ReadableSpan[]][]): Promise<void> {
+  const results = await Promise.all(sends.map(([exporter, spans]) => sendWith(exporter, spans)));
+  assert.deepEqual(
+    results.map((r) => r.code),
+    sends.map(() => ExportResultCode.SUCCESS),
+  );
+}
+
 async function stopCapturing(dir: string, forwarder: Forwarder): Promise<void> {
   await forwarder.close();
   await rm(dir, { recursive: true, force: true });
@@ -65,15 +74,11 @@ describe('forwarding from the official OpenTelemetry exporters', () => {
         makeTestSpans(N, { service: 'svc-proto', prefix: 'proto', traceState: 'ot=th:8;rv:0123456789abcd' }),
         makeTestSpans(N, { service: 'svc-json', prefix: 'json' }),
       ]);
-      const results = await Promise.all([
-        sendWith(new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), viaGrpc),
-        sendWith(new ProtoOtlpExporter({ url: forwarder.httpUrl }), viaProto),
-        sendWith(new JsonOtlpExporter({ url: forwarder.httpUrl }), viaJson),
+      await sendAll([
+        [new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), viaGrpc],
+        [new ProtoOtlpExporter({ url: forwarder.httpUrl }), viaProto],
+        [new JsonOtlpExporter({ url: forwarder.httpUrl }), viaJson],
       ]);
-      assert.deepEqual(
-        results.map((r) => r.code),
-        [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
-      );
 
       const captured = await waitFor('75 spans in the capture', async () => {
         const s = await readCapturedSpans(dir);
@@ -121,14 +126,10 @@ describe('forwarding from the official OpenTelemetry exporters', () => {
         makeTestSpans(N, { prefix: 'grpc' }),
         makeTestSpans(N, { prefix: 'json' }),
       ]);
-      const results = await Promise.all([
-        sendWith(new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), viaGrpc),
-        sendWith(new JsonOtlpExporter({ url: forwarder.httpUrl }), viaJson),
+      await sendAll([
+        [new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), viaGrpc],
+        [new JsonOtlpExporter({ url: forwarder.httpUrl }), viaJson],
       ]);
-      assert.deepEqual(
-        results.map((r) => r.code),
-        [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
-      );
       const received = await sink.waitForSpans(2 * N);
       await forwarder.close();
       assert.equal(sink.spans.length, 2 * N);
@@ -156,14 +157,10 @@ describe('forwarding from the official OpenTelemetry exporters', () => {
         makeTestSpans(N, { prefix: 'kept', traceId: '4bf92f3577b34da6a380000000000000' }),
         makeTestSpans(N, { prefix: 'out', traceId: '4bf92f3577b34da6a37fffffffffffff' }),
       ]);
-      const results = await Promise.all([
-        sendWith(new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), kept),
-        sendWith(new ProtoOtlpExporter({ url: forwarder.httpUrl }), sampledOut),
+      await sendAll([
+        [new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), kept],
+        [new ProtoOtlpExporter({ url: forwarder.httpUrl }), sampledOut],
       ]);
-      assert.deepEqual(
-        results.map((r) => r.code),
-        [ExportResultCode.SUCCESS, ExportResultCode.SUCCESS],
-      );
       await waitFor('the kept spans exported', () => forwarder.stats.exported === N);
       const captured = await readCapturedSpans(dir);
       assert.equal(captured.length, N);
