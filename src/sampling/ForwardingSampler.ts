@@ -1,9 +1,7 @@
 import type { OtlpSpan } from '../encoding/OtlpSpan.js';
 import { OtlpTraceState } from '../encoding/OtlpTraceState.js';
-import { OT_KEY, explicitRandomness, withThreshold } from './otTraceState.js';
+import { explicitRandomness, explicitThreshold, withThreshold } from './otTraceState.js';
 import { Threshold } from './Threshold.js';
-
-const TH = /^[0-9a-f]{1,14}$/;
 
 /**
  * Samples forwarded spans again, at a rate per million, consistently with the senders' own
@@ -35,7 +33,8 @@ export class ForwardingSampler {
     const rv = explicitRandomness(context.traceState);
     const accepted = rv === undefined ? this.threshold.acceptsTraceId(context.traceId) : this.threshold.accepts(rv[0], rv[1]);
     if (!accepted) return false;
-    if (this.paddedTh > currentTh(context.traceState?.get(OT_KEY))) {
+    // An absent or malformed th counts as below every threshold.
+    if (this.paddedTh > (explicitThreshold(context.traceState) ?? '')) {
       context.traceState = withThreshold(context.traceState ?? new OtlpTraceState(''), this.threshold.th);
     }
     return true;
@@ -44,16 +43,4 @@ export class ForwardingSampler {
   toString(): string {
     return `ForwardingSampler{rate=${this.ratePerMillion}/1000000, threshold=${this.threshold}}`;
   }
-}
-
-/** The `th` of an `ot` entry padded to 14 digits; '' (below every threshold) when absent or malformed. */
-function currentTh(ot: string | undefined): string {
-  if (ot === undefined) return '';
-  for (const part of ot.split(';')) {
-    if (part.startsWith('th:')) {
-      const th = part.slice(3);
-      return TH.test(th) ? th.padEnd(14, '0') : '';
-    }
-  }
-  return '';
 }
