@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/loadConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import type { TracepipeConfig } from '../config/TracepipeConfig.js';
-import { DEFAULTS, listenAddress, validateConfig } from '../config/validateConfig.js';
+import { DEFAULTS, listenAddress, ratePerMillion, validateConfig } from '../config/validateConfig.js';
 import { createLogger, type Logger } from '../logger.js';
 import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
 import { FORWARDER_HEAP_GROWING_PERCENT, tuneHeapForForwarding } from '../receiver/tuneHeapForForwarding.js';
@@ -13,7 +13,7 @@ interface ServeOptions {
   listenHttp?: string;
   exporterUrl?: string;
   tagSender?: string | boolean;
-  samplingRatePerMillion?: number;
+  samplingRatePerMillion?: string;
   queueMaxBytes?: number;
   maxRequestBytes?: number;
   diagAddr?: string;
@@ -27,14 +27,6 @@ function byteCount(value: string): number {
   return n;
 }
 
-function ratePerMillion(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 1_000_000 || value.trim() === '') {
-    throw new InvalidArgumentError(`"${value}" must be an integer from 0 to 1000000`);
-  }
-  return n;
-}
-
 /** The config file (or the built-in defaults) with the command-line flags applied on top. */
 function resolveConfig(opts: ServeOptions): TracepipeConfig {
   const base = opts.config === undefined ? validateConfig({}) : loadConfig(opts.config);
@@ -44,7 +36,11 @@ function resolveConfig(opts: ServeOptions): TracepipeConfig {
   if (opts.listenHttp !== undefined) receiver.httpAddr = listenAddress(opts.listenHttp, '--listen-http', undefined);
   if (opts.exporterUrl !== undefined) tracing.exporter = parseExporterUrl(opts.exporterUrl, '--exporter-url');
   if (opts.tagSender !== undefined) receiver.tagSenderAttribute = opts.tagSender === true ? DEFAULTS.tagSenderAttribute : (opts.tagSender as string);
-  if (opts.samplingRatePerMillion !== undefined) receiver.samplingRatePerMillion = opts.samplingRatePerMillion;
+  if (opts.samplingRatePerMillion !== undefined) {
+    const rate = opts.samplingRatePerMillion;
+    // Digits become the number; anything else is reported as the text that was given.
+    receiver.samplingRatePerMillion = ratePerMillion(/^\d+$/.test(rate) ? Number(rate) : rate, '--sampling-rate-per-million');
+  }
   if (opts.queueMaxBytes !== undefined) receiver.queueMaxBytes = opts.queueMaxBytes;
   if (opts.maxRequestBytes !== undefined) receiver.maxRequestBytes = opts.maxRequestBytes;
   const diagnostics = { ...base.diagnostics };
@@ -81,7 +77,7 @@ export function serveCommand(): Command {
     .option('--listen-http <host:port>', `OTLP/HTTP listen address ("" turns it off) [default: ${DEFAULTS.httpListen}]`)
     .option('--exporter-url <url>', 'where to forward: grpc://, http(s)://, host:port or file:// [default: file://./traces]')
     .option('--tag-sender [attribute]', `tag each span with who sent it [attribute: ${DEFAULTS.tagSenderAttribute}]`)
-    .option('--sampling-rate-per-million <rate>', 'sample forwarded traces again at this rate (off by default: senders decide)', ratePerMillion)
+    .option('--sampling-rate-per-million <rate>', 'sample forwarded traces again at this rate, 0 to 1000000 (off by default: senders decide)')
     .option('--queue-max-bytes <bytes>', 'memory budget of the forwarding queue; when full, senders get 429/RESOURCE_EXHAUSTED', byteCount)
     .option('--max-request-bytes <bytes>', 'largest request body accepted, also after gzip decompression', byteCount)
     .option('--diag-addr <host:port>', 'serve /healthz, /readyz, /metrics there (off by default)')

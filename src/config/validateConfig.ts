@@ -93,6 +93,11 @@ function integer(value: unknown, key: string, min: number, max: number, fallback
   return value;
 }
 
+/** A sampling rate per million (an integer from 0 to 1000000), undefined when unset; `key` names it in errors. */
+export function ratePerMillion(value: unknown, key: string): number | undefined {
+  return value === undefined ? undefined : integer(value, key, 0, 1_000_000, 0);
+}
+
 function boolean(value: unknown, key: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') fail(key, 'true or false', value);
@@ -159,7 +164,7 @@ function tracingService(raw: unknown): TracingServiceConfig {
   return {
     enabled,
     exporter: url === undefined || url.trim() === '' ? undefined : parseExporterUrl(url),
-    samplingRatePerMillion: integer(t.sampling_rate_per_million, 'tracing_service.sampling_rate_per_million', 0, 1_000_000, 0),
+    samplingRatePerMillion: ratePerMillion(t.sampling_rate_per_million, 'tracing_service.sampling_rate_per_million') ?? 0,
     tls: tlsMaterial(t.ca_certs, t.keypairs ?? t.https_keypairs, keypairsKey),
     queueMaxBytes: integer(t.queue_max_bytes, 'tracing_service.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
     maxExportBatchSize: integer(t.max_export_batch_size, 'tracing_service.max_export_batch_size', 1, 1_000_000, DEFAULTS.maxExportBatchSize),
@@ -220,10 +225,7 @@ function receiver(raw: unknown): ReceiverConfig {
     maxRequestBytes: integer(r.max_request_bytes, 'receiver.max_request_bytes', 1024, MAX_BYTES, DEFAULTS.maxRequestBytes),
     queueMaxBytes: integer(r.queue_max_bytes, 'receiver.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
     tagSenderAttribute: tag === true ? DEFAULTS.tagSenderAttribute : typeof tag === 'string' ? tag : undefined,
-    samplingRatePerMillion:
-      r.sampling_rate_per_million === undefined
-        ? undefined
-        : integer(r.sampling_rate_per_million, 'receiver.sampling_rate_per_million', 0, 1_000_000, 0),
+    samplingRatePerMillion: ratePerMillion(r.sampling_rate_per_million, 'receiver.sampling_rate_per_million'),
     shutdownTimeoutMs: integer(r.shutdown_timeout_ms, 'receiver.shutdown_timeout_ms', 1, MAX_MS, DEFAULTS.shutdownTimeoutMs),
   };
 }

@@ -42,9 +42,11 @@ describe('tracepipe serve: start-up errors', () => {
   });
 
   it('names the flag, the rule and the value when --sampling-rate-per-million is not a rate', async () => {
-    const r = await runServe(['--sampling-rate-per-million', '1.5', '--listen-grpc', '127.0.0.1:0', '--listen-http', ''], dir);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /option '--sampling-rate-per-million <rate>' argument '1\.5' is invalid\. "1\.5" must be an integer from 0 to 1000000/);
+    for (const [rate, shown] of [['1.5', '"1.5"'], ['1000001', '1000001'], ['', '""']] as const) {
+      const r = await runServe(['--sampling-rate-per-million', rate, '--listen-grpc', '127.0.0.1:0', '--listen-http', ''], dir);
+      assert.equal(r.code, 2, rate);
+      assert.equal(r.stderr.split('\n')[0], `tracepipe: --sampling-rate-per-million must be an integer from 0 to 1000000, got ${shown} [TRACEPIPE_CONFIG_INVALID]`);
+    }
   });
 
   it('names the flag when a listen address is malformed', async () => {
