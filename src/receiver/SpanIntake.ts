@@ -150,7 +150,7 @@ export class SpanIntake {
       throw err;
     }
     const { rejected, errors } = decoded;
-    const spans = this.sampler === undefined ? decoded.spans : this.sample(decoded.spans);
+    const spans = this.sampler === undefined ? decoded.spans : this.sample(this.sampler, decoded.spans);
     if (spans.length > 0) {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
@@ -163,9 +163,9 @@ export class SpanIntake {
     return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };
   }
 
-  /** The spans the sampler keeps; the others are counted as sampled out. */
-  private sample(spans: OtlpSpan[]): OtlpSpan[] {
-    const kept = spans.filter((span) => this.sampler!.keep(span));
+  /** The spans `sampler` keeps; the others are counted as sampled out. */
+  private sample(sampler: ForwardingSampler, spans: OtlpSpan[]): OtlpSpan[] {
+    const kept = spans.filter((span) => sampler.keep(span));
     this.stats.sampledOut += spans.length - kept.length;
     return kept;
   }
