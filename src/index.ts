@@ -60,7 +60,7 @@ export { listCaptureFiles, type CaptureFile } from './exporters/file/listCapture
 export { replayCapture, type ReplayOptions, type ReplayProgress, type ReplayResult } from './exporters/file/replayCapture.js';
 export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from './exporters/file/summarizeTraces.js';
 export { buildTraceTree, type TraceTreeNode } from './exporters/file/buildTraceTree.js';
-export { EncodedSpans, type EncodedFormat } from './encoding/EncodedSpans.js';
+export { EncodedSpans, type WireForm, type EncodedRequest } from './pipeline/EncodedSpans.js';
 export { scanTracesProto } from './encoding/scanTracesProto.js';
 export { transcodeTracesJson, transcodeResourceSpansJson } from './encoding/transcodeTracesJson.js';
 export type { Allocate } from './encoding/jsonWriter.js';

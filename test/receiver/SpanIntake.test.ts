@@ -7,6 +7,8 @@ import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import { silentLogger } from '../../src/logger.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { SpanIntake } from '../../src/receiver/SpanIntake.js';
+import { JsonRequests, ProtobufRequests, type RequestCodec } from '../../src/receiver/RequestCodec.js';
+import type { WireForm } from '../../src/pipeline/EncodedSpans.js';
 import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
@@ -16,14 +18,21 @@ const HOUR = 3_600_000;
 const TAG = 'tracepipe.forwarded_for';
 
 /** A SpanIntake in front of a real ExportQueue whose exporter records what it is given. */
-function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPool } = {}) {
-  const exporter = new RecordingExporter();
+function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPool; maxBatchBytes?: number } = {}) {
   const stats = new PipelineStats();
   const maxBytes = options.maxBytes ?? 1 << 24;
-  const encodedFormat = options.json === undefined ? 'protobuf' : 'json';
-  const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes, maxBatchSize: 10_000, scheduleDelayMs: HOUR, encodedFormat });
-  const json = options.json === undefined ? undefined : { allocate: options.json.allocate };
-  const spanIntake = new SpanIntake({ queue, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag, json });
+  const maxBatchBytes = options.maxBatchBytes ?? 1 << 24;
+  const common = { stats, logger: silentLogger, maxBatchSize: 10_000, scheduleDelayMs: HOUR };
+  const json = options.json;
+  const pipeline = <F extends WireForm>(exporter: RecordingExporter<F>, codec: RequestCodec<F>) => {
+    const queue = new ExportQueue<F>({ exporter, maxBytes, ...common });
+    const spanIntake = new SpanIntake<F>({ queue, codec, maxBatchBytes, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag });
+    return { exporter: exporter as RecordingExporter<WireForm>, queue: queue as ExportQueue, spanIntake: spanIntake as SpanIntake };
+  };
+  const { exporter, queue, spanIntake } =
+    json === undefined
+      ? pipeline(new RecordingExporter('protobuf', maxBatchBytes), new ProtobufRequests())
+      : pipeline(new RecordingExporter('json', maxBatchBytes), new JsonRequests(json.allocate, (r) => json.release(r)));
   /** Everything queued so far, exported and decoded. */
   const queued = async () => {
     await queue.flush();
@@ -167,7 +176,7 @@ describe('SpanIntake', () => {
       assert.equal(requests.length, 1);
       assert.equal(line(requests), encodeTracesJson(decodeTracesProto(body).spans));
       assert.deepEqual(exporter.kinds, ['encoded']);
-      assert.equal(exporter.encodedBatches[0]!.format, 'json');
+      assert.equal(exporter.encodedBatches[0]!.form, 'json');
       await close();
     });
 
