@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { encodeTracesJsonBytes } from '../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../src/encoding/encodeTracesProto.js';
+import { encodeTracesJsonBytes } from '../src/otlp/json/JsonTraceEncoder.js';
+import { encodeTracesProto } from '../src/otlp/proto/ProtoTraceEncoder.js';
 import { LineBufferPool } from '../src/exporters/file/LineBufferPool.js';
 import { makeRealisticSpans } from './makeRealisticSpans.js';
 

@@ -1,5 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { EncodedSpans } from '../encoding/EncodedSpans.js';
+import type { EncodedSpans } from '../otlp/EncodedSpans.js';
 import type { TraceExporter } from './TraceExporter.js';
 
 /**

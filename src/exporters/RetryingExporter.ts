@@ -1,6 +1,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
-import type { EncodedSpans } from '../encoding/EncodedSpans.js';
+import type { EncodedSpans } from '../otlp/EncodedSpans.js';
 import { ExportError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExportTransport } from './ExportTransport.js';

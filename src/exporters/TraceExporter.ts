@@ -1,5 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { EncodedSpans } from '../encoding/EncodedSpans.js';
+import type { EncodedSpans } from '../otlp/EncodedSpans.js';
 
 /**
  * What every tracepipe exporter is: promise-based, so the queue in front of it can await,

@@ -1,6 +1,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
-import { EncodedSpans, type EncodedFormat } from '../encoding/EncodedSpans.js';
+import { EncodedSpans, type EncodedFormat } from '../otlp/EncodedSpans.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import type { Logger } from '../logger.js';
 

@@ -5,7 +5,7 @@ import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { encodeTracesProto } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { OtlpSink } from '../support/OtlpSink.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { decodeTracesProto } from '../../src/otlp/proto/decodeTracesProto.js';
+import { encodeTracesJson } from '../../src/otlp/json/JsonTraceEncoder.js';
+import { encodeTracesProto } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { silentLogger } from '../../src/logger.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { SpanIntake } from '../../src/receiver/SpanIntake.js';

@@ -1,5 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { EncodedSpans } from '../../src/encoding/EncodedSpans.js';
+import { EncodedSpans } from '../../src/otlp/EncodedSpans.js';
 import { ExportError } from '../../src/errors.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
 

@@ -4,7 +4,7 @@
  */
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { encodeTracesProto } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { makeOtlpSpans, makeSdkSpans } from './everyFieldSpans.js';
 import { makeTestSpans } from './makeTestSpans.js';
 import { makeRichSpans } from './richSpans.js';

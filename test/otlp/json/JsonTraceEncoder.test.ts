@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { encodeResourceSpansJson, encodeTracesJson, encodeTracesJsonBytes } from '../../src/encoding/encodeTracesJson.js';
-import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
-import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { assertOtlpJsonShape, expectedTracesObject, jsonToProtobufjsObject } from '../support/otlpReference.js';
+import { encodeResourceSpansJson, encodeTracesJson, encodeTracesJsonBytes } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { LineBufferPool } from '../../../src/exporters/file/LineBufferPool.js';
+import { makeRealisticSpans } from '../../../benchmarks/makeRealisticSpans.js';
+import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { assertOtlpJsonShape, expectedTracesObject, jsonToProtobufjsObject } from '../../support/otlpReference.js';
 
 describe('encodeTracesJson', () => {
   it('encodes SDK spans that use every field; protobufjs reads back exactly the expected message', async () => {

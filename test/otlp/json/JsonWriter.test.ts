@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { begin, putDouble, putFiniteDouble, takeString } from '../../src/encoding/jsonWriter.js';
-import { prng } from '../support/protobufFuzz.js';
+import { begin, putDouble, putFiniteDouble, takeString } from '../../../src/otlp/json/JsonWriter.js';
+import { prng } from '../../support/protobufFuzz.js';
 
 function written(write: () => void): string {
   begin();

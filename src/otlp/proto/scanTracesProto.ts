@@ -1,5 +1,5 @@
-import { TracepipeError } from '../errors.js';
-import { checkEnd, close, lengthEnd, open, pos, seek, skip, spanIdsProblem, varint } from './protoReader.js';
+import { TracepipeError } from '../../errors.js';
+import { checkEnd, close, lengthEnd, open, pos, seek, skip, spanIdsProblem, varint } from './ProtoReader.js';
 
 /**
  * The number of spans in the protobuf bytes of an `ExportTraceServiceRequest`, when

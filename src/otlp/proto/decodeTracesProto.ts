@@ -1,11 +1,11 @@
 import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
 import type { TimedEvent } from '@opentelemetry/sdk-trace';
-import { recordRejection, type DecodeResult } from './DecodeResult.js';
-import { fixed64ToHrTime } from './hrTime.js';
-import { OtlpDouble } from './OtlpDouble.js';
-import { OtlpResource } from './OtlpResource.js';
-import { OtlpSpan, type OtlpLink, type OtlpScope } from './OtlpSpan.js';
-import { OtlpTraceState } from './OtlpTraceState.js';
+import { recordRejection, type DecodeResult } from '../DecodeResult.js';
+import { fixed64ToHrTime } from '../hrTime.js';
+import { OtlpDouble } from '../OtlpDouble.js';
+import { OtlpResource } from '../OtlpResource.js';
+import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
+import { OtlpTraceState } from '../OtlpTraceState.js';
 import {
   buf,
   bytesAt,
@@ -24,8 +24,8 @@ import {
   spanIdsProblem,
   varint,
   view,
-} from './protoReader.js';
-import { setAttribute } from './setAttribute.js';
+} from './ProtoReader.js';
+import { setAttribute } from '../setAttribute.js';
 
 /**
  * Spans from the protobuf bytes of an `ExportTraceServiceRequest` or `TracesData` (same

@@ -1,5 +1,5 @@
 import type { HrTime } from '@opentelemetry/api';
-import { hrTimeToNanosString } from './hrTime.js';
+import { hrTimeToNanosString } from '../hrTime.js';
 
 /**
  * The byte writer both OTLP/JSON encoders share (from SDK spans, and straight from protobuf):

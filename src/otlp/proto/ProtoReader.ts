@@ -1,5 +1,5 @@
-import { TracepipeError } from '../errors.js';
-import { idProblem } from './DecodeResult.js';
+import { TracepipeError } from '../../errors.js';
+import { idProblem } from '../DecodeResult.js';
 
 /**
  * The protobuf wire reader the OTLP decoders share: one message at a time, walked in place.

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { ExportTraceServiceRequest } from '../../src/encoding/otlpRoot.js';
-import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { asUtf8, decodeWithProtobufjs, expectedTracesObject, TO_OBJECT } from '../support/otlpReference.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { encodeTracesProto } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { ExportTraceServiceRequest } from '../../../src/otlp/otlpRoot.js';
+import { makeRealisticSpans } from '../../../benchmarks/makeRealisticSpans.js';
+import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { asUtf8, decodeWithProtobufjs, expectedTracesObject, TO_OBJECT } from '../../support/otlpReference.js';
 
 describe('encodeTracesProto', () => {
   it('encodes SDK spans that use every field exactly as protobufjs reads them back', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeTracesJson } from '../../src/encoding/decodeTracesJson.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
+import { decodeTracesJson } from '../../../src/otlp/json/decodeTracesJson.js';
+import { encodeTracesJson } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { encodeTracesProto } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { OtlpDouble } from '../../../src/otlp/OtlpDouble.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
 
 const INVALID = { name: 'TracepipeError', code: 'TRACEPIPE_INVALID_OTLP' };
 

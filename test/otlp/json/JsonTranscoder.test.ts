@@ -3,18 +3,18 @@ import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
-import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { transcodeResourceSpansJson, transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
-import { TracepipeError } from '../../src/errors.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
-import { makeTestSpans } from '../support/makeTestSpans.js';
-import { forEachCorruptedBody } from '../support/protobufFuzz.js';
-import { SPAN, tracesData } from '../support/protobufMessages.js';
-import { makeRichSpans } from '../support/richSpans.js';
+import { makeRealisticSpans } from '../../../benchmarks/makeRealisticSpans.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { encodeTracesJson } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { encodeTracesProto } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { transcodeResourceSpansJson, transcodeTracesJson } from '../../../src/otlp/json/JsonTranscoder.js';
+import { TracepipeError } from '../../../src/errors.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
+import { makeTestSpans } from '../../support/makeTestSpans.js';
+import { forEachCorruptedBody } from '../../support/protobufFuzz.js';
+import { SPAN, tracesData } from '../../support/protobufMessages.js';
+import { makeRichSpans } from '../../support/richSpans.js';
 
 /** What the span-object path writes for the same bytes: decode, then encode. */
 function viaSpans(...requests: Uint8Array[]): string {

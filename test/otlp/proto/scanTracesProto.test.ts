@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { scanTracesProto } from '../../src/encoding/scanTracesProto.js';
-import { makeOtlpSpans } from '../support/everyFieldSpans.js';
-import { makeTestSpans } from '../support/makeTestSpans.js';
-import { forEachCorruptedBody, protobufFixtures as fixtures } from '../support/protobufFuzz.js';
-import { GOOD, SPAN, message } from '../support/protobufMessages.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { encodeTracesProto } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { scanTracesProto } from '../../../src/otlp/proto/scanTracesProto.js';
+import { makeOtlpSpans } from '../../support/everyFieldSpans.js';
+import { makeTestSpans } from '../../support/makeTestSpans.js';
+import { forEachCorruptedBody, protobufFixtures as fixtures } from '../../support/protobufFuzz.js';
+import { GOOD, SPAN, message } from '../../support/protobufMessages.js';
 
 /** What the decoder makes of `bytes`: its span count when it neither throws nor rejects a span. */
 function cleanDecodeCount(bytes: Uint8Array): number | undefined {

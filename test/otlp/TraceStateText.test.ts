@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTraceState } from '@opentelemetry/api';
-import { OtlpTraceState } from '../../src/encoding/OtlpTraceState.js';
-import { traceStateText } from '../../src/encoding/traceStateText.js';
+import { OtlpTraceState } from '../../src/otlp/OtlpTraceState.js';
+import { traceStateText } from '../../src/otlp/TraceStateText.js';
 
 test('each TraceState object gives its own text, however the calls alternate; none gives ""', () => {
   const a = createTraceState('ot=th:8,vendor=a');

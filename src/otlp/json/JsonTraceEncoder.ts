@@ -2,7 +2,7 @@ import type { Attributes, HrTime, Link } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { groupSpans } from './groupSpans.js';
+import { groupSpans } from '../groupSpans.js';
 import {
   type Allocate,
   CLOSE_BRACE,
@@ -23,11 +23,11 @@ import {
   rewind,
   takeBytes,
   takeString,
-} from './jsonWriter.js';
-import { OtlpDouble } from './OtlpDouble.js';
-import type { OtlpScope } from './OtlpSpan.js';
-import { linkFlags, spanFlags } from './spanFlags.js';
-import { traceStateText } from './traceStateText.js';
+} from './JsonWriter.js';
+import { OtlpDouble } from '../OtlpDouble.js';
+import type { OtlpScope } from '../OtlpSpan.js';
+import { linkFlags, spanFlags } from '../spanFlags.js';
+import { traceStateText } from '../TraceStateText.js';
 
 /**
  * Ended spans as one OTLP/JSON `TracesData` object `{"resourceSpans":[...]}` (no newline),

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
-import { OtlpResource } from '../../src/encoding/OtlpResource.js';
-import { OtlpSpan } from '../../src/encoding/OtlpSpan.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { encodeTracesJson } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { encodeTracesProto } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { OtlpDouble } from '../../../src/otlp/OtlpDouble.js';
+import { OtlpResource } from '../../../src/otlp/OtlpResource.js';
+import { OtlpSpan } from '../../../src/otlp/OtlpSpan.js';
 import protobuf from 'protobufjs';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { asUtf8 } from '../support/otlpReference.js';
-import { GOOD, SPAN, message } from '../support/protobufMessages.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { asUtf8 } from '../../support/otlpReference.js';
+import { GOOD, SPAN, message } from '../../support/protobufMessages.js';
 
 const INVALID = { name: 'TracepipeError', code: 'TRACEPIPE_INVALID_OTLP' };
 

@@ -1,13 +1,13 @@
 import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
 import type { TimedEvent } from '@opentelemetry/sdk-trace';
-import { TracepipeError } from '../errors.js';
-import { idProblem, recordRejection, type DecodeResult } from './DecodeResult.js';
-import { nanosNumberToHrTime, nanosStringToHrTime } from './hrTime.js';
-import { OtlpDouble } from './OtlpDouble.js';
-import { OtlpResource } from './OtlpResource.js';
-import { OtlpSpan, type OtlpLink, type OtlpScope } from './OtlpSpan.js';
-import { OtlpTraceState } from './OtlpTraceState.js';
-import { setAttribute } from './setAttribute.js';
+import { TracepipeError } from '../../errors.js';
+import { idProblem, recordRejection, type DecodeResult } from '../DecodeResult.js';
+import { nanosNumberToHrTime, nanosStringToHrTime } from '../hrTime.js';
+import { OtlpDouble } from '../OtlpDouble.js';
+import { OtlpResource } from '../OtlpResource.js';
+import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
+import { OtlpTraceState } from '../OtlpTraceState.js';
+import { setAttribute } from '../setAttribute.js';
 
 /**
  * Spans from OTLP/JSON (text, UTF-8 bytes or an already parsed value): a `TracesData` /

@@ -1,4 +1,4 @@
-import { TracepipeError } from '../errors.js';
+import { TracepipeError } from '../../errors.js';
 import {
   type Allocate,
   CLOSE_BRACE,
@@ -22,7 +22,7 @@ import {
   begin,
   rewind,
   takeBytes,
-} from './jsonWriter.js';
+} from './JsonWriter.js';
 import {
   buf,
   bytesAt,
@@ -43,7 +43,7 @@ import {
   spanIdsProblem,
   varint,
   view,
-} from './protoReader.js';
+} from '../proto/ProtoReader.js';
 
 /**
  * OTLP/JSON `TracesData` bytes straight from protobuf `ExportTraceServiceRequest` bodies,

@@ -2,12 +2,12 @@ import type { Attributes, HrTime, Link } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { groupSpans } from './groupSpans.js';
-import { hrTimeToFixed64 } from './hrTime.js';
-import { OtlpDouble } from './OtlpDouble.js';
-import type { OtlpScope } from './OtlpSpan.js';
-import { linkFlags, spanFlags } from './spanFlags.js';
-import { traceStateText } from './traceStateText.js';
+import { groupSpans } from '../groupSpans.js';
+import { hrTimeToFixed64 } from '../hrTime.js';
+import { OtlpDouble } from '../OtlpDouble.js';
+import type { OtlpScope } from '../OtlpSpan.js';
+import { linkFlags, spanFlags } from '../spanFlags.js';
+import { traceStateText } from '../TraceStateText.js';
 
 /**
  * Ended spans as the protobuf bytes of an `ExportTraceServiceRequest` (the same layout as
