@@ -37,10 +37,10 @@ export { GrpcTraceExporter, type GrpcTraceExporterOptions } from './exporters/gr
 export { HttpTraceExporter, type HttpTraceExporterOptions } from './exporters/http/HttpTraceExporter.js';
 export { RetryingExporter, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryingExporterOptions } from './exporters/RetryingExporter.js';
 export { toSdkSpanExporter } from './exporters/toSdkSpanExporter.js';
-export { encodeTracesJson, encodeTracesJsonBytes, encodeResourceSpansJson } from './otlp/json/JsonTraceEncoder.js';
-export { encodeTracesProto } from './otlp/proto/ProtoTraceEncoder.js';
+export { JsonTraceEncoder } from './otlp/json/JsonTraceEncoder.js';
+export { ProtoTraceEncoder } from './otlp/proto/ProtoTraceEncoder.js';
 export { decodeTracesJson } from './otlp/json/decodeTracesJson.js';
-export { decodeTracesProto } from './otlp/proto/decodeTracesProto.js';
+export { decodeTracesProto, ProtoTraceDecoder } from './otlp/proto/decodeTracesProto.js';
 export type { DecodeResult } from './otlp/DecodeResult.js';
 export { OtlpSpan, type OtlpSpanInit, type OtlpLink, type OtlpScope } from './otlp/OtlpSpan.js';
 export { OtlpResource } from './otlp/OtlpResource.js';
@@ -62,5 +62,5 @@ export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from '
 export { buildTraceTree, type TraceTreeNode } from './exporters/file/buildTraceTree.js';
 export { EncodedSpans, type EncodedFormat } from './otlp/EncodedSpans.js';
 export { scanTracesProto } from './otlp/proto/scanTracesProto.js';
-export { transcodeTracesJson, transcodeResourceSpansJson } from './otlp/json/JsonTranscoder.js';
+export { JsonTranscoder } from './otlp/json/JsonTranscoder.js';
 export type { Allocate } from './otlp/json/JsonWriter.js';

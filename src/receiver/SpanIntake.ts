@@ -1,13 +1,13 @@
 import type { PipelineStats, Transport } from '../diagnostics/PipelineStats.js';
 import type { DecodeResult } from '../otlp/DecodeResult.js';
 import { decodeTracesJson } from '../otlp/json/decodeTracesJson.js';
-import { decodeTracesProto } from '../otlp/proto/decodeTracesProto.js';
-import { encodeResourceSpansJson } from '../otlp/json/JsonTraceEncoder.js';
-import { encodeTracesProto } from '../otlp/proto/ProtoTraceEncoder.js';
+import { ProtoTraceDecoder } from '../otlp/proto/decodeTracesProto.js';
+import { JsonTraceEncoder } from '../otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../otlp/proto/ProtoTraceEncoder.js';
 import type { Allocate } from '../otlp/json/JsonWriter.js';
 import type { OtlpSpan } from '../otlp/OtlpSpan.js';
 import { scanTracesProto } from '../otlp/proto/scanTracesProto.js';
-import { transcodeResourceSpansJson } from '../otlp/json/JsonTranscoder.js';
+import { JsonTranscoder } from '../otlp/json/JsonTranscoder.js';
 import { TracepipeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ForwardingSampler } from '../sampling/ForwardingSampler.js';
@@ -42,7 +42,7 @@ export interface SpanIntakeOptions {
   /** Samples the spans again before they are queued; undefined honours the senders' decisions. */
   sampler?: ForwardingSampler | undefined;
   /**
-   * Queue OTLP/JSON (ResourceSpans, as transcodeResourceSpansJson writes them) in Buffers from
+   * Queue OTLP/JSON (ResourceSpans, as JsonTranscoder.transcodeResourceSpans writes them) in Buffers from
    * `allocate`, for an exporter that writes JSON (capture files); protobuf when undefined.
    */
   json?: { allocate: Allocate } | undefined;
@@ -65,7 +65,7 @@ export const RETRY_DELAY_MS = 1000;
  *
  * For an exporter that writes OTLP/JSON, requests are queued in that form instead, charged at
  * the memory they hold: a valid protobuf request is checked and transcoded in one pass
- * (transcodeResourceSpansJson, which takes only what the decoder would take whole), the rest
+ * (JsonTranscoder.transcodeResourceSpans, which takes only what the decoder would take whole), the rest
  * decoded as above and encoded to JSON.
  */
 export class SpanIntake {
@@ -78,6 +78,10 @@ export class SpanIntake {
   private readonly json: { allocate: Allocate } | undefined;
   private readonly bytesPerWireByte: number;
   private fullSince = 0;
+  private readonly decoder = new ProtoTraceDecoder();
+  private readonly protoEncoder = new ProtoTraceEncoder();
+  private readonly jsonEncoder = new JsonTraceEncoder();
+  private readonly transcoder = new JsonTranscoder();
 
   constructor(options: SpanIntakeOptions) {
     this.queue = options.queue;
@@ -106,13 +110,13 @@ export class SpanIntake {
     if (!this.hasRoomFor(body.length)) return this.full();
     if (this.sampler === undefined && (sender === undefined || this.tagSenderAttribute === undefined)) {
       if (this.json !== undefined) {
-        const transcoded = transcodeResourceSpansJson(body, this.json.allocate);
+        const transcoded = this.transcoder.transcodeResourceSpans(body, this.json.allocate);
         if (transcoded !== undefined) {
           const { json, spanCount } = transcoded;
           if (spanCount > 0 && !this.enqueue(json, spanCount, json.buffer.byteLength, transport)) return this.full();
           return ALL_ACCEPTED;
         }
-        return this.accept(() => decodeTracesProto(body), transport, sender);
+        return this.accept(() => this.decoder.decode(body), transport, sender);
       }
       const count = scanTracesProto(body);
       if (count !== undefined) {
@@ -123,7 +127,7 @@ export class SpanIntake {
         return ALL_ACCEPTED;
       }
     }
-    return this.accept(() => decodeTracesProto(body), transport, sender);
+    return this.accept(() => this.decoder.decode(body), transport, sender);
   }
 
   acceptJson(body: Buffer, transport: Transport, sender: string | undefined): IntakeResult {
@@ -172,8 +176,8 @@ export class SpanIntake {
 
   /** Decoded spans in the queue's format: protobuf, or the inside of an OTLP/JSON resourceSpans list. */
   private encode(spans: OtlpSpan[]): Uint8Array {
-    if (this.json === undefined) return encodeTracesProto(spans);
-    return encodeResourceSpansJson(spans, this.json.allocate);
+    if (this.json === undefined) return this.protoEncoder.encode(spans);
+    return this.jsonEncoder.encodeResourceSpans(spans, this.json.allocate);
   }
 
   private enqueue(request: Uint8Array, spanCount: number, bytes: number, transport: Transport): boolean {

@@ -14,8 +14,8 @@ import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { tlsMaterial } from '../../src/config/validateConfig.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../src/otlp/EncodedSpans.js';
-import { encodeTracesProto } from '../../src/otlp/proto/ProtoTraceEncoder.js';
-import { transcodeResourceSpansJson } from '../../src/otlp/json/JsonTranscoder.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
+import { JsonTranscoder } from '../../src/otlp/json/JsonTranscoder.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
@@ -26,6 +26,9 @@ import { makeTestSpans } from './makeTestSpans.js';
 import { OtlpSink, type Failure } from './OtlpSink.js';
 import { assertArrivedExactly, makeRichSpans } from './richSpans.js';
 import { waitFor } from './waitFor.js';
+
+const protoEncoder = new ProtoTraceEncoder();
+const transcoder = new JsonTranscoder();
 
 export interface NetworkTransport {
   /** The sink's address in this transport's URL scheme. */
@@ -132,7 +135,7 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
       const sink = getSink();
       const rich = await makeRichSpans();
       const plain = await makeTestSpans(5);
-      const requests = [encodeTracesProto(rich.slice(0, 2)), encodeTracesProto(rich.slice(2)), encodeTracesProto(plain)];
+      const requests = [protoEncoder.encode(rich.slice(0, 2)), protoEncoder.encode(rich.slice(2)), protoEncoder.encode(plain)];
       const stats = new PipelineStats();
       const exporter = exporterFor(transport.url(sink) + query, 10_000, stats);
       assert.equal(await exporter.export(new EncodedSpans(requests, rich.length + 5)), 0);
@@ -144,7 +147,7 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
     if (encoding === 'protobuf') {
       it('refuses EncodedSpans in OTLP/JSON with a final error, sending nothing', async () => {
         const sink = getSink();
-        const json = transcodeResourceSpansJson(encodeTracesProto(await makeTestSpans(2)), (size) => Buffer.alloc(size))!.json;
+        const json = transcoder.transcodeResourceSpans(protoEncoder.encode(await makeTestSpans(2)), (size) => Buffer.alloc(size))!.json;
         const exporter = exporterFor(transport.url(sink) + query, 10_000, new PipelineStats());
         await assert.rejects(exporter.export(new EncodedSpans([json], 2, 'json')), (err: unknown) => {
           assert.ok(err instanceof ExportError);
@@ -163,7 +166,7 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
         const rich = await makeRichSpans();
         const plain = await makeTestSpans(2);
         const allocate = (size: number) => Buffer.alloc(size);
-        const requests = [rich, plain].map((spans) => transcodeResourceSpansJson(encodeTracesProto(spans), allocate)!.json);
+        const requests = [rich, plain].map((spans) => transcoder.transcodeResourceSpans(protoEncoder.encode(spans), allocate)!.json);
         const exporter = exporterFor(transport.url(sink) + query, 10_000, new PipelineStats());
         assert.equal(await exporter.export(new EncodedSpans(requests, rich.length + 2, 'json')), 0);
         await exporter.shutdown();

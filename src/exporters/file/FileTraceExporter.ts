@@ -4,9 +4,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { FileTarget } from '../../config/ExporterTarget.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../otlp/EncodedSpans.js';
-import { encodeTracesJsonBytes } from '../../otlp/json/JsonTraceEncoder.js';
+import { JsonTraceEncoder } from '../../otlp/json/JsonTraceEncoder.js';
 import { joinedResourceSpans } from '../../otlp/joinedResourceSpans.js';
-import { transcodeTracesJson } from '../../otlp/json/JsonTranscoder.js';
+import { JsonTranscoder } from '../../otlp/json/JsonTranscoder.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { TraceExporter } from '../TraceExporter.js';
@@ -36,6 +36,8 @@ export class FileTraceExporter implements TraceExporter {
   private readonly target: FileTarget;
   private readonly writer: RotatingFileWriter;
   private readonly lines: LineBufferPool;
+  private readonly encoder = new JsonTraceEncoder();
+  private readonly transcoder = new JsonTranscoder();
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(target: FileTarget, options: FileTraceExporterOptions) {
@@ -60,8 +62,8 @@ export class FileTraceExporter implements TraceExporter {
       // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
       line =
         batch instanceof EncodedSpans
-          ? transcodeTracesJson(batch.requests, true, this.lines.allocate)
-          : encodeTracesJsonBytes(batch, true, this.lines.allocate);
+          ? this.transcoder.transcode(batch.requests, true, this.lines.allocate)
+          : this.encoder.encodeBytes(batch, true, this.lines.allocate);
     } catch (cause) {
       return Promise.reject(new ExportError(`cannot encode spans for ${this.target.dir}: ${(cause as Error).message}`, { cause }));
     }

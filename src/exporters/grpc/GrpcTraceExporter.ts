@@ -4,7 +4,7 @@ import type { GrpcTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../otlp/EncodedSpans.js';
-import { encodeTracesProto } from '../../otlp/proto/ProtoTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';
 import type { Logger } from '../../logger.js';
 import { grpcChannelCredentials } from '../../tls/grpcChannelCredentials.js';
 import { VERSION } from '../../version.js';
@@ -42,6 +42,7 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
+  private readonly encoder = new ProtoTraceEncoder();
 
   constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
     this.timeoutMs = options.timeoutMs;
@@ -65,8 +66,7 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
 
   encode(batch: readonly ReadableSpan[] | EncodedSpans): Buffer {
     if (batch instanceof EncodedSpans) return batch.concat();
-    const body = encodeTracesProto(batch);
-    return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    return this.encoder.encode(batch);
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {

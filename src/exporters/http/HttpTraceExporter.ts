@@ -8,9 +8,9 @@ import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { EncodedSpans } from '../../otlp/EncodedSpans.js';
 import { joinedResourceSpans } from '../../otlp/joinedResourceSpans.js';
-import { encodeTracesJsonBytes } from '../../otlp/json/JsonTraceEncoder.js';
-import { encodeTracesProto } from '../../otlp/proto/ProtoTraceEncoder.js';
-import { transcodeTracesJson } from '../../otlp/json/JsonTranscoder.js';
+import { JsonTraceEncoder } from '../../otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';
+import { JsonTranscoder } from '../../otlp/json/JsonTranscoder.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { httpsClientOptions } from '../../tls/httpsClientOptions.js';
@@ -57,6 +57,9 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
+  private readonly jsonEncoder = new JsonTraceEncoder();
+  private readonly protoEncoder = new ProtoTraceEncoder();
+  private readonly transcoder = new JsonTranscoder();
 
   constructor(target: HttpTarget, options: HttpTraceExporterOptions) {
     this.url = new URL(target.endpoint);
@@ -86,9 +89,9 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
   encode(batch: readonly ReadableSpan[] | EncodedSpans): Buffer {
     if (batch instanceof EncodedSpans) {
       if (!this.json) return batch.concat();
-      return batch.format === 'json' ? Buffer.concat(joinedResourceSpans(batch.requests, false)) : transcodeTracesJson(batch.requests);
+      return batch.format === 'json' ? Buffer.concat(joinedResourceSpans(batch.requests, false)) : this.transcoder.transcode(batch.requests);
     }
-    return this.json ? encodeTracesJsonBytes(batch) : toBuffer(encodeTracesProto(batch));
+    return this.json ? this.jsonEncoder.encodeBytes(batch) : this.protoEncoder.encode(batch);
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
@@ -162,8 +165,4 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
     const json = (response.headers['content-type'] ?? '').includes('json');
     return json ? PartialSuccess.fromJson(response.body.toString('utf8')) : PartialSuccess.fromProto(response.body);
   }
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
