@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type AttributeValue, type Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { OtlpDouble } from '../encoding/OtlpDouble.js';
+import { OtlpDouble } from '../otlp/OtlpDouble.js';
 import { hrTimeToNs } from '../exporters/file/spanTime.js';
 
 function value(v: unknown): unknown {

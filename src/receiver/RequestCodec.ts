@@ -1,9 +1,9 @@
-import type { Allocate } from '../encoding/jsonWriter.js';
-import { encodeResourceSpansJson } from '../encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../encoding/encodeTracesProto.js';
-import type { OtlpSpan } from '../encoding/OtlpSpan.js';
-import { scanTracesProto } from '../encoding/scanTracesProto.js';
-import { transcodeResourceSpansJson } from '../encoding/transcodeTracesJson.js';
+import { JsonTraceEncoder } from '../otlp/json/JsonTraceEncoder.js';
+import { JsonTranscoder } from '../otlp/json/JsonTranscoder.js';
+import type { Allocate } from '../otlp/json/JsonWriter.js';
+import type { OtlpSpan } from '../otlp/OtlpSpan.js';
+import { ProtoTraceEncoder } from '../otlp/proto/ProtoTraceEncoder.js';
+import { scanTracesProto } from '../otlp/proto/scanTracesProto.js';
 import type { EncodedRequest, WireForm } from '../pipeline/EncodedSpans.js';
 
 /** A request ready to queue: its bytes in wire form, its spans, and what holding it costs. */
@@ -36,6 +36,7 @@ export interface RequestCodec<F extends WireForm> {
 export class ProtobufRequests implements RequestCodec<'protobuf'> {
   readonly form = 'protobuf';
   readonly bytesPerWireByte = 1;
+  private readonly encoder = new ProtoTraceEncoder();
 
   passThrough(body: Uint8Array): QueuedRequest<'protobuf'> | undefined {
     const spanCount = scanTracesProto(body);
@@ -45,7 +46,7 @@ export class ProtobufRequests implements RequestCodec<'protobuf'> {
   }
 
   encode(spans: readonly OtlpSpan[]): QueuedRequest<'protobuf'> {
-    const request = encodeTracesProto(spans) as EncodedRequest<'protobuf'>;
+    const request = this.encoder.encode(spans) as Uint8Array as EncodedRequest<'protobuf'>;
     return { request, spanCount: spans.length, bytes: request.byteLength };
   }
 
@@ -55,7 +56,7 @@ export class ProtobufRequests implements RequestCodec<'protobuf'> {
 /**
  * Requests as the OTLP/JSON of their ResourceSpans (capture files, OTLP/HTTP JSON), in Buffers
  * from `allocate` that `release` takes back: a valid protobuf request is checked and transcoded
- * in one pass (transcodeResourceSpansJson takes only what the decoder would take whole).
+ * in one pass (JsonTranscoder.transcodeResourceSpans takes only what the decoder would take whole).
  */
 export class JsonRequests implements RequestCodec<'json'> {
   readonly form = 'json';
@@ -64,6 +65,8 @@ export class JsonRequests implements RequestCodec<'json'> {
    * which double as hex), in a pooled Buffer up to 1.25 times the JSON (LineBufferPool's slabs).
    */
   readonly bytesPerWireByte = 4;
+  private readonly encoder = new JsonTraceEncoder();
+  private readonly transcoder = new JsonTranscoder();
 
   constructor(
     private readonly allocate: Allocate,
@@ -71,14 +74,14 @@ export class JsonRequests implements RequestCodec<'json'> {
   ) {}
 
   passThrough(body: Uint8Array): QueuedRequest<'json'> | undefined {
-    const transcoded = transcodeResourceSpansJson(body, this.allocate);
+    const transcoded = this.transcoder.transcodeResourceSpans(body, this.allocate);
     if (transcoded === undefined) return undefined;
     const request = transcoded.json as Uint8Array as EncodedRequest<'json'>;
     return { request, spanCount: transcoded.spanCount, bytes: request.buffer.byteLength };
   }
 
   encode(spans: readonly OtlpSpan[]): QueuedRequest<'json'> {
-    const request = encodeResourceSpansJson(spans, this.allocate) as Uint8Array as EncodedRequest<'json'>;
+    const request = this.encoder.encodeResourceSpans(spans, this.allocate) as Uint8Array as EncodedRequest<'json'>;
     return { request, spanCount: spans.length, bytes: request.buffer.byteLength };
   }
 

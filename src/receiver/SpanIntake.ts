@@ -1,8 +1,8 @@
 import type { PipelineStats, Transport } from '../diagnostics/PipelineStats.js';
-import type { DecodeResult } from '../encoding/DecodeResult.js';
-import { decodeTracesJson } from '../encoding/decodeTracesJson.js';
-import { decodeTracesProto } from '../encoding/decodeTracesProto.js';
-import type { OtlpSpan } from '../encoding/OtlpSpan.js';
+import type { DecodeResult } from '../otlp/DecodeResult.js';
+import { decodeTracesJson } from '../otlp/json/decodeTracesJson.js';
+import type { OtlpSpan } from '../otlp/OtlpSpan.js';
+import { ProtoTraceDecoder } from '../otlp/proto/decodeTracesProto.js';
 import { TracepipeError } from '../errors.js';
 import { encodeWithin } from '../exporters/encodeWithin.js';
 import type { Logger } from '../logger.js';
@@ -73,6 +73,7 @@ export class SpanIntake<F extends WireForm = WireForm> {
   readonly tagSenderAttribute: string | undefined;
   private readonly sampler: ForwardingSampler | undefined;
   private fullSince = 0;
+  private readonly decoder = new ProtoTraceDecoder();
 
   constructor(options: SpanIntakeOptions<F>) {
     this.queue = options.queue;
@@ -109,7 +110,7 @@ export class SpanIntake<F extends WireForm = WireForm> {
         this.codec.discard(passed.request);
       }
     }
-    return this.accept(() => decodeTracesProto(body), transport, sender);
+    return this.accept(() => this.decoder.decode(body), transport, sender);
   }
 
   acceptJson(body: Buffer, transport: Transport, sender: string | undefined): IntakeResult {

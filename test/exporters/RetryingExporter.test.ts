@@ -5,7 +5,7 @@ import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from '../../src/config/ExporterTarget.
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import type { GrpcTarget } from '../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { GrpcTraceExporter } from '../../src/exporters/grpc/GrpcTraceExporter.js';
 import { EncodedSpans, type EncodedRequest } from '../../src/pipeline/EncodedSpans.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
@@ -212,7 +212,8 @@ describe('RetryingExporter keeps requests within maxBatchBytes and isolates a re
       });
       const senders = await Promise.all([0, 1, 2, 3, 4].map((i) => makeTestSpans(10, { prefix: i === 3 ? 'poison' : `good${i}` })));
       // The bad sender's first span is named exactly "poison".
-      const requests = senders.map((spans, i) => encodeTracesProto(i === 3 ? [renamed(spans[0]!, 'poison'), ...spans.slice(1)] : spans) as EncodedRequest<'protobuf'>);
+      const encoder = new ProtoTraceEncoder();
+      const requests = senders.map((spans, i) => encoder.encode(i === 3 ? [renamed(spans[0]!, 'poison'), ...spans.slice(1)] : spans) as Uint8Array as EncodedRequest<'protobuf'>);
       await assert.rejects(exporter.export(new EncodedSpans('protobuf', requests, [10, 10, 10, 10, 10])), (err: unknown) => {
         assert.ok(err instanceof ExportError);
         assert.equal(err.failedSpans, 10);

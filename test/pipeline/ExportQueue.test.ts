@@ -5,13 +5,15 @@ import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
 import type { EncodedRequest } from '../../src/pipeline/EncodedSpans.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { OtlpSink } from '../support/OtlpSink.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
 import { waitFor } from '../support/waitFor.js';
+
+const protoEncoder = new ProtoTraceEncoder();
 
 const HOUR = 3_600_000;
 
@@ -183,7 +185,7 @@ test('a partial success counts each span once: the rejected as dropped invalid, 
 
 /** Protobuf requests of `sizes` spans each, as the forwarder queues them. */
 async function requests(...sizes: number[]): Promise<EncodedRequest<'protobuf'>[]> {
-  return Promise.all(sizes.map(async (n) => encodeTracesProto(await makeTestSpans(n)) as EncodedRequest<'protobuf'>));
+  return Promise.all(sizes.map(async (n) => protoEncoder.encode(await makeTestSpans(n)) as Uint8Array as EncodedRequest<'protobuf'>));
 }
 
 test('encoded requests are batched whole: a batch is sealed when the next request would pass maxBatchSize, or when it reaches it', async () => {

@@ -14,8 +14,8 @@ import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { tlsMaterial } from '../../src/config/validateConfig.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
 import { EncodedSpans, type EncodedRequest } from '../../src/pipeline/EncodedSpans.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { transcodeResourceSpansJson } from '../../src/encoding/transcodeTracesJson.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
+import { JsonTranscoder } from '../../src/otlp/json/JsonTranscoder.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
@@ -26,6 +26,9 @@ import { makeTestSpans } from './makeTestSpans.js';
 import { OtlpSink, type Failure } from './OtlpSink.js';
 import { assertArrivedExactly, makeRichSpans } from './richSpans.js';
 import { waitFor } from './waitFor.js';
+
+const protoEncoder = new ProtoTraceEncoder();
+const transcoder = new JsonTranscoder();
 
 export interface NetworkTransport {
   /** The sink's address in this transport's URL scheme. */
@@ -133,7 +136,7 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
         const sink = getSink();
         const rich = await makeRichSpans();
         const plain = await makeTestSpans(5);
-        const requests = [encodeTracesProto(rich.slice(0, 2)), encodeTracesProto(rich.slice(2)), encodeTracesProto(plain)] as EncodedRequest<'protobuf'>[];
+        const requests = [protoEncoder.encode(rich.slice(0, 2)), protoEncoder.encode(rich.slice(2)), protoEncoder.encode(plain)] as Uint8Array[] as EncodedRequest<'protobuf'>[];
         const stats = new PipelineStats();
         const exporter = exporterFor(transport.url(sink) + query, 10_000, stats);
         assert.equal(exporter.wireForm, 'protobuf');
@@ -150,7 +153,7 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
         const rich = await makeRichSpans();
         const plain = await makeTestSpans(2);
         const allocate = (size: number) => Buffer.alloc(size);
-        const requests = [rich, plain].map((spans) => transcodeResourceSpansJson(encodeTracesProto(spans), allocate)!.json as Uint8Array as EncodedRequest<'json'>);
+        const requests = [rich, plain].map((spans) => transcoder.transcodeResourceSpans(protoEncoder.encode(spans), allocate)!.json as Uint8Array as EncodedRequest<'json'>);
         const exporter = exporterFor(transport.url(sink) + query, 10_000, new PipelineStats());
         assert.equal(exporter.wireForm, 'json');
         assert.equal(await exporter.export(new EncodedSpans('json', requests, [rich.length, 2])), 0);

@@ -3,8 +3,8 @@ import { access, stat } from 'node:fs/promises';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { FileTarget } from '../../config/ExporterTarget.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
-import { joinedResourceSpans } from '../../encoding/joinedResourceSpans.js';
+import { JsonTraceEncoder } from '../../otlp/json/JsonTraceEncoder.js';
+import { joinedResourceSpans } from '../../otlp/joinedResourceSpans.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { EncodedSpans } from '../../pipeline/EncodedSpans.js';
@@ -45,6 +45,7 @@ export class FileTraceExporter implements TraceExporter<'json'> {
   private warnedOversize = false;
   private readonly writer: RotatingFileWriter;
   private readonly lines: LineBufferPool;
+  private readonly encoder = new JsonTraceEncoder();
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(target: FileTarget, options: FileTraceExporterOptions) {
@@ -74,7 +75,7 @@ export class FileTraceExporter implements TraceExporter<'json'> {
     let lines: Buffer[];
     try {
       // Encoded now, on the caller's turn, so encoding overlaps the previous write's I/O.
-      const chunks = encodeWithin(batch, (spans) => encodeTracesJsonBytes(spans, true, this.lines.allocate), this.maxBatchBytes, lineBytes, (line) => this.lines.release(line));
+      const chunks = encodeWithin(batch, (spans) => this.encoder.encodeBytes(spans, true, this.lines.allocate), this.maxBatchBytes, lineBytes, (line) => this.lines.release(line));
       lines = chunks.map((chunk) => {
         if (chunk.body.length > this.maxBatchBytes) this.oversize(chunk.spans.length, chunk.body.length);
         return chunk.body;

@@ -1,5 +1,5 @@
-import { decodeTracesJson } from '../../encoding/decodeTracesJson.js';
-import type { OtlpSpan } from '../../encoding/OtlpSpan.js';
+import { decodeTracesJson } from '../../otlp/json/decodeTracesJson.js';
+import type { OtlpSpan } from '../../otlp/OtlpSpan.js';
 import { TracepipeError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { listCaptureFiles } from './listCaptureFiles.js';

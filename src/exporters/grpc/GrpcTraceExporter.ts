@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES, type GrpcTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
+import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';
 import type { Logger } from '../../logger.js';
 import { concatProtobuf, EncodedSpans } from '../../pipeline/EncodedSpans.js';
 import { grpcChannelCredentials } from '../../tls/grpcChannelCredentials.js';
@@ -46,6 +46,7 @@ export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
+  private readonly encoder = new ProtoTraceEncoder();
 
   constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
     this.timeoutMs = options.timeoutMs;
@@ -70,8 +71,7 @@ export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
 
   encode(batch: readonly ReadableSpan[] | EncodedSpans<'protobuf'>): Buffer {
     if (batch instanceof EncodedSpans) return concatProtobuf(batch);
-    const body = encodeTracesProto(batch);
-    return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    return this.encoder.encode(batch);
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {

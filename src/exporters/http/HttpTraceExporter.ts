@@ -6,9 +6,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES, type HttpTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { joinedResourceSpans } from '../../encoding/joinedResourceSpans.js';
-import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
+import { joinedResourceSpans } from '../../otlp/joinedResourceSpans.js';
+import { JsonTraceEncoder } from '../../otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { concatProtobuf, EncodedSpans, isForm, type WireForm } from '../../pipeline/EncodedSpans.js';
@@ -60,12 +60,21 @@ export class HttpTraceExporter implements ExportTransport {
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
+  /** The encoder of this exporter's wire form, made once: each keeps a reused buffer. */
+  private readonly encodeSpans: (spans: readonly ReadableSpan[]) => Buffer;
 
   constructor(target: HttpTarget, options: HttpTraceExporterOptions) {
     this.url = new URL(target.endpoint);
     this.timeoutMs = options.timeoutMs;
     this.json = target.encoding === 'json';
     this.wireForm = target.encoding;
+    if (this.json) {
+      const encoder = new JsonTraceEncoder();
+      this.encodeSpans = (spans) => encoder.encodeBytes(spans);
+    } else {
+      const encoder = new ProtoTraceEncoder();
+      this.encodeSpans = (spans) => encoder.encode(spans);
+    }
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_EXPORT_BATCH_BYTES;
     this.gzip = target.compression === 'gzip';
     this.agent = target.secure
@@ -92,7 +101,7 @@ export class HttpTraceExporter implements ExportTransport {
     if (batch instanceof EncodedSpans) {
       return isForm(batch, 'json') ? Buffer.concat(joinedResourceSpans(batch.requests, false)) : concatProtobuf(batch as EncodedSpans<'protobuf'>);
     }
-    return this.json ? encodeTracesJsonBytes(batch) : toBuffer(encodeTracesProto(batch));
+    return this.encodeSpans(batch);
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
@@ -166,8 +175,4 @@ export class HttpTraceExporter implements ExportTransport {
     const json = (response.headers['content-type'] ?? '').includes('json');
     return json ? PartialSuccess.fromJson(response.body.toString('utf8')) : PartialSuccess.fromProto(response.body);
   }
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

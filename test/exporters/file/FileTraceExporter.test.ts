@@ -8,8 +8,8 @@ import type { FileTarget } from '../../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../../src/config/parseExporterUrl.js';
 import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
 import { EncodedSpans, type EncodedRequest } from '../../../src/pipeline/EncodedSpans.js';
-import { encodeTracesProto } from '../../../src/encoding/encodeTracesProto.js';
-import { transcodeResourceSpansJson } from '../../../src/encoding/transcodeTracesJson.js';
+import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { JsonTranscoder } from '../../../src/otlp/json/JsonTranscoder.js';
 import { ConfigError, type ExportError } from '../../../src/errors.js';
 import { FileTraceExporter } from '../../../src/exporters/file/FileTraceExporter.js';
 import { LineBufferPool } from '../../../src/exporters/file/LineBufferPool.js';
@@ -20,6 +20,9 @@ import { makeTestSpans } from '../../support/makeTestSpans.js';
 import { readCapturedSpans } from '../../support/readCapturedSpans.js';
 import { assertArrivedExactly, makeRichSpans } from '../../support/richSpans.js';
 import { tempDirs } from '../../support/tempDirs.js';
+
+const protoEncoder = new ProtoTraceEncoder();
+const transcoder = new JsonTranscoder();
 
 const tempDir = tempDirs('tracepipe-file-');
 
@@ -171,7 +174,7 @@ test('EncodedSpans already in OTLP/JSON are joined into one line, and their pool
   const exporter = new FileTraceExporter(parseExporterUrl(`file://${dir}`) as FileTarget, { stats, logger: silentLogger, lines });
   const rich = await makeRichSpans();
   const plain = await makeTestSpans(3);
-  const requests = [encodeTracesProto(rich), encodeTracesProto(plain)].map((body) => transcodeResourceSpansJson(body, lines.allocate)!.json as Uint8Array as EncodedRequest<'json'>);
+  const requests = [protoEncoder.encode(rich), protoEncoder.encode(plain)].map((body) => transcoder.transcodeResourceSpans(body, lines.allocate)!.json as Uint8Array as EncodedRequest<'json'>);
   const slabs = new Set(requests.map((r) => r.buffer));
   assert.equal(slabs.size, 2);
   await exporter.export(new EncodedSpans('json', requests, [rich.length, 3]));
