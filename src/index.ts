@@ -12,7 +12,7 @@ export type {
 } from './config/TracepipeConfig.js';
 export type { ExporterTarget, GrpcTarget, HttpTarget, FileTarget } from './config/ExporterTarget.js';
 export { DEFAULT_FILE_LIMIT_BYTES } from './config/ExporterTarget.js';
-export { PipelineStats, type ExportOutcome, type DropReason } from './diagnostics/PipelineStats.js';
+export { PipelineStats, type ExportOutcome, type DropReason } from './stats/PipelineStats.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { VERSION } from './version.js';
 export { startDiagnostics, type DiagnosticsOptions, type DiagnosticsServer } from './diagnostics/startDiagnostics.js';
@@ -55,11 +55,11 @@ export {
 } from './receiver/startForwarder.js';
 export { tuneHeapForForwarding, FORWARDER_HEAP_GROWING_PERCENT } from './receiver/tuneHeapForForwarding.js';
 export { FileTraceExporter, type FileTraceExporterOptions } from './exporters/file/FileTraceExporter.js';
-export { readCapture, type CaptureBatch, type CaptureProblem, type ReadCaptureOptions } from './exporters/file/readCapture.js';
-export { listCaptureFiles, type CaptureFile } from './exporters/file/listCaptureFiles.js';
-export { replayCapture, type ReplayOptions, type ReplayProgress, type ReplayResult } from './exporters/file/replayCapture.js';
-export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from './exporters/file/summarizeTraces.js';
-export { buildTraceTree, type TraceTreeNode } from './exporters/file/buildTraceTree.js';
+export { readCapture, type CaptureBatch, type CaptureProblem, type ReadCaptureOptions } from './capture/readCapture.js';
+export { listCaptureFiles, type CaptureFile } from './capture/listCaptureFiles.js';
+export { replayCapture, type ReplayOptions, type ReplayProgress, type ReplayResult } from './capture/replayCapture.js';
+export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from './capture/summarizeTraces.js';
+export { buildTraceTree, type TraceTreeNode } from './capture/buildTraceTree.js';
 export { EncodedSpans, type WireForm, type EncodedRequest } from './pipeline/EncodedSpans.js';
 export { scanTracesProto } from './otlp/proto/scanTracesProto.js';
 export { JsonTranscoder } from './otlp/json/JsonTranscoder.js';

@@ -2,7 +2,7 @@ import type { RawConfig } from '../config/RawConfig.js';
 import { isResolvedConfig, type TracepipeConfig } from '../config/TracepipeConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import { validateConfig } from '../config/validateConfig.js';
-import { PipelineStats } from '../diagnostics/PipelineStats.js';
+import { PipelineStats } from '../stats/PipelineStats.js';
 import { ConfigError, TracepipeError } from '../errors.js';
 import { createExporter } from '../exporters/createExporter.js';
 import { LineBufferPool } from '../exporters/file/LineBufferPool.js';

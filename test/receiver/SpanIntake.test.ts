@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { decodeTracesProto } from '../../src/otlp/proto/decodeTracesProto.js';
 import { JsonTraceEncoder } from '../../src/otlp/json/JsonTraceEncoder.js';
 import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
