@@ -102,7 +102,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
   };
   const { queue, intake } = isWireForm(exporter, 'json')
-    ? forwardingPipeline(exporter, new JsonRequests(lines?.allocate ?? allocateBuffer, lines?.release.bind(lines)), pipeline)
+    ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
     : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
   const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
 
@@ -179,9 +179,6 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
 function isWireForm<F extends WireForm>(exporter: TraceExporter, form: F): exporter is TraceExporter<F> {
   return exporter.wireForm === form;
 }
-
-/** JSON requests for a network exporter: plain Buffers, let go when sent. */
-const allocateBuffer = (size: number): Buffer => Buffer.allocUnsafe(size);
 
 async function listen<T>(key: string, start: () => Promise<T>): Promise<T> {
   try {
