@@ -8,6 +8,7 @@ import { OtlpDouble } from '../OtlpDouble.js';
 import type { OtlpScope } from '../OtlpSpan.js';
 import { linkFlags, spanFlags } from '../spanFlags.js';
 import { TraceStateText } from '../TraceStateText.js';
+import { MAX_DEPTH } from '../schema.js';
 
 const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
 const CLOSE_ARRAY_OBJECT = bytes(']}');
@@ -163,11 +164,6 @@ const CLOSE_VALUE = bytes('}}');
 
 const MAX_INT64 = 2 ** 63;
 
-/**
- * Values nested deeper than this (in practice: an attribute that contains itself) are
- * written as the empty value rather than recursing until the stack runs out.
- */
-const MAX_DEPTH = 100;
 
 /**
  * Ended spans as OTLP/JSON. An exporter creates one and keeps it: the encoder owns its writer and

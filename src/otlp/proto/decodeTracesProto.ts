@@ -8,6 +8,7 @@ import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
 import { OtlpTraceState } from '../OtlpTraceState.js';
 import { ProtoReader } from './ProtoReader.js';
 import { setAttribute } from '../setAttribute.js';
+import { MAX_DEPTH } from '../schema.js';
 
 /**
  * Recently decoded short ASCII strings, by a hash of their length and a few sampled bytes.
@@ -25,8 +26,6 @@ type Ranges = number[];
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: 0 });
 const ZERO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
 
-/** Arrays and maps nest; a limit keeps hostile input from exhausting the stack (protobuf's default is 100). */
-const MAX_DEPTH = 100;
 
 /**
  * Spans from the protobuf bytes of an `ExportTraceServiceRequest` or `TracesData` (same
@@ -56,7 +55,7 @@ export class ProtoTraceDecoder {
       const end = this.r.buf.length;
       let index = 0;
       while (this.r.pos < end) {
-        const tag = this.r.varint();
+        const tag = this.r.tag();
         if (tag === 0x0a) this.resourceSpans(this.r.lengthEnd(end), index++, result);
         else this.r.skip(tag, end);
       }
@@ -68,7 +67,9 @@ export class ProtoTraceDecoder {
 
   private string(end: number): string {
     const at = this.r.bytesAt(end);
-    return this.r.pos - at <= MAX_CACHED_LENGTH ? this.shortString(at, this.r.pos) : this.r.buf.toString('utf8', at, this.r.pos);
+    if (this.r.pos - at <= MAX_CACHED_LENGTH) return this.shortString(at, this.r.pos);
+    if (!this.r.utf8(at, this.r.pos)) this.r.fail('string field is not UTF-8');
+    return this.r.buf.toString('utf8', at, this.r.pos);
   }
 
   private shortString(from: number, to: number): string {
@@ -87,7 +88,11 @@ export class ProtoTraceDecoder {
       while (i < length && cached.charCodeAt(i) === b[from + i]) i++;
       if (i === length) return cached;
     }
-    for (let i = from; i < to; i++) if (b[i]! >= 0x80) return b.toString('utf8', from, to);
+    for (let i = from; i < to; i++) {
+      if (b[i]! < 0x80) continue;
+      if (!this.r.utf8(from, to)) this.r.fail('string field is not UTF-8');
+      return b.toString('utf8', from, to);
+    }
     const text = b.latin1Slice(from, to);
     this.stringCache[slot] = text;
     return text;
@@ -106,7 +111,7 @@ export class ProtoTraceDecoder {
   private envelope(end: number, header: (headerEnd: number) => void, children: Ranges): string {
     let schemaUrl = '';
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) {
         const headerEnd = this.r.lengthEnd(end);
         header(headerEnd);
@@ -127,7 +132,7 @@ export class ProtoTraceDecoder {
       end,
       (resourceEnd) => {
         while (this.r.pos < resourceEnd) {
-          const t = this.r.varint();
+          const t = this.r.tag();
           if (t === 0x0a) this.keyValue(this.r.lengthEnd(resourceEnd), attributes);
           else if (t === 0x10) dropped = this.r.varint();
           else this.r.skip(t, resourceEnd);
@@ -153,7 +158,7 @@ export class ProtoTraceDecoder {
       end,
       (scopeEnd) => {
         while (this.r.pos < scopeEnd) {
-          const t = this.r.varint();
+          const t = this.r.tag();
           if (t === 0x0a) name = this.string(scopeEnd);
           else if (t === 0x12) version = this.string(scopeEnd);
           else if (t === 0x1a) this.keyValue(this.r.lengthEnd(scopeEnd), (attributes ??= {}));
@@ -206,7 +211,7 @@ export class ProtoTraceDecoder {
     let droppedLinks = 0;
     let status = UNSET_STATUS;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       switch (tag) {
         case 0x0a:
           traceIdAt = this.r.bytesAt(end);
@@ -299,7 +304,7 @@ export class ProtoTraceDecoder {
     let attributes: Attributes | undefined;
     let dropped = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x09) eventTime = this.time(end);
       else if (tag === 0x12) name = this.string(end);
       else if (tag === 0x1a) this.keyValue(this.r.lengthEnd(end), (attributes ??= {}));
@@ -318,7 +323,7 @@ export class ProtoTraceDecoder {
     let dropped = 0;
     let flags = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       switch (tag) {
         case 0x0a:
           traceId = this.hex(end);
@@ -366,7 +371,7 @@ export class ProtoTraceDecoder {
     let message = '';
     let code = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x12) message = this.string(end);
       else if (tag === 0x18) code = this.r.varint() | 0;
       else this.r.skip(tag, end);
@@ -380,7 +385,7 @@ export class ProtoTraceDecoder {
     let key = '';
     let value: unknown = null;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) key = this.string(end);
       else if (tag === 0x12) value = this.anyValue(this.r.lengthEnd(end));
       else this.r.skip(tag, end);
@@ -393,7 +398,7 @@ export class ProtoTraceDecoder {
   private anyValue(end: number): unknown {
     let value: unknown = null;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       switch (tag) {
         case 0x0a:
           value = this.string(end);
@@ -436,7 +441,7 @@ export class ProtoTraceDecoder {
     this.enter();
     const values: unknown[] = [];
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) values.push(this.anyValue(this.r.lengthEnd(end)));
       else this.r.skip(tag, end);
     }
@@ -449,7 +454,7 @@ export class ProtoTraceDecoder {
     this.enter();
     const map: Record<string, unknown> = {};
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) this.keyValue(this.r.lengthEnd(end), map);
       else this.r.skip(tag, end);
     }
