@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { decodeTracesProto } from '../../src/otlp/proto/decodeTracesProto.js';
 import { JsonTraceEncoder } from '../../src/otlp/json/JsonTraceEncoder.js';
 import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { silentLogger } from '../../src/logger.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { SpanIntake } from '../../src/receiver/SpanIntake.js';
+import { JsonRequests, ProtobufRequests, type RequestCodec } from '../../src/receiver/RequestCodec.js';
+import type { WireForm } from '../../src/pipeline/EncodedSpans.js';
 import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
@@ -19,14 +21,21 @@ const HOUR = 3_600_000;
 const TAG = 'tracepipe.forwarded_for';
 
 /** A SpanIntake in front of a real ExportQueue whose exporter records what it is given. */
-function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPool } = {}) {
-  const exporter = new RecordingExporter();
+function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPool; maxBatchBytes?: number } = {}) {
   const stats = new PipelineStats();
   const maxBytes = options.maxBytes ?? 1 << 24;
-  const encodedFormat = options.json === undefined ? 'protobuf' : 'json';
-  const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes, maxBatchSize: 10_000, scheduleDelayMs: HOUR, encodedFormat });
-  const json = options.json === undefined ? undefined : { allocate: options.json.allocate };
-  const spanIntake = new SpanIntake({ queue, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag, json });
+  const maxBatchBytes = options.maxBatchBytes ?? 1 << 24;
+  const common = { stats, logger: silentLogger, maxBatchSize: 10_000, scheduleDelayMs: HOUR };
+  const json = options.json;
+  const pipeline = <F extends WireForm>(exporter: RecordingExporter<F>, codec: RequestCodec<F>) => {
+    const queue = new ExportQueue<F>({ exporter, maxBytes, ...common });
+    const spanIntake = new SpanIntake<F>({ queue, codec, maxBatchBytes, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag });
+    return { exporter: exporter as RecordingExporter<WireForm>, queue: queue as ExportQueue, spanIntake: spanIntake as SpanIntake };
+  };
+  const { exporter, queue, spanIntake } =
+    json === undefined
+      ? pipeline(new RecordingExporter('protobuf', maxBatchBytes), new ProtobufRequests())
+      : pipeline(new RecordingExporter('json', maxBatchBytes), new JsonRequests(json));
   /** Everything queued so far, exported and decoded. */
   const queued = async () => {
     await queue.flush();
@@ -154,6 +163,21 @@ describe('SpanIntake', () => {
     }
   });
 
+  it('queues OTLP/JSON for an OTLP/HTTP JSON exporter (no pool) in Buffers of their exact size, charged that', async () => {
+    const stats = new PipelineStats();
+    const exporter = new RecordingExporter('json');
+    const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: 1 << 24, maxBatchSize: 10_000, scheduleDelayMs: HOUR });
+    const spanIntake = new SpanIntake({ queue, codec: new JsonRequests(), maxBatchBytes: 1 << 22, queueMaxBytes: 1 << 24, stats, logger: silentLogger, tagSenderAttribute: undefined });
+    const body = new ProtoTraceEncoder().encode(await makeTestSpans(2));
+    assert.equal(spanIntake.acceptProto(body, 'grpc', undefined).kind, 'accepted');
+    await queue.flush();
+    const [request] = exporter.encodedBatches[0]!.requests;
+    assert.equal(request!.buffer.byteLength, request!.byteLength, 'not a view of a larger Buffer');
+    assert.ok(request!.byteLength > body.byteLength, 'JSON is larger than the protobuf');
+    assert.equal(stats.exported, 2);
+    await queue.shutdown(10_000);
+  });
+
   describe('queueing OTLP/JSON (for a capture-file exporter)', () => {
     /** The TracesData an exporter would write for the queued JSON requests. */
     const line = (requests: readonly Uint8Array[]) => `{"resourceSpans":[${requests.map((r) => Buffer.from(r).toString('utf8')).join(',')}]}`;
@@ -170,7 +194,7 @@ describe('SpanIntake', () => {
       assert.equal(requests.length, 1);
       assert.equal(line(requests), jsonEncoder.encode(decodeTracesProto(body).spans));
       assert.deepEqual(exporter.kinds, ['encoded']);
-      assert.equal(exporter.encodedBatches[0]!.format, 'json');
+      assert.equal(exporter.encodedBatches[0]!.form, 'json');
       await close();
     });
 

@@ -69,8 +69,10 @@ const LONG_INTEGER = /[0-9]{16}/;
  * JSON.parse, except that integer literals of 16 digits or more become JsonIntegers. Only text
  * that has such digits takes the slow path: long integers are quoted with a prefix the text does
  * not contain (so no string of the input can pass for one), and a reviver turns them back.
+ * What it returns is for decodeTracesJson, which reads the JsonIntegers exactly; it throws what
+ * JSON.parse throws.
  */
-function parseExact(text: string): unknown {
+export function parseExact(text: string): unknown {
   if (!LONG_INTEGER.test(text)) return JSON.parse(text);
   // A prefix no string of the text has: valid JSON holds U+0001 only as the escape \u0001.
   let tag = 'int:';
