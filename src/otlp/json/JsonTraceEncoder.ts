@@ -164,7 +164,6 @@ const CLOSE_VALUE = bytes('}}');
 
 const MAX_INT64 = 2 ** 63;
 
-
 /**
  * Ended spans as OTLP/JSON. An exporter creates one and keeps it: the encoder owns its writer and
  * its caches (no module state, which ESM loader hooks such as import-in-the-middle break).
@@ -226,7 +225,7 @@ export class JsonTraceEncoder {
 
   /**
    * Only the ResourceSpans of that JSON, comma-separated, with no `{"resourceSpans":[` around
-   * them: the form transcodeResourceSpansJson writes, which the forwarder queues for capture files.
+   * them: the form JsonTranscoder.transcodeResourceSpans writes, which the forwarder queues for capture files.
    */
   encodeResourceSpans(spans: readonly ReadableSpan[], allocate?: Allocate): Buffer {
     this.w.begin(allocate);

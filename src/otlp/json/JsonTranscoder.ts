@@ -126,7 +126,6 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 const CLOSE_VALUE = bytes('}}');
 const QUOTE_CLOSE_VALUE = bytes('"}}');
 
-
 const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(',"kind":' + kind));
 const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(',"flags":' + flags));
 
@@ -489,7 +488,7 @@ export class JsonTranscoder {
     return true;
   }
 
-  /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as encodeTracesJson does). */
+  /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as JsonTraceEncoder does). */
   private keyValue(end: number): void {
     const from = this.r.pos;
     const mark = this.w.pos;
@@ -742,7 +741,7 @@ export class JsonTranscoder {
   }
 
   /**
-   * One Span in one pass, as encodeTracesJson writes it: the fields in field-number order,
+   * One Span in one pass, as JsonTraceEncoder writes it: the fields in field-number order,
    * defaults left out, the ids always there. `list` is the repeated field whose JSON array is
    * open (attributes, events or links), closed when another field comes.
    */

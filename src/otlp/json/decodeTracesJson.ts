@@ -363,7 +363,6 @@ function attributeMap(value: unknown, path: string, depth = 0): Attributes {
   return map;
 }
 
-
 /** The depth inside an array or map at `depth`. */
 function enter(path: string, depth: number): number {
   if (depth + 1 > MAX_DEPTH) fail(path, `values nested more than ${MAX_DEPTH} deep`);

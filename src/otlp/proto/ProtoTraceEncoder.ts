@@ -18,7 +18,6 @@ function hasKeys(attributes: Attributes): boolean {
 const MAX_INT64 = 2 ** 63;
 const TWO_POW_32 = 4294967296;
 
-
 /**
  * Ended spans as the protobuf bytes of an `ExportTraceServiceRequest` (the same layout as
  * `TracesData`), written straight into the encoder's own ProtoWriter: no message objects, fields
@@ -179,7 +178,7 @@ export class ProtoTraceEncoder {
     this.w.close(body, 1);
   }
 
-  /** The body of an AnyValue; the same mapping as encodeTracesJson. */
+  /** The body of an AnyValue; the same mapping as JsonTraceEncoder. */
   private writeAnyValue(value: unknown): void {
     switch (typeof value) {
       case 'string':

@@ -8,7 +8,7 @@ import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
 import { OtlpTraceState } from '../OtlpTraceState.js';
 import { ProtoReader } from './ProtoReader.js';
 import { setAttribute } from '../setAttribute.js';
-import { MAX_DEPTH } from '../schema.js';
+import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SPAN, STATUS, TRACES_DATA } from '../schema.js';
 
 /**
  * Recently decoded short ASCII strings, by a hash of their length and a few sampled bytes.
@@ -25,7 +25,6 @@ type Ranges = number[];
 
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: 0 });
 const ZERO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
-
 
 /**
  * Spans from the protobuf bytes of an `ExportTraceServiceRequest` or `TracesData` (same
@@ -56,7 +55,7 @@ export class ProtoTraceDecoder {
       let index = 0;
       while (this.r.pos < end) {
         const tag = this.r.tag();
-        if (tag === 0x0a) this.resourceSpans(this.r.lengthEnd(end), index++, result);
+        if (tag === TRACES_DATA.RESOURCE_SPANS) this.resourceSpans(this.r.lengthEnd(end), index++, result);
         else this.r.skip(tag, end);
       }
     } finally {
@@ -112,12 +111,12 @@ export class ProtoTraceDecoder {
     let schemaUrl = '';
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) {
+      if (tag === RESOURCE_SPANS.RESOURCE) {
         const headerEnd = this.r.lengthEnd(end);
         header(headerEnd);
         this.r.checkEnd(headerEnd);
-      } else if (tag === 0x12) children.push(this.r.bytesAt(end), this.r.pos);
-      else if (tag === 0x1a) schemaUrl = this.string(end);
+      } else if (tag === RESOURCE_SPANS.SCOPE_SPANS) children.push(this.r.bytesAt(end), this.r.pos);
+      else if (tag === RESOURCE_SPANS.SCHEMA_URL) schemaUrl = this.string(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -133,8 +132,8 @@ export class ProtoTraceDecoder {
       (resourceEnd) => {
         while (this.r.pos < resourceEnd) {
           const t = this.r.tag();
-          if (t === 0x0a) this.keyValue(this.r.lengthEnd(resourceEnd), attributes);
-          else if (t === 0x10) dropped = this.r.varint();
+          if (t === RESOURCE.ATTRIBUTES) this.keyValue(this.r.lengthEnd(resourceEnd), attributes);
+          else if (t === RESOURCE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else this.r.skip(t, resourceEnd);
         }
       },
@@ -159,10 +158,10 @@ export class ProtoTraceDecoder {
       (scopeEnd) => {
         while (this.r.pos < scopeEnd) {
           const t = this.r.tag();
-          if (t === 0x0a) name = this.string(scopeEnd);
-          else if (t === 0x12) version = this.string(scopeEnd);
-          else if (t === 0x1a) this.keyValue(this.r.lengthEnd(scopeEnd), (attributes ??= {}));
-          else if (t === 0x20) dropped = this.r.varint();
+          if (t === SCOPE.NAME) name = this.string(scopeEnd);
+          else if (t === SCOPE.VERSION) version = this.string(scopeEnd);
+          else if (t === SCOPE.ATTRIBUTES) this.keyValue(this.r.lengthEnd(scopeEnd), (attributes ??= {}));
+          else if (t === SCOPE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else this.r.skip(t, scopeEnd);
         }
       },
@@ -213,55 +212,55 @@ export class ProtoTraceDecoder {
     while (this.r.pos < end) {
       const tag = this.r.tag();
       switch (tag) {
-        case 0x0a:
+        case SPAN.TRACE_ID:
           traceIdAt = this.r.bytesAt(end);
           traceIdEnd = this.r.pos;
           break;
-        case 0x12:
+        case SPAN.SPAN_ID:
           spanIdAt = this.r.bytesAt(end);
           spanIdEnd = this.r.pos;
           break;
-        case 0x1a:
+        case SPAN.TRACE_STATE:
           traceState = this.string(end);
           break;
-        case 0x22:
+        case SPAN.PARENT_SPAN_ID:
           parentAt = this.r.bytesAt(end);
           parentEnd = this.r.pos;
           break;
-        case 0x2a:
+        case SPAN.NAME:
           name = this.string(end);
           break;
-        case 0x30:
+        case SPAN.KIND:
           kind = this.r.varint() | 0;
           break;
-        case 0x39:
+        case SPAN.START_TIME_UNIX_NANO:
           startTime = this.time(end);
           break;
-        case 0x41:
+        case SPAN.END_TIME_UNIX_NANO:
           endTime = this.time(end);
           break;
-        case 0x4a:
+        case SPAN.ATTRIBUTES:
           this.keyValue(this.r.lengthEnd(end), attributes);
           break;
-        case 0x50:
+        case SPAN.DROPPED_ATTRIBUTES_COUNT:
           droppedAttributes = this.r.varint();
           break;
-        case 0x5a:
+        case SPAN.EVENTS:
           events.push(this.event(this.r.lengthEnd(end)));
           break;
-        case 0x60:
+        case SPAN.DROPPED_EVENTS_COUNT:
           droppedEvents = this.r.varint();
           break;
-        case 0x6a:
+        case SPAN.LINKS:
           links.push(this.link(this.r.lengthEnd(end)));
           break;
-        case 0x70:
+        case SPAN.DROPPED_LINKS_COUNT:
           droppedLinks = this.r.varint();
           break;
-        case 0x7a:
+        case SPAN.STATUS:
           status = this.spanStatus(this.r.lengthEnd(end));
           break;
-        case 0x85: // field 16 (flags), this.r.fixed32
+        case SPAN.FLAGS:
           flags = this.r.fixed32(end);
           break;
         default:
@@ -305,10 +304,10 @@ export class ProtoTraceDecoder {
     let dropped = 0;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x09) eventTime = this.time(end);
-      else if (tag === 0x12) name = this.string(end);
-      else if (tag === 0x1a) this.keyValue(this.r.lengthEnd(end), (attributes ??= {}));
-      else if (tag === 0x20) dropped = this.r.varint();
+      if (tag === EVENT.TIME_UNIX_NANO) eventTime = this.time(end);
+      else if (tag === EVENT.NAME) name = this.string(end);
+      else if (tag === EVENT.ATTRIBUTES) this.keyValue(this.r.lengthEnd(end), (attributes ??= {}));
+      else if (tag === EVENT.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -325,22 +324,22 @@ export class ProtoTraceDecoder {
     while (this.r.pos < end) {
       const tag = this.r.tag();
       switch (tag) {
-        case 0x0a:
+        case LINK.TRACE_ID:
           traceId = this.hex(end);
           break;
-        case 0x12:
+        case LINK.SPAN_ID:
           spanId = this.hex(end);
           break;
-        case 0x1a:
+        case LINK.TRACE_STATE:
           traceState = this.string(end);
           break;
-        case 0x22:
+        case LINK.ATTRIBUTES:
           this.keyValue(this.r.lengthEnd(end), (attributes ??= {}));
           break;
-        case 0x28:
+        case LINK.DROPPED_ATTRIBUTES_COUNT:
           dropped = this.r.varint();
           break;
-        case 0x35:
+        case LINK.FLAGS:
           flags = this.r.fixed32(end);
           break;
         default:
@@ -372,8 +371,8 @@ export class ProtoTraceDecoder {
     let code = 0;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x12) message = this.string(end);
-      else if (tag === 0x18) code = this.r.varint() | 0;
+      if (tag === STATUS.MESSAGE) message = this.string(end);
+      else if (tag === STATUS.CODE) code = this.r.varint() | 0;
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -386,8 +385,8 @@ export class ProtoTraceDecoder {
     let value: unknown = null;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) key = this.string(end);
-      else if (tag === 0x12) value = this.anyValue(this.r.lengthEnd(end));
+      if (tag === KEY_VALUE.KEY) key = this.string(end);
+      else if (tag === KEY_VALUE.VALUE) value = this.anyValue(this.r.lengthEnd(end));
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -400,27 +399,27 @@ export class ProtoTraceDecoder {
     while (this.r.pos < end) {
       const tag = this.r.tag();
       switch (tag) {
-        case 0x0a:
+        case ANY_VALUE.STRING_VALUE:
           value = this.string(end);
           break;
-        case 0x10:
+        case ANY_VALUE.BOOL_VALUE:
           value = this.r.varint() !== 0;
           break;
-        case 0x18:
+        case ANY_VALUE.INT_VALUE:
           value = this.r.int64();
           break;
-        case 0x21: {
+        case ANY_VALUE.DOUBLE_VALUE: {
           const d = this.r.double(end);
           value = Number.isInteger(d) ? new OtlpDouble(d) : d;
           break;
         }
-        case 0x2a:
+        case ANY_VALUE.ARRAY_VALUE:
           value = this.arrayValue(this.r.lengthEnd(end));
           break;
-        case 0x32:
+        case ANY_VALUE.KVLIST_VALUE:
           value = this.kvlistValue(this.r.lengthEnd(end));
           break;
-        case 0x3a: {
+        case ANY_VALUE.BYTES_VALUE: {
           const at = this.r.bytesAt(end);
           value = new Uint8Array(this.r.buf.subarray(at, this.r.pos));
           break;
@@ -442,7 +441,7 @@ export class ProtoTraceDecoder {
     const values: unknown[] = [];
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) values.push(this.anyValue(this.r.lengthEnd(end)));
+      if (tag === LIST.VALUES) values.push(this.anyValue(this.r.lengthEnd(end)));
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -455,7 +454,7 @@ export class ProtoTraceDecoder {
     const map: Record<string, unknown> = {};
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) this.keyValue(this.r.lengthEnd(end), map);
+      if (tag === LIST.VALUES) this.keyValue(this.r.lengthEnd(end), map);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
