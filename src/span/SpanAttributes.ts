@@ -1,0 +1,111 @@
+import { type Attributes, type AttributeValue, diag } from '@opentelemetry/api';
+import { isAttributeValue } from '@opentelemetry/core';
+
+/**
+ * The span limits attributes follow, as the SDK resolves them from its configuration and
+ * OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT / OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT (falling back to the
+ * OTEL_ATTRIBUTE_* ones); undefined means no limit, as in the SDK's `SpanLimits`.
+ */
+export interface AttributeLimits {
+  readonly attributeCountLimit?: number;
+  readonly attributeValueLengthLimit?: number;
+}
+
+/** Above this many keys a Map finds an existing key; below it a scan of the keys array is faster. */
+const SCAN_LIMIT = 16;
+
+/**
+ * A span's attributes in two parallel arrays (keys, values) instead of an object per span, with
+ * the SDK span's rules exactly (`SpanImpl.setAttribute`): null and undefined values are ignored;
+ * an empty key or a value that is not an attribute value is refused with the SDK's diag warning;
+ * once `attributeCountLimit` keys are held a new key is dropped and counted, while an existing key
+ * is still updated in place (keeping its position); strings, and the strings of an array, are cut
+ * to `attributeValueLengthLimit` characters; arrays are copied, so a caller's later change to its
+ * array does not reach the span. `clear()` makes the arrays reusable for another span.
+ */
+export class SpanAttributes {
+  readonly keys: string[] = [];
+  readonly values: AttributeValue[] = [];
+  /** Attributes refused by the count limit (the SDK's droppedAttributesCount). */
+  dropped = 0;
+  private index: Map<string, number> | undefined;
+  private readonly countLimit: number;
+  private readonly lengthLimit: number;
+
+  constructor(limits: AttributeLimits) {
+    this.countLimit = limits.attributeCountLimit ?? Infinity;
+    this.lengthLimit = limits.attributeValueLengthLimit ?? 0;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  set(key: string, value: AttributeValue | undefined): void {
+    if (value == null) return;
+    if (key.length === 0) {
+      diag.warn(`Invalid attribute key: ${key}`);
+      return;
+    }
+    if (!isAttributeValue(value)) {
+      diag.warn(`Invalid attribute value set for key: ${key}`);
+      return;
+    }
+    const at = this.find(key);
+    if (at < 0 && this.keys.length >= this.countLimit) {
+      this.dropped++;
+      return;
+    }
+    const stored = this.truncated(value);
+    if (at >= 0) {
+      this.values[at] = stored;
+      return;
+    }
+    this.keys.push(key);
+    this.values.push(stored);
+    if (this.index !== undefined) this.index.set(key, this.keys.length - 1);
+    else if (this.keys.length > SCAN_LIMIT) this.index = new Map(this.keys.map((k, i) => [k, i]));
+  }
+
+  /** Each own property of `attributes`, in order, as `set` would take it. */
+  setAll(attributes: Attributes): void {
+    for (const key in attributes) {
+      if (Object.prototype.hasOwnProperty.call(attributes, key)) this.set(key, attributes[key]);
+    }
+  }
+
+  /** The object form (the SDK's `ReadableSpan.attributes`), for whoever needs one. */
+  toAttributes(): Attributes {
+    const out: Attributes = {};
+    for (let i = 0; i < this.keys.length; i++) out[this.keys[i]!] = this.values[i];
+    return out;
+  }
+
+  clear(): void {
+    this.keys.length = 0;
+    this.values.length = 0;
+    this.dropped = 0;
+    this.index = undefined;
+  }
+
+  private find(key: string): number {
+    if (this.index !== undefined) return this.index.get(key) ?? -1;
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    return -1;
+  }
+
+  /** The SDK's `_truncateToSize`, its warning for a limit that is not positive included. */
+  private truncated(value: AttributeValue): AttributeValue {
+    const limit = this.lengthLimit;
+    if (limit <= 0) {
+      diag.warn(`Attribute value limit must be positive, got ${limit}`);
+      return value;
+    }
+    if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
+    if (Array.isArray(value)) {
+      return (value as unknown[]).map((v) => (typeof v === 'string' && v.length > limit ? v.substring(0, limit) : v)) as AttributeValue;
+    }
+    return value;
+  }
+}
