@@ -56,7 +56,7 @@ export class SpanAttributes {
       this.dropped++;
       return;
     }
-    const stored = this.truncated(value);
+    const stored = truncateAttributeValue(value, this.lengthLimit);
     if (at >= 0) {
       this.values[at] = stored;
       return;
@@ -95,17 +95,20 @@ export class SpanAttributes {
     return -1;
   }
 
-  /** The SDK's `_truncateToSize`, its warning for a limit that is not positive included. */
-  private truncated(value: AttributeValue): AttributeValue {
-    const limit = this.lengthLimit;
-    if (limit <= 0) {
-      diag.warn(`Attribute value limit must be positive, got ${limit}`);
-      return value;
-    }
-    if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
-    if (Array.isArray(value)) {
-      return (value as unknown[]).map((v) => (typeof v === 'string' && v.length > limit ? v.substring(0, limit) : v)) as AttributeValue;
-    }
+}
+
+/**
+ * The SDK span's `_truncateToSize`: a string, or each string of an array, cut to `limit` characters;
+ * an array always copied; a limit that is not positive warned about (as the SDK does) and not applied.
+ */
+export function truncateAttributeValue(value: AttributeValue, limit: number): AttributeValue {
+  if (limit <= 0) {
+    diag.warn(`Attribute value limit must be positive, got ${limit}`);
     return value;
   }
+  if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
+  if (Array.isArray(value)) {
+    return (value as unknown[]).map((v) => (typeof v === 'string' && v.length > limit ? v.substring(0, limit) : v)) as AttributeValue;
+  }
+  return value;
 }
