@@ -1,53 +1,53 @@
 import { TracepipeError } from '../../errors.js';
 import { type Allocate, CLOSE_BRACE, COMMA, JsonWriter, OPEN_BRACE, QUOTE, bytes } from './JsonWriter.js';
 import { ProtoReader } from '../proto/ProtoReader.js';
-import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, STATUS as STATUS_FIELDS, TRACES_DATA } from '../schema.js';
+import { ANY_VALUE, EVENT, JSON_KEY, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, STATUS as STATUS_FIELDS, TRACES_DATA } from '../schema.js';
 
 /** Thrown (and caught) to hand a checked request to the decoder. */
 const NEEDS_DECODER = new Error('needs the decoder');
 
-const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
+const RESOURCE_SPANS_OPEN = bytes(`{"${JSON_KEY.resource_spans}":[`);
 const CLOSE_ARRAY_OBJECT = bytes(']}');
-const RESOURCE_OPEN = bytes('{"resource":{');
-const SCOPE_SPANS_KEY = bytes('"scopeSpans":[');
-const SCOPE_OPEN = bytes('{"scope":{');
-const SPANS = bytes('"spans":[');
+const RESOURCE_OPEN = bytes(`{"${JSON_KEY.resource}":{`);
+const SCOPE_SPANS_KEY = bytes(`"${JSON_KEY.scope_spans}":[`);
+const SCOPE_OPEN = bytes(`{"${JSON_KEY.scope}":{`);
+const SPANS = bytes(`"${JSON_KEY.spans}":[`);
 const CLOSE_BRACE_COMMA = bytes('},');
-const SCHEMA_URL = field('schemaUrl');
-const NAME = field('name');
-const VERSION = field('version');
-const ATTRIBUTES = field('attributes', '[');
-const DROPPED_ATTRIBUTES = field('droppedAttributesCount');
-const TRACE_ID = bytes('{"traceId":"');
-const SPAN_ID = bytes('","spanId":"');
-const TRACE_STATE = field('traceState');
-const PARENT_SPAN_ID = bytes(',"parentSpanId":"');
-const FLAGS = field('flags');
-const KIND = field('kind');
-const START_TIME = field('startTimeUnixNano');
-const END_TIME = field('endTimeUnixNano');
-const TIME = field('timeUnixNano');
-const EVENTS = field('events', '[');
-const DROPPED_EVENTS = field('droppedEventsCount');
-const LINKS = field('links', '[');
-const DROPPED_LINKS = field('droppedLinksCount');
-const STATUS = bytes(',"status":{');
-const STATUS_MESSAGE = field('message');
-const STATUS_CODE = field('code');
-const KEY = bytes('{"key":');
-const VALUE = bytes('{"value":');
-const COMMA_VALUE = bytes(',"value":');
-const STRING_VALUE = bytes('{"stringValue":');
-const INT_VALUE = bytes('{"intValue":');
-const TRUE_VALUE = bytes('{"boolValue":true}');
-const FALSE_VALUE = bytes('{"boolValue":false}');
-const BYTES_VALUE = bytes('{"bytesValue":"');
+const SCHEMA_URL = field(JSON_KEY.schema_url);
+const NAME = field(JSON_KEY.name);
+const VERSION = field(JSON_KEY.version);
+const ATTRIBUTES = field(JSON_KEY.attributes, '[');
+const DROPPED_ATTRIBUTES = field(JSON_KEY.dropped_attributes_count);
+const TRACE_ID = bytes(`{"${JSON_KEY.trace_id}":"`);
+const SPAN_ID = bytes(`","${JSON_KEY.span_id}":"`);
+const TRACE_STATE = field(JSON_KEY.trace_state);
+const PARENT_SPAN_ID = bytes(`,"${JSON_KEY.parent_span_id}":"`);
+const FLAGS = field(JSON_KEY.flags);
+const KIND = field(JSON_KEY.kind);
+const START_TIME = field(JSON_KEY.start_time_unix_nano);
+const END_TIME = field(JSON_KEY.end_time_unix_nano);
+const TIME = field(JSON_KEY.time_unix_nano);
+const EVENTS = field(JSON_KEY.events, '[');
+const DROPPED_EVENTS = field(JSON_KEY.dropped_events_count);
+const LINKS = field(JSON_KEY.links, '[');
+const DROPPED_LINKS = field(JSON_KEY.dropped_links_count);
+const STATUS = bytes(`,"${JSON_KEY.status}":{`);
+const STATUS_MESSAGE = field(JSON_KEY.message);
+const STATUS_CODE = field(JSON_KEY.code);
+const KEY = bytes(`{"${JSON_KEY.key}":`);
+const VALUE = bytes(`{"${JSON_KEY.value}":`);
+const COMMA_VALUE = bytes(`,"${JSON_KEY.value}":`);
+const STRING_VALUE = bytes(`{"${JSON_KEY.string_value}":`);
+const INT_VALUE = bytes(`{"${JSON_KEY.int_value}":`);
+const TRUE_VALUE = bytes(`{"${JSON_KEY.bool_value}":true}`);
+const FALSE_VALUE = bytes(`{"${JSON_KEY.bool_value}":false}`);
+const BYTES_VALUE = bytes(`{"${JSON_KEY.bytes_value}":"`);
 const QUOTE_BRACE = bytes('"}');
 const EMPTY_VALUE = bytes('{}');
-const EMPTY_ARRAY = bytes('{"arrayValue":{}}');
-const ARRAY_OPEN = bytes('{"arrayValue":{"values":[');
-const EMPTY_KVLIST = bytes('{"kvlistValue":{}}');
-const KVLIST_OPEN = bytes('{"kvlistValue":{"values":[');
+const EMPTY_ARRAY = bytes(`{"${JSON_KEY.array_value}":{}}`);
+const ARRAY_OPEN = bytes(`{"${JSON_KEY.array_value}":{"${JSON_KEY.values}":[`);
+const EMPTY_KVLIST = bytes(`{"${JSON_KEY.kvlist_value}":{}}`);
+const KVLIST_OPEN = bytes(`{"${JSON_KEY.kvlist_value}":{"${JSON_KEY.values}":[`);
 const CLOSE_VALUES = bytes(']}}');
 
 /** A field's name as written first in its object, and after another field. */
@@ -114,7 +114,7 @@ const DOUBLE = 2;
  */
 const KEY_SLOTS = 1024;
 const MAX_CACHED_KEY = 128;
-const TYPE_OPENINGS = [bytes('{"stringValue":'), bytes('{"intValue":"'), bytes('{"doubleValue":')];
+const TYPE_OPENINGS = [bytes(`{"${JSON_KEY.string_value}":`), bytes(`{"${JSON_KEY.int_value}":"`), bytes(`{"${JSON_KEY.double_value}":`)];
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const joined = new Uint8Array(a.length + b.length);
@@ -126,10 +126,10 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 const CLOSE_VALUE = bytes('}}');
 const QUOTE_CLOSE_VALUE = bytes('"}}');
 
-const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(',"kind":' + kind));
-const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(',"flags":' + flags));
+const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(`,"${JSON_KEY.kind}":` + kind));
+const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(`,"${JSON_KEY.flags}":` + flags));
 
-const SPAN_ID_CLOSED = bytes('","spanId":""');
+const SPAN_ID_CLOSED = bytes(`","${JSON_KEY.span_id}":""`);
 
 /**
  * Protobuf OTLP requests to OTLP/JSON in one pass. The forwarder (and whoever else transcodes)
