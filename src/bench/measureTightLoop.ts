@@ -1,6 +1,6 @@
-import { workloadLoop } from './workloadLoop.js';
 import type { Tracer } from '@opentelemetry/api';
 import type { SpanOverheadSample } from './measureSpanOverhead.js';
+import { workloadLoop } from './workloadLoop.js';
 
 /**
  * The tight-loop variant: in a process that has just set up its tracer, `spans` spans of the
