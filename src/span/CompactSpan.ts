@@ -45,8 +45,14 @@ export interface CompactSpanInit {
   onEnd: (span: CompactSpan) => void;
 }
 
-/** Shared by every span without events or links until it gets one; frozen so nobody adds to it. */
+/**
+ * Shared by every span until it has its own value (frozen, so nobody changes them in place): no
+ * events or links, the UNSET status, the end time and duration of a span not ended yet.
+ */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
 
 /**
  * A sampled span that records its attributes into parallel arrays (`SpanAttributes`) and allocates
@@ -61,8 +67,8 @@ export class CompactSpan implements Span, ReadableSpan {
   readonly kind: SpanKind;
   readonly parentSpanContext: SpanContext | undefined;
   readonly startTime: HrTime;
-  endTime: HrTime = [0, 0];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  endTime: HrTime = NOT_ENDED;
+  status: SpanStatus = UNSET;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   readonly recorded: SpanAttributes;
@@ -70,7 +76,6 @@ export class CompactSpan implements Span, ReadableSpan {
   links: Link[] = NONE;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
-  duration: HrTime = [-1, -1];
   ended = false;
   private readonly context: SpanContext;
   private readonly limits: SpanLimits;
@@ -108,6 +113,11 @@ export class CompactSpan implements Span, ReadableSpan {
   get attributes(): Attributes {
     if (!this.ended) return this.recorded.toAttributes();
     return (this.attributesObject ??= this.recorded.toAttributes());
+  }
+
+  /** Computed when asked (exporters do not read it): one array less per span. */
+  get duration(): HrTime {
+    return this.ended ? hrTimeDuration(this.startTime, this.endTime) : NO_DURATION;
   }
 
   get droppedAttributesCount(): number {
@@ -200,11 +210,11 @@ export class CompactSpan implements Span, ReadableSpan {
       return;
     }
     this.endTime = this.time(endTime);
-    this.duration = hrTimeDuration(this.startTime, this.endTime);
-    if (this.duration[0] < 0) {
-      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.', this.startTime, this.endTime);
-      this.endTime = this.startTime.slice() as HrTime;
-      this.duration = [0, 0];
+    const start = this.startTime;
+    const end = this.endTime;
+    if (end[0] < start[0] || (end[0] === start[0] && end[1] < start[1])) {
+      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.', start, end);
+      this.endTime = start.slice() as HrTime;
     }
     if (this.droppedEventsCount > 0) diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
     if (this.droppedLinksCount > 0) diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);

@@ -15,19 +15,20 @@ export interface AttributeLimits {
 const SCAN_LIMIT = 16;
 
 /**
- * A span's attributes in two parallel arrays (keys, values) instead of an object per span, with
- * the SDK span's rules exactly (`SpanImpl.setAttribute`): null and undefined values are ignored;
- * an empty key or a value that is not an attribute value is refused with the SDK's diag warning;
- * once `attributeCountLimit` keys are held a new key is dropped and counted, while an existing key
- * is still updated in place (keeping its position); strings, and the strings of an array, are cut
- * to `attributeValueLengthLimit` characters; arrays are copied, so a caller's later change to its
- * array does not reach the span. `clear()` makes the arrays reusable for another span.
+ * A span's attributes in one array of alternating keys and values instead of an object per span,
+ * with the SDK span's rules exactly (`SpanImpl.setAttribute`): null and undefined values are
+ * ignored; an empty key or a value that is not an attribute value is refused with the SDK's diag
+ * warning; once `attributeCountLimit` keys are held a new key is dropped and counted, while an
+ * existing key is still updated in place (keeping its position); strings, and the strings of an
+ * array, are cut to `attributeValueLengthLimit` characters; arrays are copied, so a caller's later
+ * change to its array does not reach the span. `clear()` makes it reusable for another span.
  */
 export class SpanAttributes {
-  readonly keys: string[] = [];
-  readonly values: AttributeValue[] = [];
+  /** key 0, value 0, key 1, value 1, …: one backing store to grow instead of two. */
+  private readonly entries: Array<string | AttributeValue> = [];
   /** Attributes refused by the count limit (the SDK's droppedAttributesCount). */
   dropped = 0;
+  /** Entry position by key, built once there are more keys than a scan handles well. */
   private index: Map<string, number> | undefined;
   private readonly countLimit: number;
   private readonly lengthLimit: number;
@@ -38,7 +39,15 @@ export class SpanAttributes {
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.entries.length >> 1;
+  }
+
+  keyAt(i: number): string {
+    return this.entries[2 * i] as string;
+  }
+
+  valueAt(i: number): AttributeValue {
+    return this.entries[2 * i + 1] as AttributeValue;
   }
 
   set(key: string, value: AttributeValue | undefined): void {
@@ -52,19 +61,21 @@ export class SpanAttributes {
       return;
     }
     const at = this.find(key);
-    if (at < 0 && this.keys.length >= this.countLimit) {
+    if (at < 0 && this.size >= this.countLimit) {
       this.dropped++;
       return;
     }
     const stored = truncateAttributeValue(value, this.lengthLimit);
     if (at >= 0) {
-      this.values[at] = stored;
+      this.entries[at + 1] = stored;
       return;
     }
-    this.keys.push(key);
-    this.values.push(stored);
-    if (this.index !== undefined) this.index.set(key, this.keys.length - 1);
-    else if (this.keys.length > SCAN_LIMIT) this.index = new Map(this.keys.map((k, i) => [k, i]));
+    this.entries.push(key, stored);
+    if (this.index !== undefined) this.index.set(key, this.entries.length - 2);
+    else if (this.size > SCAN_LIMIT) {
+      this.index = new Map();
+      for (let i = 0; i < this.entries.length; i += 2) this.index.set(this.entries[i] as string, i);
+    }
   }
 
   /** Each own property of `attributes`, in order, as `set` would take it. */
@@ -77,24 +88,24 @@ export class SpanAttributes {
   /** The object form (the SDK's `ReadableSpan.attributes`), for whoever needs one. */
   toAttributes(): Attributes {
     const out: Attributes = {};
-    for (let i = 0; i < this.keys.length; i++) out[this.keys[i]!] = this.values[i];
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i += 2) out[entries[i] as string] = entries[i + 1] as AttributeValue;
     return out;
   }
 
   clear(): void {
-    this.keys.length = 0;
-    this.values.length = 0;
+    this.entries.length = 0;
     this.dropped = 0;
     this.index = undefined;
   }
 
+  /** The entry position of `key`'s key, or -1. */
   private find(key: string): number {
     if (this.index !== undefined) return this.index.get(key) ?? -1;
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i += 2) if (entries[i] === key) return i;
     return -1;
   }
-
 }
 
 /**
