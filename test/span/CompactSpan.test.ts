@@ -4,6 +4,7 @@ import { type DiagLogger, diag, DiagLogLevel, type Link, type Span, type SpanOpt
 import type { Resource } from '@opentelemetry/resources';
 import { AlwaysOnSampler, type ReadableSpan, type SpanLimits, TracerProvider } from '@opentelemetry/sdk-trace';
 import { JsonTraceEncoder } from '../../src/otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { CompactSpan } from '../../src/span/CompactSpan.js';
 import { heapAllocations } from '../support/heapAllocations.js';
 
@@ -168,8 +169,10 @@ for (const c of CASES) {
   test(`CompactSpan as the SDK span: ${c.name}`, () => {
     const { sdk, sdkMessages, compact, compactEnded, compactMessages } = both(c);
     assert.deepEqual(compactEnded, [compact], 'ended once, handed on once');
-    const encoder = new JsonTraceEncoder();
-    assert.equal(encoder.encode([compact]), encoder.encode([sdk]));
+    const json = new JsonTraceEncoder();
+    assert.equal(json.encode([compact]), json.encode([sdk]));
+    const proto = new ProtoTraceEncoder();
+    assert.deepEqual(proto.encode([compact]), proto.encode([sdk]));
     for (const field of ['name', 'kind', 'startTime', 'endTime', 'duration', 'status', 'attributes', 'events', 'links', 'ended'] as const) {
       assert.deepEqual(compact[field], sdk[field], field);
     }
