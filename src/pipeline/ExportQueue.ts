@@ -3,6 +3,7 @@ import type { PipelineStats } from '../diagnostics/PipelineStats.js';
 import { EncodedSpans, type EncodedFormat } from '../encoding/EncodedSpans.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import type { Logger } from '../logger.js';
+import { untraced } from './untraced.js';
 
 export interface ExportQueueOptions {
   exporter: TraceExporter;
@@ -182,7 +183,7 @@ export class ExportQueue {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (!drained) this.dropQueued();
-    const closed = this.exporter.shutdown().catch((error: unknown) => {
+    const closed = untraced(() => this.exporter.shutdown()).catch((error: unknown) => {
       this.logger.warn('exporter shutdown failed', { exporter: String(this.exporter), error: String(error) });
     });
     await within(closed, Math.max(0, deadline - performance.now()));
@@ -258,7 +259,8 @@ export class ExportQueue {
     const startedAt = performance.now();
     let exported: Promise<number | void>;
     try {
-      exported = this.exporter.export(batch.requests.length > 0 ? new EncodedSpans(batch.requests, batch.count, this.encodedFormat) : batch.spans);
+      const items = batch.requests.length > 0 ? new EncodedSpans(batch.requests, batch.count, this.encodedFormat) : batch.spans;
+      exported = untraced(() => this.exporter.export(items));
     } catch (error) {
       exported = Promise.reject(error);
     }

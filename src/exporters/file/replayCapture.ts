@@ -4,6 +4,7 @@ import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import { DEFAULTS } from '../../config/validateConfig.js';
 import { PipelineStats } from '../../diagnostics/PipelineStats.js';
 import { type Logger, silentLogger } from '../../logger.js';
+import { untraced } from '../../pipeline/untraced.js';
 import { createExporter } from '../createExporter.js';
 import type { RetryPolicy } from '../RetryingExporter.js';
 import { listCaptureFiles } from './listCaptureFiles.js';
@@ -64,7 +65,7 @@ export async function replayCapture(path: string, target: ExporterTarget, option
   const progress = () => options.onProgress?.({ bytesRead, totalBytes, replayed: result.replayed, failed: result.failed });
   const inFlight = new Set<Promise<void>>();
   const send = (spans: ReadableSpan[]): Promise<void> => {
-    const done = exporter.export(spans).then(
+    const done = untraced(() => exporter.export(spans)).then(
       () => {
         result.replayed += spans.length;
       },
