@@ -72,8 +72,9 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
   if (!t.enabled) return disabledTracing(resolved, stats);
 
   const logger = options.logger ?? createLogger();
+  for (const note of resolved.environmentNotes) logger.warn(note);
   const exporter =
-    options.exporter ?? createExporter(t.exporter!, { tls: t.tls, timeoutMs: t.exportTimeoutMs, stats, logger });
+    options.exporter ?? createExporter(t.exporter!, { tls: t.tls, headers: t.headers, timeoutMs: t.exportTimeoutMs, stats, logger });
   const queue = new ExportQueue({
     exporter,
     stats,

@@ -15,6 +15,8 @@ export interface CreateExporterOptions {
   timeoutMs: number;
   stats: PipelineStats;
   logger: Logger;
+  /** `tracing_service.headers`: HTTP headers or gRPC metadata on every export (and probe). */
+  headers?: Record<string, string> | undefined;
   /** Backoff of the network exporters; the defaults suit production. */
   retryPolicy?: Partial<RetryPolicy>;
   /** The file exporter's Buffers (shared with whoever queues OTLP/JSON for it); its own by default. */
@@ -28,16 +30,16 @@ export interface CreateExporterOptions {
  * count with `stats.recordExport` (ExportQueue does).
  */
 export function createExporter(target: ExporterTarget, options: CreateExporterOptions): TraceExporter {
-  const { tls, timeoutMs, stats, logger } = options;
+  const { tls, timeoutMs, stats, logger, headers } = options;
   const wrap = (exporter: TraceExporter) => new RetryingExporter(exporter, { timeoutMs, stats, logger, policy: options.retryPolicy });
   switch (target.kind) {
     case 'grpc':
-      return wrap(new GrpcTraceExporter(target, { tls, timeoutMs, stats, logger }));
+      return wrap(new GrpcTraceExporter(target, { tls, timeoutMs, stats, logger, headers }));
     case 'http':
       if (!target.secure && tls !== undefined) {
         logger.warn('ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS', { url: target.url });
       }
-      return wrap(new HttpTraceExporter(target, { tls, timeoutMs, stats, logger }));
+      return wrap(new HttpTraceExporter(target, { tls, timeoutMs, stats, logger, headers }));
     case 'file':
       return new FileTraceExporter(target, { stats, logger, lines: options.lines });
   }

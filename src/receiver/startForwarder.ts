@@ -83,7 +83,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   // Capture files are OTLP/JSON: requests are turned into it as they arrive (one pass that
   // also checks them) and queued that way, in Buffers the file exporter gives back once written.
   const lines = target.kind === 'file' ? new LineBufferPool(FORWARDER_FREE_BUFFERS) : undefined;
-  const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, timeoutMs: tracing.exportTimeoutMs, stats, logger, lines });
+  const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, headers: tracing.headers, timeoutMs: tracing.exportTimeoutMs, stats, logger, lines });
   const queue = new ExportQueue({
     exporter,
     encodedFormat: lines === undefined ? 'protobuf' : 'json',

@@ -26,6 +26,8 @@ export interface GrpcTraceExporterOptions {
   timeoutMs: number;
   stats: PipelineStats;
   logger: Logger;
+  /** Metadata sent with every call (lowercased names, checked by the config). */
+  headers?: Record<string, string> | undefined;
 }
 
 const passThrough = (bytes: Buffer): Buffer => bytes;
@@ -42,9 +44,11 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
+  private readonly metadata = new Metadata();
 
   constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
     this.timeoutMs = options.timeoutMs;
+    for (const [name, value] of Object.entries(options.headers ?? {})) this.metadata.set(name, value);
     this.description = `grpc ${target.address}${options.tls ? ' (TLS)' : ''}${target.compression === 'gzip' ? ' gzip' : ''}`;
     const channelOptions: ChannelOptions = {
       'grpc.primary_user_agent': `tracepipe/${VERSION}`,
@@ -98,7 +102,7 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
         passThrough,
         passThrough,
         body,
-        new Metadata(),
+        this.metadata.clone(),
         { deadline: Date.now() + Math.max(0, deadline - performance.now()) },
         (error, response) => {
           if (error) reject(grpcExportError(error, this.description));

@@ -31,6 +31,8 @@ export interface HttpTraceExporterOptions {
   timeoutMs: number;
   stats: PipelineStats;
   logger: Logger;
+  /** Sent with every request (lowercased names, checked by the config: none that the exporter sets). */
+  headers?: Record<string, string> | undefined;
 }
 
 interface Response {
@@ -68,6 +70,7 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
       : new HttpAgent({ keepAlive: true });
     this.request = target.secure ? httpsRequest : httpRequest;
     this.headers = {
+      ...options.headers,
       'content-type': this.json ? 'application/json' : 'application/x-protobuf',
       'user-agent': `tracepipe/${VERSION}`,
       ...(this.gzip && { 'content-encoding': 'gzip' }),
