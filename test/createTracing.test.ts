@@ -132,7 +132,7 @@ test('register: true installs the provider, context manager and propagator, and 
     propagation.inject(context.active(), carrier, defaultTextMapSetter);
     span.end();
   });
-  assert.match(carrier.traceparent!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  assert.match(carrier.traceparent!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/); // not sampled; random trace id
   assert.equal(tracing.stats.notSampled, 1);
   await tracing.shutdown();
   const after: Record<string, string> = {};

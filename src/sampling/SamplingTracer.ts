@@ -14,6 +14,7 @@ import { LazySpan } from './LazySpan.js';
 import type { PerMillionSampler } from './PerMillionSampler.js';
 import type { PresetIdGenerator } from './PresetIdGenerator.js';
 import type { RandomPool } from './RandomPool.js';
+import { TRACE_FLAG_RANDOM, withTraceFlags } from './traceFlagRandom.js';
 
 /** What the tracer shares with the provider that made it. */
 export interface SamplingTracerShared {
@@ -65,9 +66,9 @@ export class SamplingTracer implements Tracer {
           return new LazySpan(shared.pool, undefined, pc, -1, 0);
         }
         shared.stats.sampled++;
-        return this.sdk.startSpan(name, options, ctx);
+        return withTraceFlags(this.sdk.startSpan(name, options, ctx), pc.traceFlags & TRACE_FLAG_RANDOM);
       }
-      if (pc.traceState !== undefined && !shared.stopped) return this.counted(this.sdk.startSpan(name, options, ctx));
+      if (pc.traceState !== undefined && !shared.stopped) return this.counted(withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM));
     }
     if (this.never || shared.stopped) {
       shared.stats.notSampled++;
@@ -75,7 +76,7 @@ export class SamplingTracer implements Tracer {
     }
     if (this.always) {
       shared.stats.sampled++;
-      return this.sdk.startSpan(name, options, ctx);
+      return withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM);
     }
     const hi = shared.pool.bits28();
     const lo = shared.pool.bits28();
@@ -87,7 +88,7 @@ export class SamplingTracer implements Tracer {
     shared.ids.preset(hi, lo);
     const span = this.sdk.startSpan(name, options, ctx);
     shared.ids.clear();
-    return span;
+    return withTraceFlags(span, TRACE_FLAG_RANDOM);
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
