@@ -96,7 +96,20 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
     spanProcessors: [processor],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
-  const shared: SamplingTracerShared = { root: sampler.root, ids, pool, contextManager, stats, stopped: false };
+  const onUnsampledRoot = (): void => {
+    if (stats.sampled === 0) {
+      logger.warn('nothing is sampled: sampling_rate_per_million is 0, so new traces are not kept (only spans whose parent is sampled are); set tracing_service.sampling_rate_per_million or OTEL_TRACES_SAMPLER');
+    }
+  };
+  const shared: SamplingTracerShared = {
+    root: sampler.root,
+    ids,
+    pool,
+    contextManager,
+    stats,
+    stopped: false,
+    onUnsampledRoot: t.samplingRatePerMillion === 0 ? onUnsampledRoot : undefined,
+  };
   const provider = new SamplingTracerProvider(sdk, shared);
   const propagator = w3cPropagator();
   const registered = options.register === true ? register(provider, contextManager, propagator, logger) : [];

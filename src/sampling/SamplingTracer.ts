@@ -26,6 +26,11 @@ export interface SamplingTracerShared {
   stats: PipelineStats;
   /** Set once the pipeline has shut down: every later span is a lazy, unsampled one. */
   stopped: boolean;
+  /**
+   * Called at the first new root while the rate is 0, then cleared: the provider warns when no
+   * span has had a sampled parent yet, since then nothing at all is being exported.
+   */
+  onUnsampledRoot: (() => void) | undefined;
 }
 
 /**
@@ -71,6 +76,10 @@ export class SamplingTracer implements Tracer {
       if (pc.traceState !== undefined && !shared.stopped) return this.counted(withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM));
     }
     if (this.never || shared.stopped) {
+      if (shared.onUnsampledRoot !== undefined && !shared.stopped) {
+        shared.onUnsampledRoot();
+        shared.onUnsampledRoot = undefined;
+      }
       shared.stats.notSampled++;
       return new LazySpan(shared.pool, undefined, undefined, -1, 0);
     }
