@@ -120,7 +120,7 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
     try {
       await sdk.shutdown();
     } catch (error) {
-      logger.warn('tracing shutdown failed', { error: String(error) });
+      logger.warn({ error: String(error) }, 'tracing shutdown failed');
     }
     contextManager.disable();
     for (const api of registered) api.disable();

@@ -71,7 +71,7 @@ export class RetryingExporter implements TraceExporter {
         if (!error.retryable) throw error;
         if (performance.now() + wait >= deadline) throw gaveUp(error, attempt, this.timeoutMs);
         this.stats.retries++;
-        this.logger.debug('export attempt failed; retrying', { exporter: String(this.transport), attempt, waitMs: Math.round(wait), error: error.message });
+        this.logger.debug({ exporter: String(this.transport), attempt, waitMs: Math.round(wait), error: error.message }, 'export attempt failed; retrying');
         await sleep(wait);
         backoff = Math.min(backoff * this.policy.multiplier, this.policy.maxBackoffMs);
       }

@@ -37,7 +37,7 @@ export function createExporter(target: ExporterTarget, options: CreateExporterOp
       return wrap(new GrpcTraceExporter(target, { tls, timeoutMs, stats, logger, headers }));
     case 'http':
       if (!target.secure && tls !== undefined) {
-        logger.warn('ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS', { url: target.url });
+        logger.warn({ url: target.url }, 'ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS');
       }
       return wrap(new HttpTraceExporter(target, { tls, timeoutMs, stats, logger, headers }));
     case 'file':

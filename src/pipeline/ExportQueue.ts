@@ -184,7 +184,7 @@ export class ExportQueue {
     this.timer = undefined;
     if (!drained) this.dropQueued();
     const closed = untraced(() => this.exporter.shutdown()).catch((error: unknown) => {
-      this.logger.warn('exporter shutdown failed', { exporter: String(this.exporter), error: String(error) });
+      this.logger.warn({ exporter: String(this.exporter), error: String(error) }, 'exporter shutdown failed');
     });
     await within(closed, Math.max(0, deadline - performance.now()));
   }
@@ -280,18 +280,17 @@ export class ExportQueue {
     if (error === undefined) {
       this.stats.recordExport({ ok: true, spans: spans - rejected, durationMs });
       if (this.failures > 0) {
-        this.logger.info('export recovered', { exporter: String(this.exporter), failedExports: this.failures, failedSpans: this.failedSpans });
+        this.logger.info({ exporter: String(this.exporter), failedExports: this.failures, failedSpans: this.failedSpans }, 'export recovered');
         this.failures = 0;
         this.failedSpans = 0;
       }
     } else {
       this.stats.recordExport({ ok: false, spans, durationMs, error });
       if (this.failures === 0) {
-        this.logger.error('export failed; further failures are counted, and logged again once an export succeeds', {
-          exporter: String(this.exporter),
-          spans,
-          error: error.message,
-        });
+        this.logger.error(
+          { exporter: String(this.exporter), spans, error: error.message },
+          'export failed; further failures are counted, and logged again once an export succeeds',
+        );
       }
       this.failures++;
       this.failedSpans += spans;
@@ -313,7 +312,7 @@ export class ExportQueue {
     }
     if (spans > 0) {
       this.stats.drop('shutdown', spans);
-      this.logger.warn('shutdown timed out; queued spans were dropped', { exporter: String(this.exporter), spans });
+      this.logger.warn({ exporter: String(this.exporter), spans }, 'shutdown timed out; queued spans were dropped');
     }
     this.wake();
   }

@@ -185,7 +185,7 @@ export class SpanIntake {
 
   private noteNotFull(): void {
     if (this.fullSince !== 0) {
-      this.logger.info('forwarder queue accepts requests again', { refusedForMs: Date.now() - this.fullSince });
+      this.logger.info({ refusedForMs: Date.now() - this.fullSince }, 'forwarder queue accepts requests again');
       this.fullSince = 0;
     }
   }
