@@ -74,7 +74,8 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
   const logger = options.logger ?? createLogger();
   for (const note of resolved.environmentNotes) logger.warn(note);
   const exporter =
-    options.exporter ?? createExporter(t.exporter!, { tls: t.tls, headers: t.headers, timeoutMs: t.exportTimeoutMs, stats, logger });
+    options.exporter ??
+    createExporter(t.exporter!, { tls: t.tls, headers: t.headers, timeoutMs: t.exportTimeoutMs, maxBatchBytes: t.maxExportBatchBytes, stats, logger });
   const queue = new ExportQueue({
     exporter,
     stats,

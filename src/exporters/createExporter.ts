@@ -13,6 +13,8 @@ export interface CreateExporterOptions {
   tls?: TlsMaterial | undefined;
   /** Bounds each `export` including its retries, and each `probe`. */
   timeoutMs: number;
+  /** The largest request a network exporter sends (`max_export_batch_bytes`); 4 MiB by default. */
+  maxBatchBytes?: number;
   stats: PipelineStats;
   logger: Logger;
   /** `tracing_service.headers`: HTTP headers or gRPC metadata on every export (and probe). */
@@ -30,16 +32,16 @@ export interface CreateExporterOptions {
  * count with `stats.recordExport` (ExportQueue does).
  */
 export function createExporter(target: ExporterTarget, options: CreateExporterOptions): TraceExporter {
-  const { tls, timeoutMs, stats, logger, headers } = options;
-  const wrap = (exporter: TraceExporter) => new RetryingExporter(exporter, { timeoutMs, stats, logger, policy: options.retryPolicy });
+  const { tls, timeoutMs, maxBatchBytes, stats, logger, headers } = options;
+  const retrying = { timeoutMs, stats, logger, policy: options.retryPolicy };
   switch (target.kind) {
     case 'grpc':
-      return wrap(new GrpcTraceExporter(target, { tls, timeoutMs, stats, logger, headers }));
+      return new RetryingExporter(new GrpcTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger, headers }), retrying);
     case 'http':
       if (!target.secure && tls !== undefined) {
         logger.warn({ url: target.url }, 'ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS');
       }
-      return wrap(new HttpTraceExporter(target, { tls, timeoutMs, stats, logger, headers }));
+      return new RetryingExporter(new HttpTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger, headers }), retrying);
     case 'file':
       return new FileTraceExporter(target, { stats, logger, lines: options.lines });
   }
