@@ -47,7 +47,7 @@ const HANDLED = new Set([
   ]),
 ]);
 /** Other signals' variables: not ours to judge. */
-const OTHER_SIGNALS = /^OTEL_(METRICS?|LOGS?|BLRP|EXPORTER_OTLP_(METRICS|LOGS)|EXPORTER_(PROMETHEUS|ZIPKIN|JAEGER)|NODE_)_/;
+const OTHER_SIGNALS = /^OTEL_(METRICS?|LOGS?|BLRP|EXPORTER_OTLP_(METRICS|LOGS)|EXPORTER_PROMETHEUS)_/;
 
 /**
  * Reads the OpenTelemetry SDK environment variables (SDK configuration spec, "Environment Variable

@@ -17,7 +17,8 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * the SDKs' default endpoint unless told otherwise); the provider, context manager and
  * propagators installed globally; spans flushed when the event loop empties, and exported before
  * SIGTERM/SIGINT take effect. A signal the app does not handle still ends the process by that
- * signal once the flush is done; a handled one is left to the app.
+ * signal once the pipeline has shut down; a handled one is left to the app (queued spans are
+ * flushed and tracing goes on, so a graceful stop is traced too).
  */
 export function startRegisteredTracing(env: NodeJS.ProcessEnv = process.env, logger: Logger = createLogger()): Tracing {
   const config = registerConfig(env);
@@ -32,10 +33,9 @@ export function startRegisteredTracing(env: NodeJS.ProcessEnv = process.env, log
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
       process.removeListener(signal, onSignal);
-      const appHandles = process.listenerCount(signal) > 0;
-      void tracing.shutdown().then(() => {
-        if (!appHandles) process.kill(process.pid, signal);
-      });
+      // The app's own handler decides when to exit, and may trace its graceful stop: flush, keep tracing.
+      if (process.listenerCount(signal) > 0) void tracing.forceFlush();
+      else void tracing.shutdown().then(() => process.kill(process.pid, signal));
     };
     process.on(signal, onSignal);
   }
