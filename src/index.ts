@@ -13,7 +13,7 @@ export type {
 export type { ExporterTarget, GrpcTarget, HttpTarget, FileTarget } from './config/ExporterTarget.js';
 export { DEFAULT_FILE_LIMIT_BYTES } from './config/ExporterTarget.js';
 export { PipelineStats, type ExportOutcome, type DropReason } from './diagnostics/PipelineStats.js';
-export { createLogger, silentLogger, type Logger } from './logger.js';
+export { createLogger, silentLogger, type Logger, type LogFn } from './logger.js';
 export { VERSION } from './version.js';
 export { startDiagnostics, type DiagnosticsOptions, type DiagnosticsServer } from './diagnostics/startDiagnostics.js';
 export {
