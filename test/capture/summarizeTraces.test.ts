@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { renderTraceList } from '../../../src/cli/renderTraceList.js';
-import type { Paint } from '../../../src/cli/useColor.js';
-import { summarizeTraces } from '../../../src/exporters/file/summarizeTraces.js';
+import { renderTraceList } from '../../src/cli/renderTraceList.js';
+import type { Paint } from '../../src/cli/useColor.js';
+import { summarizeTraces } from '../../src/capture/summarizeTraces.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const same = (s: string) => s;
