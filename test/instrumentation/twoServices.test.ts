@@ -97,7 +97,7 @@ function checkTrace(spans: PlainSpan[], receiverPorts: number[]): void {
     return text.includes('/v1/traces') || text.includes('TraceService') || receiverPorts.includes(Number(s.attributes['server.port']));
   });
   assert.deepEqual(own.map(label), [], 'spans describing tracepipe\'s own exports');
-  assert.deepEqual([...new Set(spans.map((s) => s.traceId))].length, 1, 'one trace');
+  assert.deepEqual([...new Set(spans.map((s) => s.traceId))].length, 1, `one trace: ${spans.map((s) => `${s.traceId} ${label(s)}`).join('; ')}`);
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const edges = spans.map((s) => {
     const parent = s.parentSpanId === '' ? undefined : byId.get(s.parentSpanId);
