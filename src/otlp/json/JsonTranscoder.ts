@@ -1,52 +1,53 @@
 import { TracepipeError } from '../../errors.js';
 import { type Allocate, CLOSE_BRACE, COMMA, JsonWriter, OPEN_BRACE, QUOTE, bytes } from './JsonWriter.js';
 import { ProtoReader } from '../proto/ProtoReader.js';
+import { ANY_VALUE, EVENT, JSON_KEY, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, STATUS as STATUS_FIELDS, TRACES_DATA } from '../schema.js';
 
 /** Thrown (and caught) to hand a checked request to the decoder. */
 const NEEDS_DECODER = new Error('needs the decoder');
 
-const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
+const RESOURCE_SPANS_OPEN = bytes(`{"${JSON_KEY.resource_spans}":[`);
 const CLOSE_ARRAY_OBJECT = bytes(']}');
-const RESOURCE_OPEN = bytes('{"resource":{');
-const SCOPE_SPANS = bytes('"scopeSpans":[');
-const SCOPE_OPEN = bytes('{"scope":{');
-const SPANS = bytes('"spans":[');
+const RESOURCE_OPEN = bytes(`{"${JSON_KEY.resource}":{`);
+const SCOPE_SPANS_KEY = bytes(`"${JSON_KEY.scope_spans}":[`);
+const SCOPE_OPEN = bytes(`{"${JSON_KEY.scope}":{`);
+const SPANS = bytes(`"${JSON_KEY.spans}":[`);
 const CLOSE_BRACE_COMMA = bytes('},');
-const SCHEMA_URL = field('schemaUrl');
-const NAME = field('name');
-const VERSION = field('version');
-const ATTRIBUTES = field('attributes', '[');
-const DROPPED_ATTRIBUTES = field('droppedAttributesCount');
-const TRACE_ID = bytes('{"traceId":"');
-const SPAN_ID = bytes('","spanId":"');
-const TRACE_STATE = field('traceState');
-const PARENT_SPAN_ID = bytes(',"parentSpanId":"');
-const FLAGS = field('flags');
-const KIND = field('kind');
-const START_TIME = field('startTimeUnixNano');
-const END_TIME = field('endTimeUnixNano');
-const TIME = field('timeUnixNano');
-const EVENTS = field('events', '[');
-const DROPPED_EVENTS = field('droppedEventsCount');
-const LINKS = field('links', '[');
-const DROPPED_LINKS = field('droppedLinksCount');
-const STATUS = bytes(',"status":{');
-const STATUS_MESSAGE = field('message');
-const STATUS_CODE = field('code');
-const KEY = bytes('{"key":');
-const VALUE = bytes('{"value":');
-const COMMA_VALUE = bytes(',"value":');
-const STRING_VALUE = bytes('{"stringValue":');
-const INT_VALUE = bytes('{"intValue":');
-const TRUE_VALUE = bytes('{"boolValue":true}');
-const FALSE_VALUE = bytes('{"boolValue":false}');
-const BYTES_VALUE = bytes('{"bytesValue":"');
+const SCHEMA_URL = field(JSON_KEY.schema_url);
+const NAME = field(JSON_KEY.name);
+const VERSION = field(JSON_KEY.version);
+const ATTRIBUTES = field(JSON_KEY.attributes, '[');
+const DROPPED_ATTRIBUTES = field(JSON_KEY.dropped_attributes_count);
+const TRACE_ID = bytes(`{"${JSON_KEY.trace_id}":"`);
+const SPAN_ID = bytes(`","${JSON_KEY.span_id}":"`);
+const TRACE_STATE = field(JSON_KEY.trace_state);
+const PARENT_SPAN_ID = bytes(`,"${JSON_KEY.parent_span_id}":"`);
+const FLAGS = field(JSON_KEY.flags);
+const KIND = field(JSON_KEY.kind);
+const START_TIME = field(JSON_KEY.start_time_unix_nano);
+const END_TIME = field(JSON_KEY.end_time_unix_nano);
+const TIME = field(JSON_KEY.time_unix_nano);
+const EVENTS = field(JSON_KEY.events, '[');
+const DROPPED_EVENTS = field(JSON_KEY.dropped_events_count);
+const LINKS = field(JSON_KEY.links, '[');
+const DROPPED_LINKS = field(JSON_KEY.dropped_links_count);
+const STATUS = bytes(`,"${JSON_KEY.status}":{`);
+const STATUS_MESSAGE = field(JSON_KEY.message);
+const STATUS_CODE = field(JSON_KEY.code);
+const KEY = bytes(`{"${JSON_KEY.key}":`);
+const VALUE = bytes(`{"${JSON_KEY.value}":`);
+const COMMA_VALUE = bytes(`,"${JSON_KEY.value}":`);
+const STRING_VALUE = bytes(`{"${JSON_KEY.string_value}":`);
+const INT_VALUE = bytes(`{"${JSON_KEY.int_value}":`);
+const TRUE_VALUE = bytes(`{"${JSON_KEY.bool_value}":true}`);
+const FALSE_VALUE = bytes(`{"${JSON_KEY.bool_value}":false}`);
+const BYTES_VALUE = bytes(`{"${JSON_KEY.bytes_value}":"`);
 const QUOTE_BRACE = bytes('"}');
 const EMPTY_VALUE = bytes('{}');
-const EMPTY_ARRAY = bytes('{"arrayValue":{}}');
-const ARRAY_OPEN = bytes('{"arrayValue":{"values":[');
-const EMPTY_KVLIST = bytes('{"kvlistValue":{}}');
-const KVLIST_OPEN = bytes('{"kvlistValue":{"values":[');
+const EMPTY_ARRAY = bytes(`{"${JSON_KEY.array_value}":{}}`);
+const ARRAY_OPEN = bytes(`{"${JSON_KEY.array_value}":{"${JSON_KEY.values}":[`);
+const EMPTY_KVLIST = bytes(`{"${JSON_KEY.kvlist_value}":{}}`);
+const KVLIST_OPEN = bytes(`{"${JSON_KEY.kvlist_value}":{"${JSON_KEY.values}":[`);
 const CLOSE_VALUES = bytes(']}}');
 
 /** A field's name as written first in its object, and after another field. */
@@ -68,21 +69,26 @@ const REPEATED = 2;
 /** A member of a oneof: only the last one set counts. */
 const ONEOF = 3;
 
-function tagKinds(kinds: Record<number, number>): Uint8Array {
+function tagKinds(kinds: readonly (readonly [number, number])[]): Uint8Array {
   const table = new Uint8Array(256);
-  for (const [tag, kind] of Object.entries(kinds)) table[Number(tag)] = kind;
+  for (const [tag, kind] of kinds) table[tag] = kind;
   return table;
 }
 
-const SPAN_TAGS = tagKinds({
-  0x0a: SINGULAR, 0x12: SINGULAR, 0x1a: SINGULAR, 0x22: SINGULAR, 0x2a: SINGULAR, 0x30: SINGULAR, 0x39: SINGULAR, 0x41: SINGULAR,
-  0x4a: REPEATED, 0x50: SINGULAR, 0x5a: REPEATED, 0x60: SINGULAR, 0x6a: REPEATED, 0x70: SINGULAR, 0x7a: SINGULAR, 0x85: SINGULAR,
-});
-const EVENT_TAGS = tagKinds({ 0x09: SINGULAR, 0x12: SINGULAR, 0x1a: REPEATED, 0x20: SINGULAR });
-const LINK_TAGS = tagKinds({ 0x0a: SINGULAR, 0x12: SINGULAR, 0x1a: SINGULAR, 0x22: REPEATED, 0x28: SINGULAR, 0x35: SINGULAR });
-const KEY_VALUE_TAGS = tagKinds({ 0x0a: SINGULAR, 0x12: SINGULAR });
-const ANY_VALUE_TAGS = tagKinds({ 0x0a: ONEOF, 0x10: ONEOF, 0x18: ONEOF, 0x21: ONEOF, 0x2a: ONEOF, 0x32: ONEOF, 0x3a: ONEOF });
-const STATUS_TAGS = tagKinds({ 0x12: SINGULAR, 0x18: SINGULAR });
+const SPAN_TAGS = tagKinds([
+  [SPAN.TRACE_ID, SINGULAR], [SPAN.SPAN_ID, SINGULAR], [SPAN.TRACE_STATE, SINGULAR], [SPAN.PARENT_SPAN_ID, SINGULAR],
+  [SPAN.NAME, SINGULAR], [SPAN.KIND, SINGULAR], [SPAN.START_TIME_UNIX_NANO, SINGULAR], [SPAN.END_TIME_UNIX_NANO, SINGULAR],
+  [SPAN.ATTRIBUTES, REPEATED], [SPAN.DROPPED_ATTRIBUTES_COUNT, SINGULAR], [SPAN.EVENTS, REPEATED], [SPAN.DROPPED_EVENTS_COUNT, SINGULAR],
+  [SPAN.LINKS, REPEATED], [SPAN.DROPPED_LINKS_COUNT, SINGULAR], [SPAN.STATUS, SINGULAR], [SPAN.FLAGS, SINGULAR],
+]);
+const EVENT_TAGS = tagKinds([[EVENT.TIME_UNIX_NANO, SINGULAR], [EVENT.NAME, SINGULAR], [EVENT.ATTRIBUTES, REPEATED], [EVENT.DROPPED_ATTRIBUTES_COUNT, SINGULAR]]);
+const LINK_TAGS = tagKinds([
+  [LINK.TRACE_ID, SINGULAR], [LINK.SPAN_ID, SINGULAR], [LINK.TRACE_STATE, SINGULAR],
+  [LINK.ATTRIBUTES, REPEATED], [LINK.DROPPED_ATTRIBUTES_COUNT, SINGULAR], [LINK.FLAGS, SINGULAR],
+]);
+const KEY_VALUE_TAGS = tagKinds([[KEY_VALUE.KEY, SINGULAR], [KEY_VALUE.VALUE, SINGULAR]]);
+const ANY_VALUE_TAGS = tagKinds(Object.values(ANY_VALUE).map((tag) => [tag, ONEOF]));
+const STATUS_TAGS = tagKinds([[STATUS_FIELDS.MESSAGE, SINGULAR], [STATUS_FIELDS.CODE, SINGULAR]]);
 
 /**
  * The n-th attribute of a span (or event) is very often byte for byte the n-th attribute of
@@ -108,7 +114,7 @@ const DOUBLE = 2;
  */
 const KEY_SLOTS = 1024;
 const MAX_CACHED_KEY = 128;
-const TYPE_OPENINGS = [bytes('{"stringValue":'), bytes('{"intValue":"'), bytes('{"doubleValue":')];
+const TYPE_OPENINGS = [bytes(`{"${JSON_KEY.string_value}":`), bytes(`{"${JSON_KEY.int_value}":"`), bytes(`{"${JSON_KEY.double_value}":`)];
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const joined = new Uint8Array(a.length + b.length);
@@ -120,13 +126,10 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 const CLOSE_VALUE = bytes('}}');
 const QUOTE_CLOSE_VALUE = bytes('"}}');
 
-/** Arrays and maps nest; decodeTracesProto's limit, so both accept the same input. */
-const MAX_DEPTH = 100;
+const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(`,"${JSON_KEY.kind}":` + kind));
+const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(`,"${JSON_KEY.flags}":` + flags));
 
-const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(',"kind":' + kind));
-const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(',"flags":' + flags));
-
-const SPAN_ID_CLOSED = bytes('","spanId":""');
+const SPAN_ID_CLOSED = bytes(`","${JSON_KEY.span_id}":""`);
 
 /**
  * Protobuf OTLP requests to OTLP/JSON in one pass. The forwarder (and whoever else transcodes)
@@ -200,6 +203,15 @@ export class JsonTranscoder {
   }
 
   /**
+   * A protobuf string as a JSON string. What transcodeResourceSpans accepts must be what the
+   * decoder takes, which refuses strings that are not UTF-8, so it checks them.
+   */
+  private putUtf8(from: number, to: number): void {
+    if (this.checking && !this.r.utf8(from, to)) throw NEEDS_DECODER;
+    this.w.putUtf8(this.r.buf, this.r.view, from, to);
+  }
+
+  /**
    * The ResourceSpans of one request, each after a comma unless the output is still at
    * `listStart` (the start of the list). The caller closes the reader.
    */
@@ -209,8 +221,8 @@ export class JsonTranscoder {
     this.depth = 0;
     const end = this.r.buf.length;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) this.resourceSpans(this.r.lengthEnd(end), this.w.pos === listStart);
+      const tag = this.r.tag();
+      if (tag === TRACES_DATA.RESOURCE_SPANS) this.resourceSpans(this.r.lengthEnd(end), this.w.pos === listStart);
       else this.r.skip(tag, end);
     }
   }
@@ -236,29 +248,29 @@ export class JsonTranscoder {
     let listOpen = false;
     // The resource's fields (a message field that occurs twice is merged, as protobuf requires).
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) {
+      const tag = this.r.tag();
+      if (tag === RESOURCE_SPANS.RESOURCE) {
         const resourceEnd = this.r.lengthEnd(end);
         while (this.r.pos < resourceEnd) {
-          const t = this.r.varint();
-          if (t === 0x0a) {
+          const t = this.r.tag();
+          if (t === RESOURCE.ATTRIBUTES) {
             listOpen = this.openListOrComma(listOpen, true);
             this.keyValue(this.r.lengthEnd(resourceEnd));
-          } else if (t === 0x10) dropped = this.r.varint();
+          } else if (t === RESOURCE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else this.r.skip(t, resourceEnd);
         }
         this.r.checkEnd(resourceEnd);
-      } else if (tag === 0x1a) schemaAt = this.stringAt(end);
+      } else if (tag === RESOURCE_SPANS.SCHEMA_URL) schemaAt = this.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
     if (listOpen) this.w.putByte(CLOSE_BRACKET);
-    this.closeHeader(this.countField(DROPPED_ATTRIBUTES, dropped, !listOpen), headerStart - RESOURCE_OPEN.length, SCOPE_SPANS);
+    this.closeHeader(this.countField(DROPPED_ATTRIBUTES, dropped, !listOpen), headerStart - RESOURCE_OPEN.length, SCOPE_SPANS_KEY);
     const scopesStart = this.w.pos;
     this.r.seek(start);
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x12) this.scopeSpans(this.r.lengthEnd(end), this.w.pos === scopesStart);
+      const tag = this.r.tag();
+      if (tag === RESOURCE_SPANS.SCOPE_SPANS) this.scopeSpans(this.r.lengthEnd(end), this.w.pos === scopesStart);
       else this.r.skip(tag, end);
     }
     if (this.w.pos === scopesStart) return this.forgetAndRewind(mark);
@@ -301,7 +313,7 @@ export class JsonTranscoder {
       const stringEnd = this.r.lengthEnd(this.r.buf.length);
       if (stringEnd > this.r.pos) {
         this.w.putBytes(SCHEMA_URL.comma);
-        this.w.putUtf8(this.r.buf, this.r.view, this.r.pos, stringEnd);
+        this.putUtf8(this.r.pos, stringEnd);
       }
       this.r.seek(at);
     }
@@ -311,7 +323,9 @@ export class JsonTranscoder {
   /** Where a string field's length starts, stepping over it. */
   private stringAt(end: number): number {
     const at = this.r.pos;
-    this.r.bytesAt(end);
+    const from = this.r.bytesAt(end);
+    // Checked here too: a string of a resource or scope without spans is never written.
+    if (this.checking && !this.r.utf8(from, this.r.pos)) throw NEEDS_DECODER;
     return at;
   }
 
@@ -327,21 +341,21 @@ export class JsonTranscoder {
     let dropped = 0;
     let hasAttributes = false;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) {
+      const tag = this.r.tag();
+      if (tag === SCOPE_SPANS.SCOPE) {
         const scopeEnd = this.r.lengthEnd(end);
         while (this.r.pos < scopeEnd) {
-          const t = this.r.varint();
-          if (t === 0x0a) nameAt = this.stringAt(scopeEnd);
-          else if (t === 0x12) versionAt = this.stringAt(scopeEnd);
-          else if (t === 0x20) dropped = this.r.varint();
+          const t = this.r.tag();
+          if (t === SCOPE.NAME) nameAt = this.stringAt(scopeEnd);
+          else if (t === SCOPE.VERSION) versionAt = this.stringAt(scopeEnd);
+          else if (t === SCOPE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else {
-            hasAttributes ||= t === 0x1a;
+            hasAttributes ||= t === SCOPE.ATTRIBUTES;
             this.r.skip(t, scopeEnd);
           }
         }
         this.r.checkEnd(scopeEnd);
-      } else if (tag === 0x1a) schemaAt = this.stringAt(end);
+      } else if (tag === SCOPE_SPANS.SCHEMA_URL) schemaAt = this.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -352,15 +366,15 @@ export class JsonTranscoder {
       this.r.seek(start);
       let listOpen = false;
       while (this.r.pos < end) {
-        const tag = this.r.varint();
-        if (tag !== 0x0a) {
+        const tag = this.r.tag();
+        if (tag !== SCOPE_SPANS.SCOPE) {
           this.r.skip(tag, end);
           continue;
         }
         const scopeEnd = this.r.lengthEnd(end);
         while (this.r.pos < scopeEnd) {
-          const t = this.r.varint();
-          if (t === 0x1a) {
+          const t = this.r.tag();
+          if (t === SCOPE.ATTRIBUTES) {
             listOpen = this.openListOrComma(listOpen, fieldFirst);
             this.keyValue(this.r.lengthEnd(scopeEnd));
           } else this.r.skip(t, scopeEnd);
@@ -373,8 +387,8 @@ export class JsonTranscoder {
     const spansStart = this.w.pos;
     this.r.seek(start);
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x12) this.span(this.r.lengthEnd(end), this.w.pos === spansStart);
+      const tag = this.r.tag();
+      if (tag === SCOPE_SPANS.SPANS) this.span(this.r.lengthEnd(end), this.w.pos === spansStart);
       else this.r.skip(tag, end);
     }
     if (this.w.pos === spansStart) return this.forgetAndRewind(mark);
@@ -391,7 +405,7 @@ export class JsonTranscoder {
     this.r.seek(back);
     if (stringEnd === from) return first;
     this.putField(piece, first);
-    this.w.putUtf8(this.r.buf, this.r.view, from, stringEnd);
+    this.putUtf8(from, stringEnd);
     return false;
   }
 
@@ -415,7 +429,7 @@ export class JsonTranscoder {
     let lastOneof = -1;
     while (this.r.pos < end) {
       const at = this.r.pos;
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       this.r.skip(tag, end);
       const kind = tag < 256 ? kinds[tag]! : UNKNOWN;
       if (kind === UNKNOWN) continue;
@@ -461,7 +475,7 @@ export class JsonTranscoder {
     const from = this.r.bytesAt(end);
     if (from === this.r.pos) return false;
     this.putField(piece, first);
-    this.w.putUtf8(this.r.buf, this.r.view, from, this.r.pos);
+    this.putUtf8(from, this.r.pos);
     return true;
   }
 
@@ -476,7 +490,7 @@ export class JsonTranscoder {
     return true;
   }
 
-  /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as encodeTracesJson does). */
+  /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as JsonTraceEncoder does). */
   private keyValue(end: number): void {
     const from = this.r.pos;
     const mark = this.w.pos;
@@ -484,23 +498,23 @@ export class JsonTranscoder {
   }
 
   private keyValueInOrder(end: number): boolean {
-    if (this.r.buf[this.r.pos] === 0x0a && this.commonKeyValue(end)) return true;
+    if (this.r.buf[this.r.pos] === KEY_VALUE.KEY && this.commonKeyValue(end)) return true;
     let last = 0;
     let valueWritten = false;
     let keyWritten = false;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) {
+      const tag = this.r.tag();
+      if (tag === KEY_VALUE.KEY) {
         if (last !== 0) return false;
         const from = this.r.bytesAt(end);
         if (from !== this.r.pos) {
           this.w.putBytes(KEY);
-          this.w.putUtf8(this.r.buf, this.r.view, from, this.r.pos);
+          this.putUtf8(from, this.r.pos);
           this.w.putBytes(COMMA_VALUE);
           keyWritten = true;
         }
         last = 1;
-      } else if (tag === 0x12) {
+      } else if (tag === KEY_VALUE.VALUE) {
         if (last === 2) return false;
         if (!keyWritten) this.w.putBytes(VALUE);
         keyWritten = true;
@@ -562,11 +576,11 @@ export class JsonTranscoder {
     const n = to - from;
     const keyJson = this.w.capture(() => {
       this.w.putBytes(KEY);
-      this.w.putUtf8(this.r.buf, this.r.view, from, to);
+      this.putUtf8(from, to);
       this.w.putBytes(COMMA_VALUE);
     });
     const prefixes = TYPE_OPENINGS.map((opening) => concatBytes(keyJson, opening));
-    if (n <= MAX_CACHED_KEY) {
+    if (n <= MAX_CACHED_KEY && this.r.utf8(from, to)) {
       const words = new Int32Array((n + 3) >> 2);
       new Uint8Array(words.buffer).set(this.r.buf.subarray(from, to));
       this.slotKey[slot] = words;
@@ -598,26 +612,26 @@ export class JsonTranscoder {
     this.r.seek(start + 1);
     const keyEnd = this.r.lengthEnd(end);
     const keyFrom = this.r.pos;
-    if (keyEnd === keyFrom || keyEnd >= end || this.r.buf[keyEnd] !== 0x12) return this.notCommon(start);
+    if (keyEnd === keyFrom || keyEnd >= end || this.r.buf[keyEnd] !== KEY_VALUE.VALUE) return this.notCommon(start);
     this.r.seek(keyEnd + 1);
     const valueEnd = this.r.lengthEnd(end);
     const member = this.r.buf[this.r.pos];
     if (valueEnd !== end || this.r.pos === valueEnd) return this.notCommon(start);
     this.r.seek(this.r.pos + 1);
-    if (member === 0x0a) {
+    if (member === ANY_VALUE.STRING_VALUE) {
       const from = this.r.bytesAt(valueEnd);
       if (this.r.pos !== valueEnd) return this.notCommon(start);
       this.w.putBytes(this.keyPrefix(keyFrom, keyEnd, STRING));
-      this.w.putUtf8(this.r.buf, this.r.view, from, this.r.pos);
+      this.putUtf8(from, this.r.pos);
       this.w.putBytes(CLOSE_VALUE);
-    } else if (member === 0x18) {
+    } else if (member === ANY_VALUE.INT_VALUE) {
       const value = this.r.int64();
       if (this.r.pos !== valueEnd) return this.notCommon(start);
       this.w.putBytes(this.keyPrefix(keyFrom, keyEnd, INT));
       if (typeof value === 'number') this.w.putNumber(value);
       else this.w.putAscii(value.toString());
       this.w.putBytes(QUOTE_CLOSE_VALUE);
-    } else if (member === 0x21) {
+    } else if (member === ANY_VALUE.DOUBLE_VALUE) {
       if (valueEnd - this.r.pos !== 8) return this.notCommon(start);
       const value = this.r.double(valueEnd);
       if (!Number.isFinite(value) || Object.is(value, -0)) return this.notCommon(start);
@@ -643,35 +657,35 @@ export class JsonTranscoder {
   private anyValueInOrder(end: number): boolean {
     let written = false;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag < 256 && ANY_VALUE_TAGS[tag] === ONEOF) {
         if (written) return false;
         written = true;
       }
       switch (tag) {
-        case 0x0a:
+        case ANY_VALUE.STRING_VALUE:
           this.w.putBytes(STRING_VALUE);
-          this.w.putUtf8(this.r.buf, this.r.view, this.r.bytesAt(end), this.r.pos);
+          this.putUtf8(this.r.bytesAt(end), this.r.pos);
           this.w.putByte(CLOSE_BRACE);
           break;
-        case 0x10:
+        case ANY_VALUE.BOOL_VALUE:
           this.w.putBytes(this.r.varint() !== 0 ? TRUE_VALUE : FALSE_VALUE);
           break;
-        case 0x18:
+        case ANY_VALUE.INT_VALUE:
           this.w.putBytes(INT_VALUE);
           this.w.putInt64String(this.r.int64());
           this.w.putByte(CLOSE_BRACE);
           break;
-        case 0x21:
+        case ANY_VALUE.DOUBLE_VALUE:
           this.w.putDouble(this.r.double(end));
           break;
-        case 0x2a:
+        case ANY_VALUE.ARRAY_VALUE:
           this.list(this.r.lengthEnd(end), ARRAY_OPEN, EMPTY_ARRAY, false);
           break;
-        case 0x32:
+        case ANY_VALUE.KVLIST_VALUE:
           this.list(this.r.lengthEnd(end), KVLIST_OPEN, EMPTY_KVLIST, true);
           break;
-        case 0x3a: {
+        case ANY_VALUE.BYTES_VALUE: {
           const from = this.r.bytesAt(end);
           this.w.putBytes(BYTES_VALUE);
           this.w.putAscii(this.r.buf.toString('base64', from, this.r.pos));
@@ -694,8 +708,8 @@ export class JsonTranscoder {
     this.w.putBytes(open);
     const itemsStart = this.w.pos;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag !== 0x0a) {
+      const tag = this.r.tag();
+      if (tag !== LIST.VALUES) {
         this.r.skip(tag, end);
         continue;
       }
@@ -729,7 +743,7 @@ export class JsonTranscoder {
   }
 
   /**
-   * One Span in one pass, as encodeTracesJson writes it: the fields in field-number order,
+   * One Span in one pass, as JsonTraceEncoder writes it: the fields in field-number order,
    * defaults left out, the ids always there. `list` is the repeated field whose JSON array is
    * open (attributes, events or links), closed when another field comes.
    */
@@ -753,22 +767,22 @@ export class JsonTranscoder {
       }
       if (last < 2 && field > 2) this.w.putBytes(SPAN_ID_CLOSED);
       switch (tag) {
-        case 0x0a:
+        case SPAN.TRACE_ID:
           traceIdAt = this.r.bytesAt(end);
           traceIdEnd = this.r.pos;
           this.w.putHex(this.r.buf, traceIdAt, this.r.pos);
           break;
-        case 0x12:
+        case SPAN.SPAN_ID:
           spanIdAt = this.r.bytesAt(end);
           spanIdEnd = this.r.pos;
           this.w.putBytes(SPAN_ID);
           this.w.putHex(this.r.buf, spanIdAt, this.r.pos);
           this.w.putByte(QUOTE);
           break;
-        case 0x1a:
+        case SPAN.TRACE_STATE:
           this.stringValue(TRACE_STATE, false, end);
           break;
-        case 0x22: {
+        case SPAN.PARENT_SPAN_ID: {
           const from = this.r.bytesAt(end);
           parentBytes = this.r.pos - from;
           if (from === this.r.pos) break;
@@ -777,10 +791,10 @@ export class JsonTranscoder {
           this.w.putByte(QUOTE);
           break;
         }
-        case 0x2a:
+        case SPAN.NAME:
           this.stringValue(NAME, false, end);
           break;
-        case 0x30: {
+        case SPAN.KIND: {
           const kindValue = this.r.varint() | 0;
           if (kindValue === 0) break;
           if (kindValue > 0 && kindValue < KIND_FIELD.length) this.w.putBytes(KIND_FIELD[kindValue]!);
@@ -790,37 +804,37 @@ export class JsonTranscoder {
           }
           break;
         }
-        case 0x39:
+        case SPAN.START_TIME_UNIX_NANO:
           this.timeValue(START_TIME, false, end);
           break;
-        case 0x41:
+        case SPAN.END_TIME_UNIX_NANO:
           this.timeValue(END_TIME, false, end);
           break;
-        case 0x4a:
+        case SPAN.ATTRIBUTES:
           list = this.openOrNext(list, field, ATTRIBUTES);
           this.keyValueAt(this.r.lengthEnd(end), SPAN_POSITIONS + attribute++);
           break;
-        case 0x5a:
+        case SPAN.EVENTS:
           list = this.openOrNext(list, field, EVENTS);
           this.event(this.r.lengthEnd(end));
           break;
-        case 0x6a:
+        case SPAN.LINKS:
           list = this.openOrNext(list, field, LINKS);
           this.link(this.r.lengthEnd(end));
           break;
-        case 0x50:
+        case SPAN.DROPPED_ATTRIBUTES_COUNT:
           this.countField(DROPPED_ATTRIBUTES, this.r.varint(), false);
           break;
-        case 0x60:
+        case SPAN.DROPPED_EVENTS_COUNT:
           this.countField(DROPPED_EVENTS, this.r.varint(), false);
           break;
-        case 0x70:
+        case SPAN.DROPPED_LINKS_COUNT:
           this.countField(DROPPED_LINKS, this.r.varint(), false);
           break;
-        case 0x7a:
+        case SPAN.STATUS:
           this.status(this.r.lengthEnd(end));
           break;
-        case 0x85:
+        case SPAN.FLAGS:
           flags = this.r.fixed32(end);
           break;
       }
@@ -843,7 +857,7 @@ export class JsonTranscoder {
    */
   private nextTag(end: number, kinds: Uint8Array, last: number): number {
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       const kind = tag < 256 ? kinds[tag]! : UNKNOWN;
       if (kind === UNKNOWN) {
         this.r.skip(tag, end);
@@ -881,11 +895,11 @@ export class JsonTranscoder {
         this.w.putByte(CLOSE_BRACKET);
         listOpen = false;
       }
-      if (tag === 0x09) {
+      if (tag === EVENT.TIME_UNIX_NANO) {
         if (this.timeValue(TIME, first, end)) first = false;
-      } else if (tag === 0x12) {
+      } else if (tag === EVENT.NAME) {
         if (this.stringValue(NAME, first, end)) first = false;
-      } else if (tag === 0x1a) {
+      } else if (tag === EVENT.ATTRIBUTES) {
         if (listOpen) this.w.putByte(COMMA);
         else this.putField(ATTRIBUTES, first);
         listOpen = true;
@@ -921,31 +935,31 @@ export class JsonTranscoder {
       }
       if (last < 2 && field > 2) this.w.putBytes(SPAN_ID_CLOSED);
       switch (tag) {
-        case 0x0a: {
+        case LINK.TRACE_ID: {
           const from = this.r.bytesAt(end);
           this.w.putHex(this.r.buf, from, this.r.pos);
           break;
         }
-        case 0x12: {
+        case LINK.SPAN_ID: {
           const from = this.r.bytesAt(end);
           this.w.putBytes(SPAN_ID);
           this.w.putHex(this.r.buf, from, this.r.pos);
           this.w.putByte(QUOTE);
           break;
         }
-        case 0x1a:
+        case LINK.TRACE_STATE:
           this.stringValue(TRACE_STATE, false, end);
           break;
-        case 0x22:
+        case LINK.ATTRIBUTES:
           if (listOpen) this.w.putByte(COMMA);
           else this.w.putBytes(ATTRIBUTES.comma);
           listOpen = true;
           this.keyValue(this.r.lengthEnd(end));
           break;
-        case 0x28:
+        case LINK.DROPPED_ATTRIBUTES_COUNT:
           this.countField(DROPPED_ATTRIBUTES, this.r.varint(), false);
           break;
-        case 0x35:
+        case LINK.FLAGS:
           flags = this.r.fixed32(end);
           break;
       }
@@ -975,12 +989,12 @@ export class JsonTranscoder {
     let last = 0;
     let first = true;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x12) {
+      const tag = this.r.tag();
+      if (tag === STATUS_FIELDS.MESSAGE) {
         if (last !== 0) return false;
         if (this.stringValue(STATUS_MESSAGE, first, end)) first = false;
         last = 2;
-      } else if (tag === 0x18) {
+      } else if (tag === STATUS_FIELDS.CODE) {
         if (last === 3) return false;
         first = this.countField(STATUS_CODE, this.r.varint() | 0, first);
         last = 3;

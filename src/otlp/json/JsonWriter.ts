@@ -1,5 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import { hrTimeToNanosString } from '../hrTime.js';
+import { JSON_KEY } from '../schema.js';
 
 /**
  * The byte writer both OTLP/JSON encoders share (from SDK spans, and straight from protobuf):
@@ -70,7 +71,7 @@ function needsEscape(w: number): boolean {
 /** Two decimal digits per entry, as one little-endian 16-bit store. */
 const DIGIT_PAIRS = Uint16Array.from({ length: 100 }, (_, v) => (48 + ((v / 10) | 0)) | ((48 + (v % 10)) << 8));
 
-const DOUBLE_VALUE = bytes('{"doubleValue":');
+const DOUBLE_VALUE = bytes(`{"${JSON_KEY.double_value}":`);
 
 /** 10^k for the fractional digit counts the short path tries; exact as doubles. */
 const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
@@ -259,7 +260,7 @@ export class JsonWriter {
   /**
    * A JSON string literal from UTF-8 bytes (a protobuf string; `sourceView` is a DataView of
    * `source`). ASCII that JSON need not escape is copied as it is, four bytes at a time;
-   * anything else is decoded (invalid UTF-8 becomes U+FFFD, as in every decoder here) and
+   * anything else is decoded (the readers refuse invalid UTF-8 before it gets here) and
    * escaped, so the result is what putString writes for the decoded text.
    */
   putUtf8(source: Uint8Array, sourceView: DataView, from: number, to: number): void {
