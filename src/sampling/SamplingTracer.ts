@@ -14,6 +14,7 @@ import { LazySpan } from './LazySpan.js';
 import type { PerMillionSampler } from './PerMillionSampler.js';
 import type { PresetIdGenerator } from './PresetIdGenerator.js';
 import type { RandomPool } from './RandomPool.js';
+import { TRACE_FLAG_RANDOM, withTraceFlags } from './traceFlagRandom.js';
 
 /** What the tracer shares with the provider that made it. */
 export interface SamplingTracerShared {
@@ -25,6 +26,11 @@ export interface SamplingTracerShared {
   stats: PipelineStats;
   /** Set once the pipeline has shut down: every later span is a lazy, unsampled one. */
   stopped: boolean;
+  /**
+   * Called at the first new root while the rate is 0, then cleared: the provider warns when no
+   * span has had a sampled parent yet, since then nothing at all is being exported.
+   */
+  onUnsampledRoot: (() => void) | undefined;
 }
 
 /**
@@ -58,8 +64,10 @@ export class SamplingTracer implements Tracer {
     if (isTracingSuppressed(ctx)) return this.sdk.startSpan(name, options, ctx);
     const parent = options !== undefined && options.root === true ? undefined : trace.getSpan(ctx);
     if (parent === undefined ? this.never || this.shared.stopped : parent instanceof LazySpan) {
-      this.shared.stats.notSampled++;
-      return new LazySpan(this.shared.pool, parent as LazySpan | undefined, undefined, -1, 0);
+      const shared = this.shared;
+      if (parent === undefined && shared.onUnsampledRoot !== undefined && !shared.stopped) this.warnUnsampledRoot();
+      shared.stats.notSampled++;
+      return new LazySpan(shared.pool, parent as LazySpan | undefined, undefined, -1, 0);
     }
     return this.startDecided(name, options, ctx, parent);
   }
@@ -103,17 +111,18 @@ export class SamplingTracer implements Tracer {
           return new LazySpan(shared.pool, undefined, pc, -1, 0);
         }
         shared.stats.sampled++;
-        return this.sdk.startSpan(name, options, ctx);
+        return withTraceFlags(this.sdk.startSpan(name, options, ctx), pc.traceFlags & TRACE_FLAG_RANDOM);
       }
-      if (pc.traceState !== undefined && !shared.stopped) return this.counted(this.sdk.startSpan(name, options, ctx));
+      if (pc.traceState !== undefined && !shared.stopped) return this.counted(withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM));
       if (this.never || shared.stopped) {
+        if (shared.onUnsampledRoot !== undefined && !shared.stopped) this.warnUnsampledRoot();
         shared.stats.notSampled++;
         return new LazySpan(shared.pool, undefined, undefined, -1, 0);
       }
     }
     if (this.always) {
       shared.stats.sampled++;
-      return this.sdk.startSpan(name, options, ctx);
+      return withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM);
     }
     const hi = shared.pool.bits28();
     const lo = shared.pool.bits28();
@@ -125,7 +134,13 @@ export class SamplingTracer implements Tracer {
     shared.ids.preset(hi, lo);
     const span = this.sdk.startSpan(name, options, ctx);
     shared.ids.clear();
-    return span;
+    return withTraceFlags(span, TRACE_FLAG_RANDOM);
+  }
+
+  /** The first new root at rate 0: the provider's one-time warning, then never again. */
+  private warnUnsampledRoot(): void {
+    this.shared.onUnsampledRoot!();
+    this.shared.onUnsampledRoot = undefined;
   }
 
   /** Counts a span the SDK decided on by itself (rare: an invalid parent that carries a tracestate). */
