@@ -11,7 +11,7 @@ import { RecordingExporter } from '../support/RecordingExporter.js';
 // either kind of span is a merge V8's escape analysis does not see through, so the same loop would
 // allocate its LazySpans there, as it does in a service that also starts sampled spans.
 test('an unsampled span that stays in its caller allocates nothing once warm: a root at rate 0, a child of a lazy span', async () => {
-  // startSpan is small enough for V8 to inline (206 bytecode bytes; the limit is 460), so the
+  // startSpan is small enough for V8 to inline (226 bytecode bytes; the limit is 460), so the
   // LazySpan of a span nobody keeps is never built, as the no-op API's span is not. At 617 bytes it
   // was never inlined: 72 bytes a span, and a tight loop paid young-generation collections (the
   // first one copying what start-up left in the young generation) that the no-op API never triggers.
