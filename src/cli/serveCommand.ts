@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/loadConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import type { TracepipeConfig } from '../config/TracepipeConfig.js';
-import { DEFAULTS, listenAddress, ratePerMillion, validateConfig } from '../config/validateConfig.js';
+import { checkQueueFitsRequest, DEFAULTS, listenAddress, ratePerMillion, validateConfig } from '../config/validateConfig.js';
 import { createLogger, type Logger } from '../logger.js';
 import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
 import { FORWARDER_HEAP_GROWING_PERCENT, tuneHeapForForwarding } from '../receiver/tuneHeapForForwarding.js';
@@ -43,6 +43,12 @@ function resolveConfig(opts: ServeOptions): TracepipeConfig {
   }
   if (opts.queueMaxBytes !== undefined) receiver.queueMaxBytes = opts.queueMaxBytes;
   if (opts.maxRequestBytes !== undefined) receiver.maxRequestBytes = opts.maxRequestBytes;
+  checkQueueFitsRequest(
+    receiver.queueMaxBytes,
+    receiver.maxRequestBytes,
+    opts.queueMaxBytes === undefined ? 'receiver.queue_max_bytes' : '--queue-max-bytes',
+    opts.maxRequestBytes === undefined ? 'receiver.max_request_bytes' : '--max-request-bytes',
+  );
   const diagnostics = { ...base.diagnostics };
   if (opts.diagAddr !== undefined) diagnostics.addr = opts.diagAddr === '' ? undefined : opts.diagAddr;
   if (opts.debug === true) diagnostics.debug = true;

@@ -11,6 +11,7 @@ import { transcodeResourceSpansJson } from '../encoding/transcodeTracesJson.js';
 import { TracepipeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ForwardingSampler } from '../sampling/ForwardingSampler.js';
+import type { BodyBudget } from './BodyBudget.js';
 
 /**
  * Where accepted spans go: the forwarder's bounded queue, which holds them as requests in their
@@ -29,7 +30,9 @@ export type IntakeResult =
   /** The request does not decode: nothing was queued. */
   | { kind: 'invalid'; message: string }
   /** The queue is full: nothing was queued, the sender keeps the spans and retries. */
-  | { kind: 'full' };
+  | { kind: 'full' }
+  /** The request needs more than the whole queue budget: retrying can never succeed. */
+  | { kind: 'tooLarge'; message: string };
 
 export interface SpanIntakeOptions {
   queue: SpanQueue;
@@ -68,7 +71,7 @@ export const RETRY_DELAY_MS = 1000;
  * (transcodeResourceSpansJson, which takes only what the decoder would take whole), the rest
  * decoded as above and encoded to JSON.
  */
-export class SpanIntake {
+export class SpanIntake implements BodyBudget {
   private readonly queue: SpanQueue;
   private readonly queueMaxBytes: number;
   private readonly stats: PipelineStats;
@@ -78,6 +81,8 @@ export class SpanIntake {
   private readonly json: { allocate: Allocate } | undefined;
   private readonly bytesPerWireByte: number;
   private fullSince = 0;
+  /** Bytes of request bodies being read (BodyBudget). */
+  private reserved = 0;
 
   constructor(options: SpanIntakeOptions) {
     this.queue = options.queue;
@@ -99,7 +104,18 @@ export class SpanIntake {
    * itself has the last word).
    */
   hasRoomFor(wireBytes: number): boolean {
-    return this.queue.bytes + wireBytes * this.bytesPerWireByte <= this.queueMaxBytes;
+    // An estimate past the whole budget is no reason to refuse: the exact charge decides (tooLarge).
+    return this.queue.bytes + Math.min(wireBytes * this.bytesPerWireByte, this.queueMaxBytes) <= this.queueMaxBytes;
+  }
+
+  reserve(bytes: number): boolean {
+    if (this.queue.bytes + this.reserved + bytes > this.queueMaxBytes) return false;
+    this.reserved += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.reserved -= bytes;
   }
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
@@ -109,8 +125,7 @@ export class SpanIntake {
         const transcoded = transcodeResourceSpansJson(body, this.json.allocate);
         if (transcoded !== undefined) {
           const { json, spanCount } = transcoded;
-          if (spanCount > 0 && !this.enqueue(json, spanCount, json.buffer.byteLength, transport)) return this.full();
-          return ALL_ACCEPTED;
+          return spanCount > 0 ? (this.enqueue(json, spanCount, json.buffer.byteLength, transport) ?? ALL_ACCEPTED) : ALL_ACCEPTED;
         }
         return this.accept(() => decodeTracesProto(body), transport, sender);
       }
@@ -118,7 +133,7 @@ export class SpanIntake {
       if (count !== undefined) {
         if (count > 0) {
           const request = ownBytes(body);
-          if (!this.enqueue(request, count, request.buffer.byteLength, transport)) return this.full();
+          return this.enqueue(request, count, request.buffer.byteLength, transport) ?? ALL_ACCEPTED;
         }
         return ALL_ACCEPTED;
       }
@@ -127,7 +142,8 @@ export class SpanIntake {
   }
 
   acceptJson(body: Buffer, transport: Transport, sender: string | undefined): IntakeResult {
-    if (!this.hasRoomFor(body.length)) return this.full();
+    // Spans from JSON take about their JSON's size again in the queue, or less as protobuf.
+    if (this.queue.bytes + Math.min(body.length, this.queueMaxBytes) > this.queueMaxBytes) return this.full();
     return this.accept(() => decodeTracesJson(body.toString('utf8')), transport, sender);
   }
 
@@ -157,7 +173,8 @@ export class SpanIntake {
       }
       const request = this.encode(spans);
       const bytes = this.json === undefined ? request.byteLength : request.buffer.byteLength;
-      if (!this.enqueue(request, spans.length, bytes, transport)) return this.full();
+      const refused = this.enqueue(request, spans.length, bytes, transport);
+      if (refused !== undefined) return refused;
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
     return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };
@@ -176,11 +193,18 @@ export class SpanIntake {
     return encodeResourceSpansJson(spans, this.json.allocate);
   }
 
-  private enqueue(request: Uint8Array, spanCount: number, bytes: number, transport: Transport): boolean {
-    if (!this.queue.offerEncoded(request, spanCount, bytes)) return false;
+  /** Undefined once queued; otherwise why not. */
+  private enqueue(request: Uint8Array, spanCount: number, bytes: number, transport: Transport): IntakeResult | undefined {
+    if (bytes > this.queueMaxBytes) {
+      return {
+        kind: 'tooLarge',
+        message: `request needs ${bytes} bytes of queue, more than the whole queue budget (receiver.queue_max_bytes ${this.queueMaxBytes}): it can never be accepted; send smaller requests`,
+      };
+    }
+    if (!this.queue.offerEncoded(request, spanCount, bytes)) return this.full();
     this.noteNotFull();
     this.stats.received[transport] += spanCount;
-    return true;
+    return undefined;
   }
 
   private noteNotFull(): void {

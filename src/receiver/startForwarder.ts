@@ -1,7 +1,7 @@
 import type { RawConfig } from '../config/RawConfig.js';
 import { isResolvedConfig, type TracepipeConfig } from '../config/TracepipeConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
-import { validateConfig } from '../config/validateConfig.js';
+import { checkQueueFitsRequest, validateConfig } from '../config/validateConfig.js';
 import { PipelineStats } from '../diagnostics/PipelineStats.js';
 import { ConfigError, TracepipeError } from '../errors.js';
 import { createExporter } from '../exporters/createExporter.js';
@@ -74,6 +74,7 @@ export interface Forwarder {
 export async function startForwarder(config: TracepipeConfig | RawConfig, options: ForwarderOptions = {}): Promise<Forwarder> {
   const resolved = isResolvedConfig(config) ? config : validateConfig(config);
   const { receiver, tracing } = resolved;
+  checkQueueFitsRequest(receiver.queueMaxBytes, receiver.maxRequestBytes, 'receiver.queue_max_bytes', 'receiver.max_request_bytes');
   const logger = options.logger ?? createLogger();
   const stats = options.stats ?? new PipelineStats();
   if (receiver.grpcAddr === undefined && receiver.httpAddr === undefined) {
@@ -103,7 +104,16 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
     json: lines === undefined ? undefined : { allocate: lines.allocate },
   });
-  const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
+  const common = {
+    tls: receiver.tls,
+    maxRequestBytes: receiver.maxRequestBytes,
+    handshakeTimeoutMs: receiver.handshakeTimeoutMs,
+    requestTimeoutMs: receiver.requestTimeoutMs,
+    idleTimeoutMs: receiver.idleTimeoutMs,
+    intake,
+    stats,
+    logger,
+  };
 
   let grpc: GrpcReceiver | undefined;
   let http: HttpReceiver | undefined;
