@@ -27,6 +27,11 @@ function byteCount(value: string): number {
   return n;
 }
 
+/** How long past `receiver.shutdown_timeout_ms` serve may take before it exits regardless. */
+const SHUTDOWN_GRACE_MS = 1_000;
+/** How long serve lets its last writes (stdout, stderr) flush once it has stopped. */
+const EXIT_LINGER_MS = 100;
+
 /** The config file (or the built-in defaults) with the command-line flags applied on top. */
 function resolveConfig(opts: ServeOptions): TracepipeConfig {
   const base = opts.config === undefined ? validateConfig({}) : loadConfig(opts.config);
@@ -127,6 +132,11 @@ export function serveCommand(): Command {
       if (diagnostics !== undefined) process.stdout.write(`tracepipe serve: diagnostics on ${diagnostics.url}\n`);
 
       const signal = await stopped;
+      // close() keeps to the deadline; this is the backstop should anything in it not.
+      setTimeout(() => {
+        logger.error('shutdown overran receiver.shutdown_timeout_ms; exiting');
+        process.exit(1);
+      }, config.receiver.shutdownTimeoutMs + SHUTDOWN_GRACE_MS).unref();
       const { spans } = forwarder.queued;
       logger.info(`${signal}: stopping, draining ${spans} queued span(s)`);
       diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'unhealthy', reason: 'shutting down' }, true);
@@ -143,5 +153,7 @@ export function serveCommand(): Command {
       };
       if (s.exportFailed + s.dropped.shutdown > 0) logger.error('stopped with spans not delivered', summary);
       else logger.info('stopped', summary);
+      // Everything is counted; a connection to an unresponsive destination must not keep the process up.
+      setTimeout(() => process.exit(), EXIT_LINGER_MS).unref();
     });
 }

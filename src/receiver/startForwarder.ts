@@ -33,6 +33,13 @@ const FORWARDER_FREE_BUFFERS = 16;
  */
 const FILE_EXPORTS_IN_FLIGHT = 64;
 
+/**
+ * Pauses of the queue's retries while the destination fails (after the exporter's own retries
+ * within `export_timeout_ms` gave up): short at first, as a destination restart is usually quick,
+ * then capped like the OpenTelemetry SDKs' 5 s so the queue resumes soon after it is back.
+ */
+const QUEUE_RETRY_BACKOFF = { initialBackoffMs: 500, maxBackoffMs: 5_000 } as const;
+
 /** The name under which `serve` reports the receiver's health (`/readyz/receiver`). */
 export const RECEIVER_SERVICE = 'receiver';
 
@@ -58,8 +65,8 @@ export interface Forwarder {
   probe(): Promise<void>;
   /**
    * Stops accepting, drains the queue to the exporter and closes it, all within
-   * `receiver.shutdown_timeout_ms`. Whatever the timeout leaves undelivered is counted as
-   * dropped (`shutdown`). Idempotent.
+   * `receiver.shutdown_timeout_ms`. Whatever the timeout leaves undelivered, exports still
+   * running included, is counted as dropped (`shutdown`). Idempotent.
    */
   close(): Promise<void>;
 }
@@ -94,6 +101,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
     maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
+    retry: { maxAgeMs: receiver.maxRetryAgeMs, ...QUEUE_RETRY_BACKOFF },
   });
   const intake = new SpanIntake({
     queue,
@@ -132,6 +140,8 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     // Requests in flight finish and are queued before the queue drains (and closes the exporter).
     await Promise.all([grpc?.close(receiver.shutdownTimeoutMs), http?.close(receiver.shutdownTimeoutMs)]);
     await queue.shutdown(Math.max(0, deadline - Date.now()));
+    // The deadline has passed: exports still running are counted now, not after the process is gone.
+    queue.abandon();
   };
 
   return {
