@@ -115,6 +115,9 @@ export function serveCommand(): Command {
               probe: () => forwarder.probe(),
               heartbeatIntervalMs: d.heartbeatIntervalMs,
               heartbeatRetryIntervalMs: d.heartbeatRetryIntervalMs,
+              busy: () => forwarder.queued.spans > 0,
+              // A destination that does not answer a probe for that long is as good as down.
+              probeTimeoutMs: d.heartbeatRetryIntervalMs,
               logger,
             }).catch(async (err: unknown) => {
               await forwarder.close();

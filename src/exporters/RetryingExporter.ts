@@ -67,6 +67,8 @@ export class RetryingExporter implements TraceExporter {
         return await this.attempt(send, deadline);
       } catch (cause) {
         const error = asExportError(cause);
+        // Each failed attempt is news for readiness at once, not only the export's final outcome.
+        this.stats.notifyExport({ ok: false, spans: batch.length, durationMs: 0, error });
         const wait = error.retryAfterMs ?? this.jittered(backoff);
         if (!error.retryable) throw error;
         if (performance.now() + wait >= deadline) throw gaveUp(error, attempt, this.timeoutMs);
