@@ -12,7 +12,7 @@ import {
 import { parseExporterUrl } from '../src/config/parseExporterUrl.js';
 import { DEFAULTS } from '../src/config/validateConfig.js';
 import { createTracing } from '../src/createTracing.js';
-import { PipelineStats } from '../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../src/stats/PipelineStats.js';
 import { createExporter } from '../src/exporters/createExporter.js';
 import { silentLogger } from '../src/logger.js';
 import { CountingSpanExporter } from './CountingSpanExporter.js';
@@ -85,6 +85,8 @@ function tracepipePipeline(destination: Destination, options: DestinationOptions
   const inner = createExporter(parseExporterUrl(url), { timeoutMs: DEFAULTS.exportTimeoutMs, stats, logger: silentLogger });
   let exported = 0;
   const counting = {
+    wireForm: inner.wireForm,
+    maxBatchBytes: inner.maxBatchBytes,
     export: (spans: Parameters<typeof inner.export>[0]) =>
       inner.export(spans).then(() => {
         exported += spans.length;

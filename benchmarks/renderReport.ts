@@ -35,9 +35,9 @@ const DESTINATION_LABEL: Record<Destination, { tracepipe: string; stock: string 
   http: { tracepipe: 'tracepipe `http://` exporter (protobuf)', stock: 'official `@opentelemetry/exporter-trace-otlp-proto` + `BatchSpanProcessor`' },
 };
 const ENCODER_LABEL: Record<Encoder, string> = {
-  'tracepipe-json': 'tracepipe `encodeTracesJsonBytes`',
+  'tracepipe-json': 'tracepipe `JsonTraceEncoder.encodeBytes`',
   'stock-json': 'stock `JsonTraceSerializer`',
-  'tracepipe-proto': 'tracepipe `encodeTracesProto`',
+  'tracepipe-proto': 'tracepipe `ProtoTraceEncoder.encode`',
   'stock-proto': 'stock `ProtobufTraceSerializer`',
 };
 const FORWARD_LABEL: Record<ForwardPath, string> = {

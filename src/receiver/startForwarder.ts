@@ -2,16 +2,18 @@ import type { RawConfig } from '../config/RawConfig.js';
 import { isResolvedConfig, type TracepipeConfig } from '../config/TracepipeConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import { checkQueueFitsRequest, validateConfig } from '../config/validateConfig.js';
-import { PipelineStats } from '../diagnostics/PipelineStats.js';
+import { PipelineStats } from '../stats/PipelineStats.js';
 import { ConfigError, TracepipeError } from '../errors.js';
 import { createExporter } from '../exporters/createExporter.js';
 import { LineBufferPool } from '../exporters/file/LineBufferPool.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import { createLogger, type Logger } from '../logger.js';
+import type { WireForm } from '../pipeline/EncodedSpans.js';
 import { ExportQueue } from '../pipeline/ExportQueue.js';
 import { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import { GrpcReceiver } from './GrpcReceiver.js';
 import { HttpReceiver } from './HttpReceiver.js';
+import { JsonRequests, ProtobufRequests, type RequestCodec } from './RequestCodec.js';
 import { SpanIntake } from './SpanIntake.js';
 
 /** Where `serve` writes when nothing else is configured: capture files next to where it runs. */
@@ -91,27 +93,25 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   // Capture files are OTLP/JSON: requests are turned into it as they arrive (one pass that
   // also checks them) and queued that way, in Buffers the file exporter gives back once written.
   const lines = target.kind === 'file' ? new LineBufferPool(FORWARDER_FREE_BUFFERS) : undefined;
-  const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, timeoutMs: tracing.exportTimeoutMs, stats, logger, lines });
-  const queue = new ExportQueue({
-    exporter,
-    encodedFormat: lines === undefined ? 'protobuf' : 'json',
+  const exporter = createExporter(target, {
+    tls: tracing.tls,
+    timeoutMs: tracing.exportTimeoutMs,
+    maxBatchBytes: tracing.maxExportBatchBytes,
     stats,
     logger,
-    maxBytes: receiver.queueMaxBytes,
+    lines,
+  });
+  const pipeline = {
+    stats,
+    logger,
+    receiver,
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
     maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
-    retry: { maxAgeMs: receiver.maxRetryAgeMs, ...QUEUE_RETRY_BACKOFF },
-  });
-  const intake = new SpanIntake({
-    queue,
-    queueMaxBytes: receiver.queueMaxBytes,
-    stats,
-    logger,
-    tagSenderAttribute: receiver.tagSenderAttribute,
-    sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
-    json: lines === undefined ? undefined : { allocate: lines.allocate },
-  });
+  };
+  const { queue, intake } = isWireForm(exporter, 'json')
+    ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
+    : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
   const common = {
     tls: receiver.tls,
     maxRequestBytes: receiver.maxRequestBytes,
@@ -159,6 +159,45 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
       return closing;
     },
   };
+}
+
+interface PipelineSettings {
+  stats: PipelineStats;
+  logger: Logger;
+  receiver: TracepipeConfig['receiver'];
+  maxBatchSize: number;
+  scheduleDelayMs: number;
+  maxConcurrentExports: number | undefined;
+}
+
+/** The queue and the intake in front of it, in the exporter's wire form: one form throughout, checked by the compiler. */
+function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, codec: RequestCodec<F>, settings: PipelineSettings) {
+  const { stats, logger, receiver } = settings;
+  const queue = new ExportQueue<F>({
+    exporter,
+    stats,
+    logger,
+    maxBytes: receiver.queueMaxBytes,
+    maxBatchSize: settings.maxBatchSize,
+    scheduleDelayMs: settings.scheduleDelayMs,
+    maxConcurrentExports: settings.maxConcurrentExports,
+    retry: { maxAgeMs: receiver.maxRetryAgeMs, ...QUEUE_RETRY_BACKOFF },
+  });
+  const intake = new SpanIntake<F>({
+    queue,
+    codec,
+    maxBatchBytes: exporter.maxBatchBytes,
+    queueMaxBytes: receiver.queueMaxBytes,
+    stats,
+    logger,
+    tagSenderAttribute: receiver.tagSenderAttribute,
+    sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
+  });
+  return { queue, intake };
+}
+
+function isWireForm<F extends WireForm>(exporter: TraceExporter, form: F): exporter is TraceExporter<F> {
+  return exporter.wireForm === form;
 }
 
 async function listen<T>(key: string, start: () => Promise<T>): Promise<T> {
