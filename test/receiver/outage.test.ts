@@ -6,6 +6,7 @@ import { type Forwarder, startForwarder } from '../../src/receiver/startForwarde
 import { httpPost } from '../support/httpPost.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { OtlpSink } from '../support/OtlpSink.js';
+import { waitFor } from '../support/waitFor.js';
 
 /**
  * The issue's outage (destination down 20 s at 2k spans/s, with the 10 s export timeout) scaled
@@ -39,12 +40,16 @@ describe('an unreachable destination, with room in the queue', () => {
   });
 
   it('loses no acknowledged span: failed batches stay queued and are retried until it is back', async () => {
-    const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(await makeTestSpans(SPANS_PER_REQUEST))!);
+    // Spans of their own in every request (a trace id each), so every one can be found.
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < RUN_MS / REQUEST_EVERY_MS; i++) {
+      bodies.push(Buffer.from(ProtobufTraceSerializer.serializeRequest(await makeTestSpans(SPANS_PER_REQUEST))!));
+    }
     const started = Date.now();
     const statuses: number[] = [];
     const sends: Promise<void>[] = [];
     let down = false;
-    while (Date.now() - started < RUN_MS) {
+    while (Date.now() - started < RUN_MS && sends.length < bodies.length) {
       const elapsed = Date.now() - started;
       if (!down && elapsed >= DOWN_FROM_MS && elapsed < DOWN_UNTIL_MS) {
         down = true;
@@ -53,6 +58,7 @@ describe('an unreachable destination, with room in the queue', () => {
         down = false;
         sink.recover();
       }
+      const body = bodies[sends.length]!;
       sends.push(httpPost(forwarder.httpUrl!, body, { 'content-type': 'application/x-protobuf' }).then((r) => void statuses.push(r.status)));
       await new Promise((r) => setTimeout(r, REQUEST_EVERY_MS));
     }
@@ -62,9 +68,12 @@ describe('an unreachable destination, with room in the queue', () => {
     const acknowledged = statuses.length * SPANS_PER_REQUEST;
     assert.equal(forwarder.stats.received.http, acknowledged);
     assert.ok(sink.requests.some((r) => r.outcome === 'UNAVAILABLE'), 'the destination did fail exports');
-    await sink.waitForSpans(acknowledged, 30_000);
+    await waitFor('every acknowledged span at the destination', () => new Set(sink.spans.map((s) => `${s.traceId}/${s.spanId}`)).size === acknowledged, 30_000);
     await forwarder.close();
-    assert.equal(sink.spans.length, acknowledged);
+    // At least once: an attempt given up at its timeout may still have reached the destination,
+    // so a loaded machine can see repeats; never a span missing, never one unknown.
+    const delivered = new Set(sink.spans.map((s) => `${s.traceId}/${s.spanId}`));
+    assert.equal(delivered.size, acknowledged);
     assert.equal(forwarder.stats.exported, acknowledged);
     assert.equal(forwarder.stats.exportFailed, 0);
     assert.equal(forwarder.stats.dropped.shutdown, 0);
