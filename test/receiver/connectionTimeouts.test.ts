@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { connect as http2Connect, constants } from 'node:http2';
+import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/logger.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
+import { makeCerts } from '../support/certs.js';
 import { OtlpSink } from '../support/OtlpSink.js';
 
 /** Short bounds: the behaviour is the same as with the defaults (10 s, 30 s, 60 s), only sooner. */
@@ -158,5 +161,67 @@ describe('receiver connection bounds', () => {
     const started = Date.now();
     const took = await closedByServer(socket, started);
     assert.ok(took >= IDLE_MS - 50, `closed after ${took} ms`);
+  });
+});
+
+describe('receiver connection bounds with TLS', () => {
+  let sink: OtlpSink;
+  let forwarder: Forwarder;
+  let ca: Buffer;
+
+  before(async () => {
+    const certs = await makeCerts();
+    ca = readFileSync(certs.caCert);
+    sink = await OtlpSink.start();
+    forwarder = await startForwarder(
+      {
+        tracing_service: { exporter_url: sink.grpcUrl },
+        receiver: {
+          grpc_listen: '127.0.0.1:0',
+          http_listen: '',
+          tls: { cert_file: certs.serverCert, key_file: certs.serverKey },
+          handshake_timeout_ms: HANDSHAKE_MS,
+          request_timeout_ms: REQUEST_MS,
+          idle_timeout_ms: IDLE_MS,
+        },
+      },
+      { logger: silentLogger },
+    );
+  });
+
+  after(async () => {
+    await forwarder.close();
+    await sink.close();
+  });
+
+  it('closes a connection that never starts its TLS handshake', async () => {
+    await closedByServer(netConnect(hostPort(forwarder.grpcAddress!)), Date.now());
+  });
+
+  it('closes a connection that completes TLS but never sends the HTTP/2 preface', async () => {
+    const { host, port } = hostPort(forwarder.grpcAddress!);
+    const socket = tlsConnect({ host, port, ca, servername: 'localhost', ALPNProtocols: ['h2'] });
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    await closedByServer(socket, Date.now());
+  });
+
+  it('keeps a client that sent its preface past the handshake timeout, until it is idle', async () => {
+    const session = http2Connect(`https://localhost:${hostPort(forwarder.grpcAddress!).port}`, { ca });
+    session.on('error', () => undefined);
+    const started = Date.now();
+    const outcome = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('still open'), NEVER_MS);
+      session.once('goaway', () => {
+        clearTimeout(timer);
+        resolve('goaway');
+      });
+      session.once('close', () => {
+        clearTimeout(timer);
+        resolve('closed without GOAWAY');
+      });
+    });
+    session.destroy();
+    assert.equal(outcome, 'goaway');
+    assert.ok(Date.now() - started >= IDLE_MS - 50);
   });
 });
