@@ -28,7 +28,7 @@ export function boundGrpcConnections(server: grpc.Server, bounds: GrpcConnection
       const peer = `${socket.remoteAddress}:${socket.remotePort}`;
       const timer = setTimeout(() => {
         pending.delete(peer);
-        logger.debug('gRPC connection closed: no HTTP/2 preface within the handshake timeout', { peer, timeoutMs: bounds.handshakeMs });
+        logger.debug({ peer, timeoutMs: bounds.handshakeMs }, 'gRPC connection closed: no HTTP/2 preface within the handshake timeout');
         socket.destroy();
       }, bounds.handshakeMs);
       timer.unref();
