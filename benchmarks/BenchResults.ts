@@ -5,6 +5,7 @@ import type { MachineDescription } from './describeMachine.js';
 import type { EncodingSample, Encoder } from './encodingWorker.js';
 import type { ForwardPath, ForwardSample } from './measureForwarding.js';
 import type { ThroughputSample } from './throughputWorker.js';
+import type { WorkloadSample } from './workloadWorker.js';
 
 export interface BenchSettings {
   quick: boolean;
@@ -17,11 +18,16 @@ export interface BenchSettings {
   /** Other spans-per-turn values the file exporters are also run at, to show how much the figure depends on it. */
   sensitivityTurns: number[];
   burstMs: number;
+  /** Issue 19's workload: the production window and the spans per chunk between yields. */
+  workloadMs: number;
+  workloadChunk: number;
+  /** Spans in the tight-loop variant of the overhead section. */
+  tightLoopSpans: number;
   encodingMs: number;
   forwardMs: number;
 }
 
-export type SectionName = 'overhead' | 'throughput' | 'burst' | 'encoding' | 'forwarding';
+export type SectionName = 'overhead' | 'throughput' | 'burst' | 'workload' | 'encoding' | 'forwarding';
 
 /** Everything one `npm run bench` measured: raw samples, so the report can show medians, ranges and ratios. */
 export interface BenchResults {
@@ -36,6 +42,8 @@ export interface BenchResults {
   /** File export at other spans-per-turn values, by that value. */
   sensitivity?: Record<string, Partial<Record<ThroughputContender, ThroughputSample[]>>>;
   burst?: Partial<Record<ThroughputContender, ThroughputSample[]>>;
+  /** Issue 19's realistic workload (file export, everything sampled), by contender. */
+  workload?: Partial<Record<ThroughputContender, WorkloadSample[]>>;
   encoding?: Partial<Record<Encoder, EncodingSample[]>>;
   forwarding?: Partial<Record<ForwardPath, ForwardSample[]>>;
   /** Why the one-core forwarding run was left out, when it was. */

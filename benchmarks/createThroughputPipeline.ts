@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { Tracer } from '@opentelemetry/api';
+import { context, trace, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter as OfficialGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OfficialProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import {
@@ -26,6 +27,11 @@ export interface DestinationOptions {
   dir: string;
   grpcPort: number;
   httpPort: number;
+  /**
+   * Install the pipeline as the API's globals with an AsyncLocalStorage context manager and take
+   * the tracer from `trace.getTracer` (tracepipe's `register: true`; the same done by hand for stock).
+   */
+  register?: boolean;
 }
 
 /** A pipeline sampling every span, with the counters the throughput benchmark reads. */
@@ -56,8 +62,12 @@ function stockPipeline(destination: Destination, options: DestinationOptions): T
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(1) }),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
+  if (options.register === true) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    trace.setGlobalTracerProvider(provider);
+  }
   return {
-    tracer: provider.getTracer('bench'),
+    tracer: options.register === true ? trace.getTracer('bench') : provider.getTracer('bench'),
     exported: () => exporter.exported,
     forceFlush: () => provider.forceFlush(),
     shutdown: (timeoutMs) => withTimeout(provider.shutdown(), timeoutMs),
@@ -98,10 +108,10 @@ function tracepipePipeline(destination: Destination, options: DestinationOptions
   };
   const tracing = createTracing(
     { service_name: 'tracepipe-bench', tracing_service: { enabled: true, exporter_url: url, sampling_rate_per_million: 1_000_000 } },
-    { exporter: counting, stats, logger: silentLogger },
+    { exporter: counting, stats, logger: silentLogger, register: options.register === true },
   );
   return {
-    tracer: tracing.tracer('bench'),
+    tracer: options.register === true ? trace.getTracer('bench') : tracing.tracer('bench'),
     exported: () => exported,
     forceFlush: () => tracing.forceFlush(),
     shutdown: (timeoutMs) => withTimeout(tracing.shutdown(), timeoutMs),

@@ -83,6 +83,23 @@ function targets(r: BenchResults): Target[] {
     } else out.push(notMeasured(figure, stock, goal, 'overhead'));
   }
 
+  {
+    const figure = 'unsampled root at rate 0, in the benchmark and in a tight loop (issue 19)';
+    const stock = 'tight loop ~74 ns (5.7× no-op)';
+    const goal = '≤ 3× the no-op API in both';
+    const tight = r.overhead?.tightLoop;
+    const tpTight = tight?.rows.find((x) => x.contender === 'tracepipe');
+    if (tp0 && tight && tpTight) {
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `benchmark **${tp0.ratioToNoop.toFixed(1)}×**; ${tight.spans.toLocaleString('en-US')}-span tight loop **${tpTight.ratioToNoop.toFixed(1)}×** (tracepipe ${num(tpTight.nsPerSpan.median)} ns, no-op ${num(tight.floor.nsPerSpan.median)} ns)`,
+        verdict: tp0.ratioToNoop <= 3 && tpTight.ratioToNoop <= 3 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'overhead'));
+  }
+
   const file = r.throughput?.file;
   {
     const figure = 'file export, sustained, spans/s exported';
@@ -123,6 +140,53 @@ function targets(r: BenchResults): Target[] {
         verdict: lost === 0 ? 'PASS' : 'MISS',
       });
     } else out.push(notMeasured(figure, stock, goal, 'burst'));
+  }
+
+  const workload = r.workload;
+  const wlBoth = workload?.tracepipe?.length && workload.stock?.length ? { tp: workload.tracepipe, st: workload.stock } : undefined;
+  {
+    const figure = 'main-thread CPU per sampled span, realistic workload (issue 19)';
+    const stock = 'tracepipe ≈ stock';
+    const goal = '≤ 1/4 of stock';
+    const tp = wlBoth && pick(wlBoth.tp, (s) => s.mainThreadCpuUsPerSpan ?? NaN).median;
+    const st = wlBoth && pick(wlBoth.st, (s) => s.mainThreadCpuUsPerSpan ?? NaN).median;
+    if (tp !== undefined && st !== undefined && Number.isFinite(tp) && Number.isFinite(st)) {
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe ${num(tp, 2)} µs vs stock ${num(st, 2)} µs = **${(tp / st).toFixed(2)}×**`,
+        verdict: tp <= st / 4 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'workload'));
+  }
+  {
+    const figure = 'file export on the realistic workload, spans/s exported (issue 19)';
+    const stock = '~2× stock (stock drops half)';
+    const goal = '≥ 4× stock, 0 dropped';
+    if (wlBoth) {
+      const tp = pick(wlBoth.tp, (s) => s.exportedPerSec).median;
+      const st = pick(wlBoth.st, (s) => s.exportedPerSec).median;
+      const tpDropped = Math.max(...wlBoth.tp.map((s) => s.dropped));
+      const stDropped = pick(wlBoth.st, (s) => s.dropped / s.created).median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `tracepipe ${perSec(tp)}/s vs stock ${perSec(st)}/s = **${(tp / st).toFixed(2)}×**; tracepipe dropped ${tpDropped.toLocaleString('en-US')} (most in any run), stock dropped ${(stDropped * 100).toFixed(0)}%`,
+        verdict: tp / st >= 4 && tpDropped === 0 ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'workload'));
+  }
+  {
+    const figure = 'peak RSS on the realistic workload (issue 19)';
+    const stock = '334 vs 232 MB (1.45×)';
+    const goal = 'no higher than stock';
+    if (wlBoth) {
+      const tp = pick(wlBoth.tp, (s) => s.peakRssMB).median;
+      const st = pick(wlBoth.st, (s) => s.peakRssMB).median;
+      out.push({ figure, stock, goal, measured: `tracepipe ${num(tp)} MB vs stock ${num(st)} MB = **${(tp / st).toFixed(2)}×**`, verdict: tp <= st ? 'PASS' : 'MISS' });
+    } else out.push(notMeasured(figure, stock, goal, 'workload'));
   }
 
   {
@@ -233,6 +297,22 @@ function overheadSection(r: BenchResults): string[] {
       '',
     );
   }
+  const tight = o.tightLoop;
+  if (tight) {
+    out.push(
+      '### tight loop: unsampled roots at rate 0, no warm-up, no yield',
+      '',
+      `In a fresh process that has just set up its pipeline (registered globally, with an AsyncLocalStorage context manager; the no-op API has nothing installed), ${tight.spans.toLocaleString('en-US')} spans of issue 19's workload (start + 5 attributes, one a varying integer, + end) in one synchronous loop, timed from the first span: the time before V8 has optimized the path, and any garbage collection the loop triggers, are in the figure. Median (min–max) of ${o.repetitions}.`,
+      '',
+      `No-op API (the floor): ${ranged(tight.floor.nsPerSpan, num)} ns per span.`,
+      '',
+      table(
+        ['pipeline', 'ns/span', '÷ no-op'],
+        tight.rows.map((x) => [x.contender, ranged(x.nsPerSpan, num), `${x.ratioToNoop.toFixed(1)}×`]),
+      ),
+      '',
+    );
+  }
   return out;
 }
 
@@ -329,8 +409,47 @@ function burstSection(r: BenchResults): string[] {
   return out;
 }
 
+function workloadSection(r: BenchResults): string[] {
+  const out = ['## 4. A realistic workload (issue 19)', ''];
+  const w = r.workload;
+  if (!w) return [...out, `Not measured: ${r.errors.workload ?? 'skipped'}.`, ''];
+  out.push(
+    `Everything sampled, exported to \`file://\`, each pipeline registered globally with an AsyncLocalStorage context manager, in a fresh process per run with no warm-up: spans of issue 19's workload (start + 5 attributes, one a varying integer, + end) in chunks of ${r.settings.workloadChunk} with a \`setImmediate\` yield between chunks, for ${r.settings.workloadMs / 1000} s, then a final flush. Median (min–max) of ${r.settings.repetitions}. *main-thread CPU* is the request thread's own CPU time (Linux \`/proc/thread-self/schedstat\`) over window and flush, per span delivered; *process CPU* adds the GC, JIT and I/O threads.`,
+    '',
+  );
+  const stockRate = pick(w.stock, (s) => s.exportedPerSec).median;
+  const stockCpu = pick(w.stock, (s) => s.mainThreadCpuUsPerSpan ?? NaN).median;
+  const rows = (['tracepipe', 'stock'] as const).flatMap((c) => {
+    const s = w[c];
+    if (!s?.length) return [];
+    const exported = pick(s, (x) => x.exportedPerSec);
+    const mainCpu = pick(s, (x) => x.mainThreadCpuUsPerSpan ?? NaN).median;
+    return [
+      [
+        DESTINATION_LABEL.file[c],
+        perSec(pick(s, (x) => x.createdPerSec).median),
+        ranged(exported, perSec),
+        `${pick(s, (x) => x.dropped).median.toLocaleString('en-US')} (${(pick(s, (x) => x.dropped / x.created).median * 100).toFixed(1)}%)`,
+        num(mainCpu, 2),
+        num(pick(s, (x) => x.cpuUsPerSpan).median, 2),
+        num(pick(s, (x) => x.peakRssMB).median),
+        c === 'tracepipe' ? `**${ratio(exported.median, stockRate)}**` : '1×',
+        c === 'tracepipe' ? `**${ratio(mainCpu, stockCpu)}**` : '1×',
+      ],
+    ];
+  });
+  out.push(
+    table(
+      ['pipeline', 'created/s', 'exported/s', 'dropped (of created)', 'main-thread CPU µs/span', 'process CPU µs/span', 'peak RSS MB', 'exported/s vs stock', 'main-thread CPU vs stock'],
+      rows,
+    ),
+    '',
+  );
+  return out;
+}
+
 function encodingSection(r: BenchResults): string[] {
-  const out = ['## 4. Encoding 512-span batches', ''];
+  const out = ['## 5. Encoding 512-span batches', ''];
   if (!r.encoding) return [...out, `Not measured: ${r.errors.encoding ?? 'skipped'}.`, ''];
   out.push(
     `Batches of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope; 4 distinct batches in rotation, so ids and the high-cardinality values differ from one encode to the next) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up; median (min–max) of ${r.settings.repetitions} fresh processes. Both sides produce bytes ready to write or send, as their exporters use them: stock a new Uint8Array from its serializer; tracepipe's JSON the capture-file line, in a Buffer from the file exporter's pool of reused Buffers (given back after each encode, as after each write), its protobuf a new Buffer.`,
@@ -361,7 +480,7 @@ function encodingSection(r: BenchResults): string[] {
 }
 
 function forwardingSection(r: BenchResults): string[] {
-  const out = ['## 5. Forwarding (`tracepipe serve`)', ''];
+  const out = ['## 6. Forwarding (`tracepipe serve`)', ''];
   if (!r.forwarding) return [...out, `Not measured: ${r.errors.forwarding ?? 'skipped'}.`, ''];
   out.push(
     `The forwarder runs alone in its process with its defaults and the heap tuning \`tracepipe serve\` applies (\`tuneHeapForForwarding\`: V8's heap growing factor fixed at ${1 + FORWARDER_HEAP_GROWING_PERCENT / 100}, see forwarding.md); two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s, after ${FORWARD_WARMUP_MS / 1000} s of warm-up counted on neither side (spans acknowledged, forwarder CPU); a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
@@ -422,6 +541,7 @@ export function renderReport(r: BenchResults): string {
     ...overheadSection(r),
     ...throughputSection(r),
     ...burstSection(r),
+    ...workloadSection(r),
     ...encodingSection(r),
     ...forwardingSection(r),
   ];

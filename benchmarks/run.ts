@@ -18,6 +18,7 @@ import { OVERHEAD_SVG, renderReport } from './renderReport.js';
 import { runInterleaved } from './runInterleaved.js';
 import { startSink, type SinkHandle } from './startSink.js';
 import type { ThroughputSample } from './throughputWorker.js';
+import type { WorkloadSample } from './workloadWorker.js';
 
 /**
  * `npm run bench`: every section of the benchmark, each measurement in a fresh process,
@@ -25,7 +26,7 @@ import type { ThroughputSample } from './throughputWorker.js';
  * Flags: --quick (3 shorter repetitions), --sections a,b (a subset), --out-dir DIR,
  * --cpu-prof DIR (every measured process writes a V8 CPU profile there).
  */
-const SECTIONS: readonly SectionName[] = ['overhead', 'throughput', 'burst', 'encoding', 'forwarding'];
+const SECTIONS: readonly SectionName[] = ['overhead', 'throughput', 'burst', 'workload', 'encoding', 'forwarding'];
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 const { values } = parseArgs({
@@ -48,6 +49,10 @@ const settings: BenchSettings = {
   spansPerTurn: 500,
   sensitivityTurns: quick ? [] : [100, 1000],
   burstMs: 100,
+  workloadMs: quick ? 1000 : 2000,
+  // Issue 19: chunks of 512 with a setImmediate yield between them; 200,000 spans in the tight loop.
+  workloadChunk: 512,
+  tightLoopSpans: 200_000,
   encodingMs: quick ? 500 : 800,
   forwardMs: quick ? 1500 : 3000,
 };
@@ -94,6 +99,7 @@ await section('overhead', async () => {
     repetitions: settings.repetitions,
     warmupMs: settings.overheadWarmupMs,
     durationMs: settings.overheadDurationMs,
+    tightLoopSpans: settings.tightLoopSpans,
     nodeArgs,
     onProgress: (done, total) => {
       if (done % 10 === 0 || done === total) log(`  ${done}/${total}`);
@@ -151,6 +157,24 @@ await section('burst', async () => {
     settings.repetitions,
   );
   results.burst = Object.fromEntries(samples);
+});
+
+await section('workload', async () => {
+  const run = async (contender: ThroughputContender): Promise<WorkloadSample> => {
+    const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-'));
+    try {
+      const args = ['--contender', contender, '--dir', dir, '--duration-ms', String(settings.workloadMs), '--chunk', String(settings.workloadChunk)];
+      return await spawnJsonWorker<WorkloadSample>(here('./workloadWorker.js'), args, { nodeArgs });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const samples = await runInterleaved(
+    contenders.map((c) => ({ name: c, measure: () => run(c) })),
+    settings.repetitions,
+    (name, s) => log(`  workload ${name}: ${Math.round(s.createdPerSec)}/s created, ${Math.round(s.exportedPerSec)}/s exported, ${s.dropped} dropped, RSS ${s.peakRssMB.toFixed(0)} MB`),
+  );
+  results.workload = Object.fromEntries(samples);
 });
 
 await section('encoding', async () => {

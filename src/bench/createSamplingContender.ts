@@ -37,6 +37,12 @@ export interface ContenderOptions {
   exporterUrl?: string;
   /** tracepipe only: a tracepipe.yaml whose `tracing_service` (exporter, TLS, queue) is used, at the measured rate. */
   configPath?: string;
+  /**
+   * Install the pipeline as the API's globals (tracepipe with `register: true`; stock's provider
+   * set globally) and take the tracer from `trace.getTracer`, as an instrumented service does.
+   * The no-op floor is unchanged: the API with nothing installed.
+   */
+  register?: boolean;
 }
 
 /** Discards spans at once: the overhead benchmark times the pipeline, not a destination. */
@@ -65,7 +71,8 @@ export async function createSamplingContender(name: SamplingContender, options: 
         sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.samplingRatePerMillion / 1e6) }),
         spanProcessors: [new BatchSpanProcessor({ exporter: discardingSpanExporter })],
       });
-      return { tracer: provider.getTracer('bench'), shutdown: () => provider.shutdown() };
+      if (options.register === true) trace.setGlobalTracerProvider(provider);
+      return { tracer: options.register === true ? trace.getTracer('bench') : provider.getTracer('bench'), shutdown: () => provider.shutdown() };
     }
     case 'tracepipe': {
       const base = options.configPath ? loadConfig(options.configPath) : validateConfig({ service_name: 'tracepipe-bench' });
@@ -74,8 +81,9 @@ export async function createSamplingContender(name: SamplingContender, options: 
         ...base,
         tracing: { ...base.tracing, enabled: true, exporter, samplingRatePerMillion: options.samplingRatePerMillion },
       };
-      const tracing = createTracing(config, { logger: silentLogger, ...(exporter ? {} : { exporter: discardingTraceExporter }) });
-      return { tracer: tracing.tracer('bench'), shutdown: () => tracing.shutdown() };
+      const register = options.register === true;
+      const tracing = createTracing(config, { logger: silentLogger, register, ...(exporter ? {} : { exporter: discardingTraceExporter }) });
+      return { tracer: register ? trace.getTracer('bench') : tracing.tracer('bench'), shutdown: () => tracing.shutdown() };
     }
   }
 }

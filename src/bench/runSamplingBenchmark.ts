@@ -21,6 +21,11 @@ export interface SamplingBenchmarkOptions {
   exporterUrl?: string;
   /** tracepipe uses this tracepipe.yaml's `tracing_service` (exporter, TLS, queue), at each measured rate. */
   configPath?: string;
+  /**
+   * Also time the tight-loop variant at rate 0 (`measureTightLoop`: this many spans of the issue's
+   * workload in one loop, in a fresh process with the pipeline registered globally); 0 or undefined skips it.
+   */
+  tightLoopSpans?: number;
   /** Extra node flags for every worker, e.g. `--cpu-prof --cpu-prof-dir DIR`. */
   nodeArgs?: string[];
   onProgress?: (done: number, total: number) => void;
@@ -51,6 +56,14 @@ export interface SamplingBenchmarkResult {
   /** The no-op API, per scenario: the floor every ratio is taken against. */
   floor: Record<SpanScenario, OverheadFigure>;
   rows: SamplingRow[];
+  tightLoop?: TightLoopResult;
+}
+
+/** The tight-loop variant: unsampled roots at rate 0, against the no-op API timed the same way. */
+export interface TightLoopResult {
+  spans: number;
+  floor: OverheadFigure;
+  rows: Array<OverheadFigure & { contender: Exclude<SamplingContender, 'noop'>; ratioToNoop: number }>;
 }
 
 const WORKER = fileURLToPath(new URL('./samplingWorker.js', import.meta.url));
@@ -76,10 +89,12 @@ export async function runSamplingBenchmark(options: SamplingBenchmarkOptions = {
 
   const samples = new Map<string, SpanOverheadSample[]>();
   const plan: Array<{ key: string; args: string[] }> = [];
-  const point = (contender: SamplingContender, scenario: SpanScenario, rate: number) => {
-    const key = `${contender}|${scenario}|${rate}`;
+  const tightSpans = options.tightLoopSpans ?? 0;
+  const point = (contender: SamplingContender, scenario: SpanScenario, rate: number, tight = false) => {
+    const key = `${contender}|${tight ? 'tight' : scenario}|${rate}`;
     const args = ['--contender', contender, '--scenario', scenario, '--rate', String(rate)];
     args.push('--warmup-ms', String(warmupMs), '--duration-ms', String(durationMs));
+    if (tight) args.push('--tight-spans', String(tightSpans));
     if (contender === 'tracepipe' && options.exporterUrl) args.push('--exporter', options.exporterUrl);
     if (contender === 'tracepipe' && options.configPath) args.push('--config', options.configPath);
     plan.push({ key, args });
@@ -89,6 +104,10 @@ export async function runSamplingBenchmark(options: SamplingBenchmarkOptions = {
     for (const scenario of scenarios) {
       point('noop', scenario, 0);
       for (const rate of rates) for (const contender of order) point(contender, scenario, rate);
+    }
+    if (tightSpans > 0) {
+      point('noop', 'span', 0, true);
+      for (const contender of order) point(contender, 'span', 0, true);
     }
   }
 
@@ -118,6 +137,18 @@ export async function runSamplingBenchmark(options: SamplingBenchmarkOptions = {
       }
     }
   }
+  let tightLoop: TightLoopResult | undefined;
+  if (tightSpans > 0) {
+    const floorFigure = figure('noop|tight|0');
+    tightLoop = {
+      spans: tightSpans,
+      floor: floorFigure,
+      rows: contenders.map((contender) => {
+        const f = figure(`${contender}|tight|0`);
+        return { contender, ...f, ratioToNoop: f.nsPerSpan.median / floorFigure.nsPerSpan.median };
+      }),
+    };
+  }
   return {
     rates,
     scenarios,
@@ -129,5 +160,6 @@ export async function runSamplingBenchmark(options: SamplingBenchmarkOptions = {
     configPath: options.configPath,
     floor,
     rows,
+    ...(tightLoop ? { tightLoop } : {}),
   };
 }

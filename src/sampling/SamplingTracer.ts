@@ -53,51 +53,23 @@ export class SamplingTracer implements Tracer {
     this.always = shared.root.ratePerMillion === 1_000_000;
   }
 
+  /**
+   * Kept under V8's inlining limit (460 bytecode bytes) on purpose: inlined into the caller, the
+   * unsampled cases (a root that cannot be sampled, a child of a lazy span) let V8 drop the
+   * `LazySpan` allocation of a span that never escapes, as it does for the no-op API's span.
+   * Everything else is decided in `startDecided`.
+   */
   startSpan(name: string, options?: SpanOptions, context?: Context): Span {
-    const shared = this.shared;
-    const ctx = context ?? shared.contextManager.active();
+    const ctx = context ?? this.shared.contextManager.active();
     if (isTracingSuppressed(ctx)) return this.sdk.startSpan(name, options, ctx);
     const parent = options !== undefined && options.root === true ? undefined : trace.getSpan(ctx);
-    if (parent instanceof LazySpan) {
+    if (parent === undefined ? this.never || this.shared.stopped : parent instanceof LazySpan) {
+      const shared = this.shared;
+      if (parent === undefined && shared.onUnsampledRoot !== undefined && !shared.stopped) this.warnUnsampledRoot();
       shared.stats.notSampled++;
-      return new LazySpan(shared.pool, parent, undefined, -1, 0);
+      return new LazySpan(shared.pool, parent as LazySpan | undefined, undefined, -1, 0);
     }
-    if (parent !== undefined) {
-      const pc = parent.spanContext();
-      // A recording span always has a valid context: skip the regex validation on the common path.
-      if (parent.isRecording() || isSpanContextValid(pc)) {
-        if ((pc.traceFlags & TraceFlags.SAMPLED) === 0 || shared.stopped) {
-          shared.stats.notSampled++;
-          return new LazySpan(shared.pool, undefined, pc, -1, 0);
-        }
-        shared.stats.sampled++;
-        return withTraceFlags(this.sdk.startSpan(name, options, ctx), pc.traceFlags & TRACE_FLAG_RANDOM);
-      }
-      if (pc.traceState !== undefined && !shared.stopped) return this.counted(withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM));
-    }
-    if (this.never || shared.stopped) {
-      if (shared.onUnsampledRoot !== undefined && !shared.stopped) {
-        shared.onUnsampledRoot();
-        shared.onUnsampledRoot = undefined;
-      }
-      shared.stats.notSampled++;
-      return new LazySpan(shared.pool, undefined, undefined, -1, 0);
-    }
-    if (this.always) {
-      shared.stats.sampled++;
-      return withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM);
-    }
-    const hi = shared.pool.bits28();
-    const lo = shared.pool.bits28();
-    if (!shared.root.acceptsRandomness(hi, lo)) {
-      shared.stats.notSampled++;
-      return new LazySpan(shared.pool, undefined, undefined, hi, lo);
-    }
-    shared.stats.sampled++;
-    shared.ids.preset(hi, lo);
-    const span = this.sdk.startSpan(name, options, ctx);
-    shared.ids.clear();
-    return withTraceFlags(span, TRACE_FLAG_RANDOM);
+    return this.startDecided(name, options, ctx, parent);
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
@@ -125,6 +97,50 @@ export class SamplingTracer implements Tracer {
     const parent = ctx ?? manager.active();
     const span = this.startSpan(name, options, parent);
     return manager.with(trace.setSpan(parent, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+  }
+
+  /** The cases the inlined fast path leaves: a non-lazy parent, or a root at a rate above 0. */
+  private startDecided(name: string, options: SpanOptions | undefined, ctx: Context, parent: Span | undefined): Span {
+    const shared = this.shared;
+    if (parent !== undefined) {
+      const pc = parent.spanContext();
+      // A recording span always has a valid context: skip the regex validation on the common path.
+      if (parent.isRecording() || isSpanContextValid(pc)) {
+        if ((pc.traceFlags & TraceFlags.SAMPLED) === 0 || shared.stopped) {
+          shared.stats.notSampled++;
+          return new LazySpan(shared.pool, undefined, pc, -1, 0);
+        }
+        shared.stats.sampled++;
+        return withTraceFlags(this.sdk.startSpan(name, options, ctx), pc.traceFlags & TRACE_FLAG_RANDOM);
+      }
+      if (pc.traceState !== undefined && !shared.stopped) return this.counted(withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM));
+      if (this.never || shared.stopped) {
+        if (shared.onUnsampledRoot !== undefined && !shared.stopped) this.warnUnsampledRoot();
+        shared.stats.notSampled++;
+        return new LazySpan(shared.pool, undefined, undefined, -1, 0);
+      }
+    }
+    if (this.always) {
+      shared.stats.sampled++;
+      return withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM);
+    }
+    const hi = shared.pool.bits28();
+    const lo = shared.pool.bits28();
+    if (!shared.root.acceptsRandomness(hi, lo)) {
+      shared.stats.notSampled++;
+      return new LazySpan(shared.pool, undefined, undefined, hi, lo);
+    }
+    shared.stats.sampled++;
+    shared.ids.preset(hi, lo);
+    const span = this.sdk.startSpan(name, options, ctx);
+    shared.ids.clear();
+    return withTraceFlags(span, TRACE_FLAG_RANDOM);
+  }
+
+  /** The first new root at rate 0: the provider's one-time warning, then never again. */
+  private warnUnsampledRoot(): void {
+    this.shared.onUnsampledRoot!();
+    this.shared.onUnsampledRoot = undefined;
   }
 
   /** Counts a span the SDK decided on by itself (rare: an invalid parent that carries a tracestate). */

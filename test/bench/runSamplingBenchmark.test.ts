@@ -71,6 +71,30 @@ test('runSamplingBenchmark measures every scenario × rate × contender in fresh
   assert.match(lines[6]!, /^active parent \+ nested active child/);
 });
 
+test('runSamplingBenchmark times the tight-loop variant at rate 0 with the pipeline registered, against the no-op API', async () => {
+  const result = await runSamplingBenchmark({
+    rates: [0],
+    scenarios: ['span'],
+    contenders: ['stock', 'tracepipe'],
+    repetitions: 1,
+    warmupMs: 5,
+    durationMs: 10,
+    tightLoopSpans: 2_000,
+  });
+  const tight = result.tightLoop!;
+  assert.equal(tight.spans, 2_000);
+  assertOneSample(tight.floor.nsPerSpan);
+  assert.deepEqual(
+    tight.rows.map((r) => r.contender),
+    ['stock', 'tracepipe'],
+  );
+  for (const row of tight.rows) {
+    assertOneSample(row.nsPerSpan);
+    assertOneSample(row.cpuNsPerSpan);
+    assert.equal(row.ratioToNoop, row.nsPerSpan.median / tight.floor.nsPerSpan.median);
+  }
+});
+
 test('runSamplingBenchmark exports tracepipe spans to the exporter URL it is given', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-test-'));
   try {

@@ -5,6 +5,7 @@ import type { ForwardSample } from '../../benchmarks/measureForwarding.js';
 import { renderOverheadSvg } from '../../benchmarks/renderOverheadSvg.js';
 import { renderReport } from '../../benchmarks/renderReport.js';
 import type { ThroughputSample } from '../../benchmarks/throughputWorker.js';
+import type { WorkloadSample } from '../../benchmarks/workloadWorker.js';
 import type { SamplingBenchmarkResult } from '../../src/bench/runSamplingBenchmark.js';
 import { summarize } from '../../src/bench/summarize.js';
 
@@ -41,19 +42,33 @@ const overhead: SamplingBenchmarkResult = {
     { scenario: 'span', rate: 1_000_000, contender: 'stock', nsPerSpan: one(2000), cpuNsPerSpan: one(2000), ratioToNoop: 100 },
     { scenario: 'span', rate: 1_000_000, contender: 'tracepipe', nsPerSpan: one(1000), cpuNsPerSpan: one(1000), ratioToNoop: 50 },
   ],
+  tightLoop: {
+    spans: 200_000,
+    floor: { nsPerSpan: one(13), cpuNsPerSpan: one(13) },
+    rows: [
+      { contender: 'stock', nsPerSpan: one(650), cpuNsPerSpan: one(650), ratioToNoop: 50 },
+      { contender: 'tracepipe', nsPerSpan: one(26), cpuNsPerSpan: one(26), ratioToNoop: 2 },
+    ],
+  },
 };
+
+/** A workload sample: `exportedPerSec`, `dropped` of `created`, main-thread CPU and peak RSS. */
+function workload(exportedPerSec: number, created: number, dropped: number, mainThreadCpuUsPerSpan: number, peakRssMB: number): WorkloadSample {
+  return { ...throughput(exportedPerSec, created, dropped, peakRssMB), mainThreadCpuUsPerSpan };
+}
 
 const results: BenchResults = {
   machine: { cpuModel: 'Test CPU', cores: 2, memoryGB: 4, platform: 'Linux test x64', node: 'v20.0.0', date: '2026-11-21T12:00:00Z' },
   versions: { tracepipe: '0.1.0', '@opentelemetry/sdk-trace': '2.12.1' },
   calibration: { before: one(1.8), after: one(1.9) },
-  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, encodingMs: 1000, forwardMs: 3000 },
+  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, workloadMs: 2000, workloadChunk: 512, tightLoopSpans: 200_000, encodingMs: 1000, forwardMs: 3000 },
   overhead,
   throughput: {
     file: { tracepipe: [throughput(330_000, 660_000, 0, 90)], stock: [throughput(110_000, 440_000, 220_000, 100)] },
     grpc: { tracepipe: [throughput(130_000, 260_000, 0, 80)], stock: [throughput(68_000, 400_000, 264_000, 100)] },
   },
   burst: { tracepipe: [throughput(0, 30_000, 0, 70)], stock: [throughput(0, 30_000, 27_440, 70)] },
+  workload: { tracepipe: [workload(400_000, 800_000, 0, 1.5, 120)], stock: [workload(90_000, 360_000, 180_000, 5, 100)] },
   encoding: {
     'tracepipe-json': [{ spansPerSec: 600_000, mbPerSec: 700, bytesPerBatch: 600_000 }],
     'stock-json': [{ spansPerSec: 100_000, mbPerSec: 130, bytesPerBatch: 660_000 }],
@@ -70,8 +85,12 @@ test('renderReport states every target with its measured ratio and PASS, MISS or
     .map((l) => [l.split(' | ')[0]!.slice(2), l.slice(l.lastIndexOf(' | ') + 3, -2)]);
   assert.deepEqual(targetRows, [
     ['unsampled root span, rate 0 (start + 5 attrs + end)', 'PASS'],
+    ['unsampled root at rate 0, in the benchmark and in a tight loop (issue 19)', '**MISS**'],
     ['file export, sustained, spans/s exported', 'PASS'],
     ['100 ms synchronous burst', 'PASS'],
+    ['main-thread CPU per sampled span, realistic workload (issue 19)', '**MISS**'],
+    ['file export on the realistic workload, spans/s exported (issue 19)', 'PASS'],
+    ['peak RSS on the realistic workload (issue 19)', '**MISS**'],
     ['OTLP/JSON encoding, spans/s', 'PASS'],
     ['gRPC export ceiling, spans/s', '**MISS**'],
     ['peak RSS at max sustained file export', 'PASS'],
@@ -81,7 +100,13 @@ test('renderReport states every target with its measured ratio and PASS, MISS or
   assert.ok(md.includes('tracepipe 330k/s vs stock 110k/s = **3.00×**; tracepipe dropped 0 (most in any run), stock dropped 50%'));
   assert.ok(md.includes('tracepipe 100 ns = **5.0× no-op** (no-op 20.0 ns; stock 900 ns = 45.0× no-op; tracepipe is 9.00× faster than stock)'));
   assert.ok(md.includes('stock kept 2,560 of 30,000'));
-  assert.ok(md.includes('2 of 7 targets are not met in this run'));
+  assert.ok(md.includes('benchmark **5.0×**; 200,000-span tight loop **2.0×** (tracepipe 26.0 ns, no-op 13.0 ns)'));
+  assert.ok(md.includes('| tracepipe | 26.0 (26.0–26.0) | 2.0× |'));
+  assert.ok(md.includes('tracepipe 1.50 µs vs stock 5.00 µs = **0.30×**'));
+  assert.ok(md.includes('tracepipe 400k/s vs stock 90k/s = **4.44×**; tracepipe dropped 0 (most in any run), stock dropped 50%'));
+  assert.ok(md.includes('tracepipe 120 MB vs stock 100 MB = **1.20×**'));
+  assert.ok(md.includes('| tracepipe `file://` exporter | 400k | 400k (400k–400k) | 0 (0.0%) | 1.50 | 3.00 | 120 | **4.44×** | **0.30×** |'));
+  assert.ok(md.includes('5 of 11 targets are not met in this run'));
   assert.ok(md.includes('- forwarding: forwardWorker.js exited with 1: Error: boom'));
   assert.ok(md.includes('Measured 2026-11-21T12:00:00Z on Test CPU (2 cores, 4 GB), Linux test x64, Node.js v20.0.0.'));
   assert.ok(md.includes('Versions: tracepipe 0.1.0, @opentelemetry/sdk-trace 2.12.1.'));
