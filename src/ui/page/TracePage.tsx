@@ -231,7 +231,7 @@ function Waterfall({ rows, collapsed, selected, start, total, colors, trace, onS
               </div>
               <div class="wf-lane">
                 <div class="wf-bar" style={{ left: `${left}%`, width: `${width}%`, background: color }} title={String(tag(span, 'span.kind') ?? '')} />
-                <span class="wf-dur" style={{ left: `${Math.min(left + width, 92)}%` }}>
+                <span class="wf-dur" style={left + width > 85 ? { right: `${100 - left - width}%`, color: 'var(--on-bar)' } : { left: `${left + width}%` }}>
                   {formatDuration(span.duration)}
                 </span>
               </div>
