@@ -46,6 +46,11 @@ export interface SpanIntakeOptions {
    * `allocate`, for an exporter that writes JSON (capture files); protobuf when undefined.
    */
   json?: { allocate: Allocate } | undefined;
+  /**
+   * Also given every span once it is queued (the live trace viewer, `serve --ui`). When set,
+   * every request takes the decode path, as with tagging and sampling.
+   */
+  observer?: ((spans: readonly OtlpSpan[]) => void) | undefined;
 }
 
 /** How long a refused sender is asked to wait (Retry-After, google.rpc.RetryInfo) before retrying. */
@@ -76,6 +81,7 @@ export class SpanIntake {
   readonly tagSenderAttribute: string | undefined;
   private readonly sampler: ForwardingSampler | undefined;
   private readonly json: { allocate: Allocate } | undefined;
+  private readonly observer: ((spans: readonly OtlpSpan[]) => void) | undefined;
   private readonly bytesPerWireByte: number;
   private fullSince = 0;
 
@@ -87,6 +93,7 @@ export class SpanIntake {
     this.tagSenderAttribute = options.tagSenderAttribute;
     this.sampler = options.sampler;
     this.json = options.json;
+    this.observer = options.observer;
     this.bytesPerWireByte = options.json === undefined ? 1 : JSON_PER_WIRE_BYTE;
   }
 
@@ -104,7 +111,7 @@ export class SpanIntake {
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
     if (!this.hasRoomFor(body.length)) return this.full();
-    if (this.sampler === undefined && (sender === undefined || this.tagSenderAttribute === undefined)) {
+    if (this.sampler === undefined && this.observer === undefined && (sender === undefined || this.tagSenderAttribute === undefined)) {
       if (this.json !== undefined) {
         const transcoded = transcodeResourceSpansJson(body, this.json.allocate);
         if (transcoded !== undefined) {
@@ -158,6 +165,7 @@ export class SpanIntake {
       const request = this.encode(spans);
       const bytes = this.json === undefined ? request.byteLength : request.buffer.byteLength;
       if (!this.enqueue(request, spans.length, bytes, transport)) return this.full();
+      this.observer?.(spans);
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
     return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };

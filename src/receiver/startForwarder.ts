@@ -12,7 +12,7 @@ import { ExportQueue } from '../pipeline/ExportQueue.js';
 import { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import { GrpcReceiver } from './GrpcReceiver.js';
 import { HttpReceiver } from './HttpReceiver.js';
-import { SpanIntake } from './SpanIntake.js';
+import { SpanIntake, type SpanIntakeOptions } from './SpanIntake.js';
 
 /** Where `serve` writes when nothing else is configured: capture files next to where it runs. */
 export const DEFAULT_FORWARD_URL = 'file://./traces';
@@ -40,6 +40,8 @@ export interface ForwarderOptions {
   logger?: Logger;
   /** Counters shared with the diagnostics service; a fresh set by default. */
   stats?: PipelineStats;
+  /** Given every span the forwarder queues, decoded (the live trace viewer of `serve --ui`). */
+  observer?: SpanIntakeOptions['observer'];
 }
 
 export interface Forwarder {
@@ -102,6 +104,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     tagSenderAttribute: receiver.tagSenderAttribute,
     sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
     json: lines === undefined ? undefined : { allocate: lines.allocate },
+    observer: options.observer,
   });
   const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
 
