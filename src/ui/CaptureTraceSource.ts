@@ -6,6 +6,8 @@ import { TraceCatalog } from './TraceCatalog.js';
 import type { TraceSource, TraceSourceStatus } from './TraceSource.js';
 
 const KEPT_PROBLEM_MESSAGES = 20;
+/** Decoded capture lines kept for reuse (up to the exporter's 1 MiB line each, so some MB of spans). */
+const CACHED_LINES = 8;
 
 export interface IndexCaptureOptions {
   /** Called after each capture line with the bytes read so far, for progress. */
@@ -21,6 +23,7 @@ export class CaptureTraceSource implements TraceSource {
   readonly catalog = new TraceCatalog();
   private readonly files: string[] = [];
   private readonly problems = { count: 0, messages: [] as string[] };
+  private readonly lines = new Map<string, Map<string, ReadableSpan[]>>();
 
   private constructor(private readonly paths: string[]) {}
 
@@ -60,28 +63,49 @@ export class CaptureTraceSource implements TraceSource {
     if (entry === undefined) return undefined;
     const out: ReadableSpan[] = [];
     const loc = entry.locations;
-    for (let i = 0; i < loc.length; ) {
-      const fileId = loc[i]!;
-      const handle = await open(this.files[fileId]!, 'r');
-      try {
-        for (; i < loc.length && loc[i] === fileId; i += 3) {
-          const bytes = loc[i + 2]!;
-          const buffer = Buffer.allocUnsafe(bytes);
-          const { bytesRead } = await handle.read(buffer, 0, bytes, loc[i + 1]!);
-          // A file changed since it was indexed yields what still decodes.
-          let decoded: ReturnType<typeof decodeTracesJson>;
-          try {
-            decoded = decodeTracesJson(buffer.subarray(0, bytesRead).toString('utf8'));
-          } catch {
-            continue;
-          }
-          for (const span of decoded.spans) if (span.spanContext().traceId === traceId) out.push(span);
-        }
-      } finally {
-        await handle.close();
-      }
+    for (let i = 0; i < loc.length; i += 3) {
+      const byTrace = await this.line(loc[i]!, loc[i + 1]!, loc[i + 2]!);
+      const spans = byTrace.get(traceId);
+      if (spans !== undefined) out.push(...spans);
     }
     return out;
+  }
+
+  /**
+   * The spans of one capture line by trace. The last few lines read are kept: a line holds
+   * spans of many traces, and a search that reads spans goes through its candidates in start
+   * order, so neighbours share lines.
+   */
+  private async line(fileId: number, offset: number, bytes: number): Promise<Map<string, ReadableSpan[]>> {
+    const key = `${fileId}:${offset}`;
+    const cached = this.lines.get(key);
+    if (cached !== undefined) {
+      this.lines.delete(key);
+      this.lines.set(key, cached);
+      return cached;
+    }
+    const byTrace = new Map<string, ReadableSpan[]>();
+    const buffer = Buffer.allocUnsafe(bytes);
+    const handle = await open(this.files[fileId]!, 'r');
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buffer, 0, bytes, offset));
+    } finally {
+      await handle.close();
+    }
+    try {
+      for (const span of decodeTracesJson(buffer.subarray(0, bytesRead).toString('utf8')).spans) {
+        const id = span.spanContext().traceId;
+        let list = byTrace.get(id);
+        if (list === undefined) byTrace.set(id, (list = []));
+        list.push(span);
+      }
+    } catch {
+      // The file changed since it was indexed: nothing of this line can be trusted.
+    }
+    this.lines.set(key, byTrace);
+    if (this.lines.size > CACHED_LINES) this.lines.delete(this.lines.keys().next().value!);
+    return byTrace;
   }
 
   status(): TraceSourceStatus {
