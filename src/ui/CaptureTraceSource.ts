@@ -6,7 +6,7 @@ import { TraceCatalog } from './TraceCatalog.js';
 import type { TraceSource, TraceSourceStatus } from './TraceSource.js';
 
 const KEPT_PROBLEM_MESSAGES = 20;
-/** Decoded capture lines kept for reuse (up to the exporter's 1 MiB line each, so some MB of spans). */
+/** Parsed capture lines kept for reuse (each up to the exporter's 1 MiB line, parsed). */
 const CACHED_LINES = 8;
 
 export interface IndexCaptureOptions {
@@ -23,7 +23,7 @@ export class CaptureTraceSource implements TraceSource {
   readonly catalog = new TraceCatalog();
   private readonly files: string[] = [];
   private readonly problems = { count: 0, messages: [] as string[] };
-  private readonly lines = new Map<string, Map<string, ReadableSpan[]>>();
+  private readonly lines = new Map<string, unknown>();
 
   private constructor(private readonly paths: string[]) {}
 
@@ -64,27 +64,30 @@ export class CaptureTraceSource implements TraceSource {
     const out: ReadableSpan[] = [];
     const loc = entry.locations;
     for (let i = 0; i < loc.length; i += 3) {
-      const byTrace = await this.line(loc[i]!, loc[i + 1]!, loc[i + 2]!);
-      const spans = byTrace.get(traceId);
-      if (spans !== undefined) out.push(...spans);
+      const line = await this.line(loc[i]!, loc[i + 1]!, loc[i + 2]!);
+      if (line === undefined) continue;
+      try {
+        for (const span of decodeTracesJson(onlyTrace(line, traceId)).spans) if (span.spanContext().traceId === traceId) out.push(span);
+      } catch {
+        // The file changed since it was indexed: nothing of this line can be trusted.
+      }
     }
     return out;
   }
 
   /**
-   * The spans of one capture line by trace. The last few lines read are kept: a line holds
-   * spans of many traces, and a search that reads spans goes through its candidates in start
-   * order, so neighbours share lines.
+   * One capture line, parsed. The last few lines read are kept: a line holds spans of many
+   * traces, and a search that reads spans goes through its candidates in start order, so
+   * neighbours share lines.
    */
-  private async line(fileId: number, offset: number, bytes: number): Promise<Map<string, ReadableSpan[]>> {
+  private async line(fileId: number, offset: number, bytes: number): Promise<unknown> {
     const key = `${fileId}:${offset}`;
-    const cached = this.lines.get(key);
-    if (cached !== undefined) {
+    if (this.lines.has(key)) {
+      const cached = this.lines.get(key);
       this.lines.delete(key);
       this.lines.set(key, cached);
       return cached;
     }
-    const byTrace = new Map<string, ReadableSpan[]>();
     const buffer = Buffer.allocUnsafe(bytes);
     const handle = await open(this.files[fileId]!, 'r');
     let bytesRead: number;
@@ -93,19 +96,15 @@ export class CaptureTraceSource implements TraceSource {
     } finally {
       await handle.close();
     }
+    let parsed: unknown;
     try {
-      for (const span of decodeTracesJson(buffer.subarray(0, bytesRead).toString('utf8')).spans) {
-        const id = span.spanContext().traceId;
-        let list = byTrace.get(id);
-        if (list === undefined) byTrace.set(id, (list = []));
-        list.push(span);
-      }
+      parsed = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
     } catch {
-      // The file changed since it was indexed: nothing of this line can be trusted.
+      parsed = undefined;
     }
-    this.lines.set(key, byTrace);
+    this.lines.set(key, parsed);
     if (this.lines.size > CACHED_LINES) this.lines.delete(this.lines.keys().next().value!);
-    return byTrace;
+    return parsed;
   }
 
   status(): TraceSourceStatus {
@@ -118,4 +117,25 @@ export class CaptureTraceSource implements TraceSource {
       problems: { count: this.problems.count, messages: [...this.problems.messages] },
     };
   }
+}
+
+const HEX_TRACE_ID = /^[0-9a-fA-F]{32}$/;
+
+/**
+ * A parsed `TracesData` line cut down to the spans of `traceId`, so only they are decoded (a line
+ * holds spans of dozens of traces). Spans whose id is not hex (Teleport's base64) are kept and
+ * filtered after decoding; a line of another shape is returned whole.
+ */
+function onlyTrace(line: unknown, traceId: string): object {
+  const root = line as { resourceSpans?: unknown };
+  if (typeof line !== 'object' || line === null || !Array.isArray(root.resourceSpans)) return line as object;
+  const keep = (span: { traceId?: unknown }) => typeof span?.traceId !== 'string' || !HEX_TRACE_ID.test(span.traceId) || span.traceId.toLowerCase() === traceId;
+  return {
+    ...root,
+    resourceSpans: root.resourceSpans.map((rs: { scopeSpans?: unknown }) =>
+      rs === null || typeof rs !== 'object' || !Array.isArray(rs.scopeSpans)
+        ? rs
+        : { ...rs, scopeSpans: rs.scopeSpans.map((ss: { spans?: unknown }) => (ss === null || typeof ss !== 'object' || !Array.isArray(ss.spans) ? ss : { ...ss, spans: ss.spans.filter(keep) })) },
+    ),
+  };
 }

@@ -1,5 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { attributeText } from './matchesTags.js';
 import type { TraceQuery } from './TraceQuery.js';
 
 /**
@@ -22,6 +23,11 @@ export interface TraceEntry {
   ops: number[];
   /** Where the spans are: (file id, byte offset, byte length) triples of capture lines. */
   locations: number[];
+  /**
+   * A Bloom filter of the `key=value` pairs of the trace's span and resource attributes (and
+   * `error=true`): an attribute search reads the spans only of traces that may match.
+   */
+  tagBits: Int32Array;
 }
 
 /** One row of a search result, as `/api/summaries` returns it. */
@@ -97,12 +103,20 @@ export class TraceCatalog {
     const rank = parent === undefined ? 0 : parent.isRemote === true ? 1 : 2;
     let t = this.traces.get(traceId);
     if (t === undefined) {
-      t = { traceId, startUs: start, endUs: end, spanCount: 0, errorCount: 0, rootOp: op, rootRank: rank, rootStartUs: start, ops: [], locations: [] };
+      t = {
+        traceId, startUs: start, endUs: end, spanCount: 0, errorCount: 0, rootOp: op, rootRank: rank, rootStartUs: start, ops: [], locations: [],
+        tagBits: new Int32Array(TAG_WORDS),
+      };
       this.traces.set(traceId, t);
     }
     t.spanCount++;
     this.spanCount++;
-    if (span.status.code === SpanStatusCode.ERROR) t.errorCount++;
+    if (span.status.code === SpanStatusCode.ERROR) {
+      t.errorCount++;
+      setTag(t.tagBits, 'error', 'true');
+    }
+    addTags(t.tagBits, span.attributes);
+    addTags(t.tagBits, span.resource.attributes);
     if (start < t.startUs) t.startUs = start;
     if (end > t.endUs) t.endUs = end;
     if (!t.ops.includes(op)) t.ops.push(op);
@@ -130,7 +144,8 @@ export class TraceCatalog {
 
   /**
    * The traces matching everything in `query` the catalog can decide alone (service, operation,
-   * durations, time range, errors), sorted as it asks. Attribute filters are the caller's.
+   * durations, time range, errors), and that may match its attribute filters, sorted as it asks.
+   * Whether they do match those is the caller's to check, on the spans.
    */
   candidates(query: TraceQuery): TraceEntry[] {
     let serviceId: number | undefined;
@@ -143,8 +158,10 @@ export class TraceCatalog {
         if (opId === undefined) return [];
       }
     }
+    const tagHashes = query.tags.map(([key, value]) => tagHash(key, value));
     const out: TraceEntry[] = [];
     for (const t of this.traces.values()) {
+      if (tagHashes.length > 0 && !tagHashes.every((h) => mayHaveTag(t.tagBits, h))) continue;
       const duration = t.endUs - t.startUs;
       if (query.errorsOnly && t.errorCount === 0) continue;
       if (query.minDurationUs !== undefined && duration < query.minDurationUs) continue;
@@ -208,3 +225,40 @@ const ORDER: Record<TraceQuery['sort'], (a: TraceEntry, b: TraceEntry) => number
   longest: (a, b) => b.endUs - b.startUs - (a.endUs - a.startUs) || (a.traceId < b.traceId ? -1 : 1),
   shortest: (a, b) => a.endUs - a.startUs - (b.endUs - b.startUs) || (a.traceId < b.traceId ? -1 : 1),
 };
+
+/** 512 bits per trace: about 10% false positives at 100 distinct pairs. */
+const TAG_WORDS = 16;
+const TAG_BITS = TAG_WORDS * 32;
+
+/** FNV-1a of `key=value`. */
+function tagHash(key: string, value: string): number {
+  let h = 0x811c9dc5;
+  const text = `${key}=${value}`;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Two bits per pair, from two parts of its hash. */
+function setHash(bits: Int32Array, h: number): void {
+  const a = h % TAG_BITS;
+  const b = (h >>> 16) % TAG_BITS;
+  bits[a >>> 5]! |= 1 << (a & 31);
+  bits[b >>> 5]! |= 1 << (b & 31);
+}
+
+function mayHaveTag(bits: Int32Array, h: number): boolean {
+  const a = h % TAG_BITS;
+  const b = (h >>> 16) % TAG_BITS;
+  return (bits[a >>> 5]! & (1 << (a & 31))) !== 0 && (bits[b >>> 5]! & (1 << (b & 31))) !== 0;
+}
+
+function setTag(bits: Int32Array, key: string, value: string): void {
+  setHash(bits, tagHash(key, value));
+}
+
+function addTags(bits: Int32Array, attributes: Readonly<Record<string, unknown>>): void {
+  for (const key in attributes) {
+    const text = attributeText(attributes[key]);
+    if (text !== undefined) setTag(bits, key, text);
+  }
+}
