@@ -85,6 +85,8 @@ function tracepipePipeline(destination: Destination, options: DestinationOptions
   const inner = createExporter(parseExporterUrl(url), { timeoutMs: DEFAULTS.exportTimeoutMs, stats, logger: silentLogger });
   let exported = 0;
   const counting = {
+    wireForm: inner.wireForm,
+    maxBatchBytes: inner.maxBatchBytes,
     export: (spans: Parameters<typeof inner.export>[0]) =>
       inner.export(spans).then(() => {
         exported += spans.length;

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { encodeTracesJsonBytes } from '../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../src/encoding/encodeTracesProto.js';
+import { JsonTraceEncoder } from '../src/otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../src/otlp/proto/ProtoTraceEncoder.js';
 import { LineBufferPool } from '../src/exporters/file/LineBufferPool.js';
 import { makeRealisticSpans } from './makeRealisticSpans.js';
+
+const jsonEncoder = new JsonTraceEncoder();
+const protoEncoder = new ProtoTraceEncoder();
 
 /**
  * One encoding run in a fresh process: 512-span batches encoded to bytes, over and over. The
@@ -34,13 +37,13 @@ function encoderFor(name: Encoder): (spans: ReadableSpan[]) => number {
     case 'tracepipe-json': {
       const pool = new LineBufferPool();
       return (spans) => {
-        const line = encodeTracesJsonBytes(spans, true, pool.allocate);
+        const line = jsonEncoder.encodeBytes(spans, true, pool.allocate);
         pool.release(line);
         return line.length;
       };
     }
     case 'tracepipe-proto':
-      return (spans) => encodeTracesProto(spans).length;
+      return (spans) => protoEncoder.encode(spans).length;
   }
 }
 

@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpanKind } from '@opentelemetry/api';
-import { encodeTracesJson } from '../src/encoding/encodeTracesJson.js';
-import { OtlpResource } from '../src/encoding/OtlpResource.js';
-import { OtlpSpan } from '../src/encoding/OtlpSpan.js';
+import { JsonTraceEncoder } from '../src/otlp/json/JsonTraceEncoder.js';
+import { OtlpResource } from '../src/otlp/OtlpResource.js';
+import { OtlpSpan } from '../src/otlp/OtlpSpan.js';
 
 export interface GeneratedCapture {
   bytes: number;
@@ -62,7 +62,7 @@ function template(): string {
       );
     }
   }
-  return encodeTracesJson(spans);
+  return new JsonTraceEncoder().encode(spans);
 }
 
 /** Writes about `targetBytes` of capture files into `dir` (rotating at 100 MiB, like the exporter's default). */

@@ -36,9 +36,9 @@ const DESTINATION_LABEL: Record<Destination, { tracepipe: string; stock: string 
   http: { tracepipe: 'tracepipe `http://` exporter (protobuf)', stock: 'official `@opentelemetry/exporter-trace-otlp-proto` + `BatchSpanProcessor`' },
 };
 const ENCODER_LABEL: Record<Encoder, string> = {
-  'tracepipe-json': 'tracepipe `encodeTracesJsonBytes`',
+  'tracepipe-json': 'tracepipe `JsonTraceEncoder.encodeBytes`',
   'stock-json': 'stock `JsonTraceSerializer`',
-  'tracepipe-proto': 'tracepipe `encodeTracesProto`',
+  'tracepipe-proto': 'tracepipe `ProtoTraceEncoder.encode`',
   'stock-proto': 'stock `ProtobufTraceSerializer`',
 };
 const FORWARD_LABEL: Record<ForwardPath, string> = {
@@ -396,7 +396,7 @@ function uiSection(r: BenchResults): string[] {
   if (!u?.length) return [...out, `Not measured: ${r.errors.ui ?? 'skipped'}.`, ''];
   const first = u[0]!;
   out.push(
-    `A generated capture of ${(first.bytes / 1e9).toFixed(2)} GB (${first.spans.toLocaleString('en-US')} spans in ${first.traces.toLocaleString('en-US')} traces of 10 spans over 5 services, about 500 bytes of OTLP/JSON per span, 100 MiB files) is indexed by a fresh process (\`CaptureTraceSource.index\`, streaming); that process then answers each search ${UI_SEARCH_RUNS} times through the HTTP API (\`/api/summaries\`) and opens one trace (\`/api/traces/{id}\`, its spans read back from the capture). Peak RSS is the indexing process's. Median (min–max) of ${u.length} runs; search times are medians of each run's ${UI_SEARCH_RUNS}.`,
+    `A generated capture of ${(first.bytes / 1e9).toFixed(2)} GB (${first.spans.toLocaleString('en-US')} spans in ${first.traces.toLocaleString('en-US')} traces of 10 spans over 5 services, about ${Math.round(first.bytes / first.spans)} bytes of OTLP/JSON per span, 100 MiB files) is indexed by a fresh process (\`CaptureTraceSource.index\`, streaming); that process then answers each search ${UI_SEARCH_RUNS} times through the HTTP API (\`/api/summaries\`) and opens one trace (\`/api/traces/{id}\`, its spans read back from the capture). Peak RSS is the indexing process's. Median (min–max) of ${u.length} runs; search times are medians of each run's ${UI_SEARCH_RUNS}.`,
     '',
   );
   out.push(

@@ -73,7 +73,7 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
 
   const logger = options.logger ?? createLogger();
   const exporter =
-    options.exporter ?? createExporter(t.exporter!, { tls: t.tls, timeoutMs: t.exportTimeoutMs, stats, logger });
+    options.exporter ?? createExporter(t.exporter!, { tls: t.tls, timeoutMs: t.exportTimeoutMs, maxBatchBytes: t.maxExportBatchBytes, stats, logger });
   const queue = new ExportQueue({
     exporter,
     stats,

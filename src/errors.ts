@@ -55,6 +55,17 @@ export class ExportError extends TracepipeError {
   readonly retryable: boolean;
   /** Server-requested delay before the next attempt (HTTP Retry-After, gRPC RetryInfo), in ms. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * Set when a batch went out in parts and only some failed: the spans that failed. The others
+   * were delivered, less `rejectedSpans` that the exporter has already counted as dropped.
+   */
+  readonly failedSpans: number | undefined;
+  readonly rejectedSpans: number;
+  /**
+   * The destination refused this request's content (gRPC INVALID_ARGUMENT, HTTP 400 or 413), so
+   * it says nothing about other requests: a batch of several is worth sending in parts.
+   */
+  readonly badRequest: boolean;
 
   constructor(
     message: string,
@@ -62,11 +73,17 @@ export class ExportError extends TracepipeError {
       code?: TracepipeErrorCode;
       retryable?: boolean;
       retryAfterMs?: number;
+      failedSpans?: number;
+      rejectedSpans?: number;
+      badRequest?: boolean;
       cause?: unknown;
     } = {},
   ) {
     super(options.code ?? 'TRACEPIPE_EXPORT_FAILED', message, { cause: options.cause });
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    this.failedSpans = options.failedSpans;
+    this.rejectedSpans = options.rejectedSpans ?? 0;
+    this.badRequest = options.badRequest ?? false;
   }
 }

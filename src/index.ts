@@ -37,15 +37,15 @@ export { GrpcTraceExporter, type GrpcTraceExporterOptions } from './exporters/gr
 export { HttpTraceExporter, type HttpTraceExporterOptions } from './exporters/http/HttpTraceExporter.js';
 export { RetryingExporter, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryingExporterOptions } from './exporters/RetryingExporter.js';
 export { toSdkSpanExporter } from './exporters/toSdkSpanExporter.js';
-export { encodeTracesJson, encodeTracesJsonBytes, encodeResourceSpansJson } from './encoding/encodeTracesJson.js';
-export { encodeTracesProto } from './encoding/encodeTracesProto.js';
-export { decodeTracesJson } from './encoding/decodeTracesJson.js';
-export { decodeTracesProto } from './encoding/decodeTracesProto.js';
-export type { DecodeResult } from './encoding/DecodeResult.js';
-export { OtlpSpan, type OtlpSpanInit, type OtlpLink, type OtlpScope } from './encoding/OtlpSpan.js';
-export { OtlpResource } from './encoding/OtlpResource.js';
-export { OtlpDouble } from './encoding/OtlpDouble.js';
-export { OtlpTraceState } from './encoding/OtlpTraceState.js';
+export { JsonTraceEncoder } from './otlp/json/JsonTraceEncoder.js';
+export { ProtoTraceEncoder } from './otlp/proto/ProtoTraceEncoder.js';
+export { decodeTracesJson } from './otlp/json/decodeTracesJson.js';
+export { decodeTracesProto, ProtoTraceDecoder } from './otlp/proto/decodeTracesProto.js';
+export type { DecodeResult } from './otlp/DecodeResult.js';
+export { OtlpSpan, type OtlpSpanInit, type OtlpLink, type OtlpScope } from './otlp/OtlpSpan.js';
+export { OtlpResource } from './otlp/OtlpResource.js';
+export { OtlpDouble } from './otlp/OtlpDouble.js';
+export { OtlpTraceState } from './otlp/OtlpTraceState.js';
 export {
   startForwarder,
   DEFAULT_FORWARD_URL,
@@ -60,10 +60,10 @@ export { listCaptureFiles, type CaptureFile } from './exporters/file/listCapture
 export { replayCapture, type ReplayOptions, type ReplayProgress, type ReplayResult } from './exporters/file/replayCapture.js';
 export { summarizeTraces, TraceSummarizer, serviceOf, type TraceSummary } from './exporters/file/summarizeTraces.js';
 export { buildTraceTree, type TraceTreeNode } from './exporters/file/buildTraceTree.js';
-export { EncodedSpans, type EncodedFormat } from './encoding/EncodedSpans.js';
-export { scanTracesProto } from './encoding/scanTracesProto.js';
-export { transcodeTracesJson, transcodeResourceSpansJson } from './encoding/transcodeTracesJson.js';
-export type { Allocate } from './encoding/jsonWriter.js';
+export { EncodedSpans, type WireForm, type EncodedRequest } from './pipeline/EncodedSpans.js';
+export { scanTracesProto } from './otlp/proto/scanTracesProto.js';
+export { JsonTranscoder } from './otlp/json/JsonTranscoder.js';
+export type { Allocate } from './otlp/json/JsonWriter.js';
 export { startUiServer, type UiServer, type UiServerOptions } from './ui/startUiServer.js';
 export { CaptureTraceSource, type IndexCaptureOptions } from './ui/CaptureTraceSource.js';
 export { LiveTraceStore, DEFAULT_LIVE_MAX_SPANS } from './ui/LiveTraceStore.js';

@@ -8,6 +8,7 @@ import {
   TracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
+import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from '../config/ExporterTarget.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import type { TracepipeConfig } from '../config/TracepipeConfig.js';
@@ -45,6 +46,8 @@ const discardingSpanExporter: SpanExporter = {
 };
 
 const discardingTraceExporter: TraceExporter = {
+  wireForm: 'protobuf',
+  maxBatchBytes: DEFAULT_MAX_EXPORT_BATCH_BYTES,
   export: () => Promise.resolve(),
   probe: () => Promise.resolve(),
   forceFlush: () => Promise.resolve(),

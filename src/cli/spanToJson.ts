@@ -1,10 +1,12 @@
 import { SpanKind, SpanStatusCode, type AttributeValue, type Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { OtlpDouble } from '../encoding/OtlpDouble.js';
+import { OtlpDouble } from '../otlp/OtlpDouble.js';
 import { hrTimeToNs } from '../exporters/file/spanTime.js';
 
 function value(v: unknown): unknown {
   if (v instanceof OtlpDouble) return v.value;
+  // An int64 beyond 2^53 (decoded as a bigint): a decimal string, exactly; JSON numbers would round it.
+  if (typeof v === 'bigint') return v.toString();
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   if (Array.isArray(v)) return v.map(value);
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x)]));

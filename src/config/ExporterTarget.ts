@@ -1,5 +1,15 @@
 /** Default size at which a capture file is rotated: 100 MiB, as Teleport's file exporter. */
 export const DEFAULT_FILE_LIMIT_BYTES = 104_857_600;
+/**
+ * The largest request an exporter sends: 4 MiB, the receive limit of gRPC servers by default
+ * (grpc-go's and grpc-js's `max_receive_message_length`) and so of the Collector's OTLP receiver.
+ */
+export const DEFAULT_MAX_EXPORT_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * The longest capture line: 1 MiB, the Collector's file consumer's `max_log_size` default
+ * (pkg/stanza/fileconsumer, DefaultMaxLogSize), beyond which `otlpjsonfile` splits a line.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 /** The OTLP/HTTP traces path (OTLP spec, "OTLP/HTTP Request"). */
 export const DEFAULT_HTTP_PATH = '/v1/traces';
 
@@ -34,6 +44,8 @@ export interface FileTarget {
   limitBytes: number;
   /** Keep at most this many files (oldest deleted); undefined keeps all. */
   maxFiles: number | undefined;
+  /** The longest line written, newline included, unless one span alone is longer. */
+  maxLineBytes: number;
   url: string;
 }
 

@@ -17,6 +17,7 @@ export interface RawTracingService {
   keypairs?: RawKeypair[];
   queue_max_bytes?: number;
   max_export_batch_size?: number;
+  max_export_batch_bytes?: number;
   schedule_delay_ms?: number;
   export_timeout_ms?: number;
   shutdown_timeout_ms?: number;

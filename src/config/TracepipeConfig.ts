@@ -19,6 +19,8 @@ export interface TracingServiceConfig {
   /** Memory budget of the span queue between the provider and the exporter. */
   queueMaxBytes: number;
   maxExportBatchSize: number;
+  /** The largest request a network exporter sends (`max_export_batch_bytes`). */
+  maxExportBatchBytes: number;
   scheduleDelayMs: number;
   exportTimeoutMs: number;
   shutdownTimeoutMs: number;

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import {
   type Compression,
   DEFAULT_FILE_LIMIT_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
   DEFAULT_HTTP_PATH,
   type ExporterTarget,
   type HttpEncoding,
@@ -111,13 +112,11 @@ function parseHttp(url: string, raw: string, key: string): ExporterTarget {
   };
 }
 
-function positiveInt(name: string, value: string, raw: string, key: string): number {
+function positiveInt(name: string, value: string, raw: string, key: string, min = 1): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
-    throw new ConfigError(
-      `${key} query parameter ${name} must be a positive integer, got ${JSON.stringify(value)} in ${JSON.stringify(raw)}`,
-      { key },
-    );
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    const rule = min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+    throw new ConfigError(`${key} query parameter ${name} must be ${rule}, got ${JSON.stringify(value)} in ${JSON.stringify(raw)}`, { key });
   }
   return n;
 }
@@ -130,20 +129,25 @@ function decodePath(path: string, raw: string, key: string): string {
   }
 }
 
+/** Room for the line's framing and a small span: below it nearly every span would be on a line of its own. */
+const MIN_LINE_BYTES = 1024;
+
 function parseFile(url: string, raw: string, key: string): ExporterTarget {
   // Parsed by hand: WHATWG URL would read the "." of `file://./traces` as a host.
   const rest = url.slice('file://'.length);
   const q = rest.indexOf('?');
   const pathPart = decodePath(q < 0 ? rest : rest.slice(0, q), raw, key);
   if (pathPart === '') throw new ConfigError(`${key} must name a directory, got ${JSON.stringify(raw)}`, { key });
-  const params = queryParams(new URL(`file:///?${q < 0 ? '' : rest.slice(q + 1)}`), ['limit', 'max_files'], raw, key);
+  const params = queryParams(new URL(`file:///?${q < 0 ? '' : rest.slice(q + 1)}`), ['limit', 'max_files', 'max_line_bytes'], raw, key);
   const limit = params.get('limit');
   const maxFiles = params.get('max_files');
+  const maxLineBytes = params.get('max_line_bytes');
   return {
     kind: 'file',
     dir: resolve(pathPart),
     limitBytes: limit === undefined ? DEFAULT_FILE_LIMIT_BYTES : positiveInt('limit', limit, raw, key),
     maxFiles: maxFiles === undefined ? undefined : positiveInt('max_files', maxFiles, raw, key),
+    maxLineBytes: maxLineBytes === undefined ? DEFAULT_MAX_LINE_BYTES : positiveInt('max_line_bytes', maxLineBytes, raw, key, MIN_LINE_BYTES),
     url: raw,
   };
 }

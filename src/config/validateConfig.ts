@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { parseDiagAddr } from '../diagnostics/parseDiagAddr.js';
 import { readCertificates, readKeypair } from '../tls/readPem.js';
 import { didYouMean } from './didYouMean.js';
+import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from './ExporterTarget.js';
 import { parseExporterUrl } from './parseExporterUrl.js';
 import type { RawConfig } from './RawConfig.js';
 import {
@@ -19,6 +20,7 @@ export const DEFAULTS = {
   serviceName: 'unknown_service:node', // OTel resource semantic conventions, service.name
   queueMaxBytes: 64 * 1024 * 1024,
   maxExportBatchSize: 512, // the OTel SDK's batch size
+  maxExportBatchBytes: DEFAULT_MAX_EXPORT_BATCH_BYTES,
   scheduleDelayMs: 200,
   exportTimeoutMs: 10_000, // OTLP exporter default timeout (OTEL_EXPORTER_OTLP_TIMEOUT)
   shutdownTimeoutMs: 10_000,
@@ -40,6 +42,7 @@ const TRACING_KEYS = [
   'keypairs',
   'queue_max_bytes',
   'max_export_batch_size',
+  'max_export_batch_bytes',
   'schedule_delay_ms',
   'export_timeout_ms',
   'shutdown_timeout_ms',
@@ -143,6 +146,8 @@ function diagAddress(value: unknown): string | undefined {
 }
 
 const MAX_BYTES = 2 ** 40;
+/** Room for a request's framing and a small span. */
+const MIN_EXPORT_BATCH_BYTES = 1024;
 const MAX_MS = 24 * 3600 * 1000;
 
 function tracingService(raw: unknown): TracingServiceConfig {
@@ -168,6 +173,7 @@ function tracingService(raw: unknown): TracingServiceConfig {
     tls: tlsMaterial(t.ca_certs, t.keypairs ?? t.https_keypairs, keypairsKey),
     queueMaxBytes: integer(t.queue_max_bytes, 'tracing_service.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
     maxExportBatchSize: integer(t.max_export_batch_size, 'tracing_service.max_export_batch_size', 1, 1_000_000, DEFAULTS.maxExportBatchSize),
+    maxExportBatchBytes: integer(t.max_export_batch_bytes, 'tracing_service.max_export_batch_bytes', MIN_EXPORT_BATCH_BYTES, MAX_BYTES, DEFAULTS.maxExportBatchBytes),
     scheduleDelayMs: integer(t.schedule_delay_ms, 'tracing_service.schedule_delay_ms', 0, MAX_MS, DEFAULTS.scheduleDelayMs),
     exportTimeoutMs: integer(t.export_timeout_ms, 'tracing_service.export_timeout_ms', 1, MAX_MS, DEFAULTS.exportTimeoutMs),
     shutdownTimeoutMs: integer(t.shutdown_timeout_ms, 'tracing_service.shutdown_timeout_ms', 1, MAX_MS, DEFAULTS.shutdownTimeoutMs),

@@ -62,7 +62,7 @@ export class DiagnosticsMetrics {
     mirrorCounter(
       registers,
       'tracepipe_spans_dropped_total',
-      'Spans dropped before delivery, by reason (queue_full, invalid, shutdown, export_failed).',
+      'Spans dropped before delivery, by reason (queue_full, invalid, shutdown, export_failed, too_large).',
       ['reason'],
       () => (Object.keys(stats.dropped) as DropReason[]).map((reason) => [{ reason }, stats.dropped[reason]]),
     );
@@ -85,6 +85,13 @@ export class DiagnosticsMetrics {
     mirrorCounter(registers, 'tracepipe_file_rotations_total', 'Capture files the file exporter rotated.', [], () => [[{}, stats.fileRotations]]);
     mirrorCounter(registers, 'tracepipe_file_deleted_total', 'Capture files deleted by retention.', [], () => [[{}, stats.fileDeletedByRetention]]);
     mirrorCounter(registers, 'tracepipe_file_write_errors_total', 'Writes the file exporter failed.', [], () => [[{}, stats.fileWriteErrors]]);
+    mirrorCounter(
+      registers,
+      'tracepipe_file_oversize_spans_total',
+      'Spans written alone on a capture line longer than max_line_bytes, since one span cannot be split.',
+      [],
+      () => [[{}, stats.fileOversizeSpans]],
+    );
     mirrorCounter(
       registers,
       'tracepipe_heartbeats_total',

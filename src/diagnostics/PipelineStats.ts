@@ -3,7 +3,11 @@
  * pays one increment; the diagnostics service reads them at scrape time and
  * publishes them in /metrics. Nothing is dropped without being counted here.
  */
-export type DropReason = 'queue_full' | 'invalid' | 'shutdown' | 'export_failed';
+/**
+ * `too_large`: a single span whose encoding alone exceeds what the destination accepts
+ * (`max_export_batch_bytes`).
+ */
+export type DropReason = 'queue_full' | 'invalid' | 'shutdown' | 'export_failed' | 'too_large';
 export type Transport = 'grpc' | 'http';
 
 /** What one export attempt did, for histograms and readiness heartbeats. */
@@ -35,6 +39,7 @@ export class PipelineStats {
     invalid: 0,
     shutdown: 0,
     export_failed: 0,
+    too_large: 0,
   };
 
   /** File exporter. */
@@ -43,6 +48,8 @@ export class PipelineStats {
   fileRotations = 0;
   fileDeletedByRetention = 0;
   fileWriteErrors = 0;
+  /** Spans written alone on a capture line longer than `max_line_bytes` (they could not be split further). */
+  fileOversizeSpans = 0;
 
   /** Receiver requests by `${transport} ${code}`. */
   readonly requests = new Map<string, number>();

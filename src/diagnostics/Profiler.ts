@@ -7,8 +7,13 @@ const CPU_INTERVAL_MICROS = 10_000;
 const HEAP_INTERVAL_BYTES = 512 * 1024;
 const HEAP_STACK_DEPTH = 64;
 
-/** Several diagnostics services may share the process-wide V8 heap sampler: the last one out stops it. */
-let heapUsers = 0;
+/**
+ * Several diagnostics services may share the process-wide V8 heap sampler: the last one out stops
+ * it. The count belongs to the process, as the sampler does, so it lives on the process object
+ * under a registered symbol (a module binding would be one count per copy of this module).
+ */
+const HEAP_USERS = Symbol.for('tracepipe.profiler.heapUsers');
+const heapUsers = process as unknown as { [HEAP_USERS]?: number };
 
 /**
  * pprof profiles of this process via @datadog/pprof, gzip'd protobuf as `go tool pprof` reads.
@@ -27,7 +32,7 @@ export class Profiler {
       return err instanceof Error ? err.message : String(err);
     }
     this.heapStarted = true;
-    heapUsers++;
+    heapUsers[HEAP_USERS] = (heapUsers[HEAP_USERS] ?? 0) + 1;
     return undefined;
   }
 
@@ -63,7 +68,8 @@ export class Profiler {
     this.cpuRun?.finish();
     if (this.heapStarted) {
       this.heapStarted = false;
-      if (--heapUsers === 0) pprof.heap.stop();
+      heapUsers[HEAP_USERS] = (heapUsers[HEAP_USERS] ?? 1) - 1;
+      if (heapUsers[HEAP_USERS] === 0) pprof.heap.stop();
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
-import { ExportTraceServiceResponse } from '../encoding/otlpRoot.js';
+import { ExportTraceServiceResponse } from '../otlp/otlpRoot.js';
 import type { Logger } from '../logger.js';
 import { BurstLog } from './BurstLog.js';
 

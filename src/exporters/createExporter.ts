@@ -13,6 +13,8 @@ export interface CreateExporterOptions {
   tls?: TlsMaterial | undefined;
   /** Bounds each `export` including its retries, and each `probe`. */
   timeoutMs: number;
+  /** The largest request a network exporter sends (`max_export_batch_bytes`); 4 MiB by default. */
+  maxBatchBytes?: number;
   stats: PipelineStats;
   logger: Logger;
   /** Backoff of the network exporters; the defaults suit production. */
@@ -28,16 +30,16 @@ export interface CreateExporterOptions {
  * count with `stats.recordExport` (ExportQueue does).
  */
 export function createExporter(target: ExporterTarget, options: CreateExporterOptions): TraceExporter {
-  const { tls, timeoutMs, stats, logger } = options;
-  const wrap = (exporter: TraceExporter) => new RetryingExporter(exporter, { timeoutMs, stats, logger, policy: options.retryPolicy });
+  const { tls, timeoutMs, maxBatchBytes, stats, logger } = options;
+  const retrying = { timeoutMs, stats, logger, policy: options.retryPolicy };
   switch (target.kind) {
     case 'grpc':
-      return wrap(new GrpcTraceExporter(target, { tls, timeoutMs, stats, logger }));
+      return new RetryingExporter(new GrpcTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger }), retrying);
     case 'http':
       if (!target.secure && tls !== undefined) {
         logger.warn('ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS', { url: target.url });
       }
-      return wrap(new HttpTraceExporter(target, { tls, timeoutMs, stats, logger }));
+      return new RetryingExporter(new HttpTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger }), retrying);
     case 'file':
       return new FileTraceExporter(target, { stats, logger, lines: options.lines });
   }

@@ -1,13 +1,13 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { PipelineStats } from '../diagnostics/PipelineStats.js';
-import { EncodedSpans, type EncodedFormat } from '../encoding/EncodedSpans.js';
+import { ExportError } from '../errors.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import type { Logger } from '../logger.js';
+import { EncodedSpans, framingBytes, type EncodedRequest, type WireForm } from './EncodedSpans.js';
 
-export interface ExportQueueOptions {
-  exporter: TraceExporter;
-  /** What `offerEncoded` requests are; protobuf by default. */
-  encodedFormat?: EncodedFormat;
+export interface ExportQueueOptions<F extends WireForm> {
+  /** Its `wireForm` is what `offerEncoded` takes; its `maxBatchBytes` bounds a batch of requests. */
+  exporter: TraceExporter<F>;
   stats: PipelineStats;
   logger: Logger;
   /** Memory budget: an offer that would take the queue (queued plus being exported) past it is refused. */
@@ -20,9 +20,11 @@ export interface ExportQueueOptions {
 }
 
 /** Spans, or encoded requests (never both): a batch holds one kind, exported as it is. */
-interface Batch {
+interface Batch<F extends WireForm> {
   spans: ReadableSpan[];
-  requests: Uint8Array[];
+  requests: EncodedRequest<F>[];
+  /** Spans in each request. */
+  requestSpans: number[];
   /** Spans in the batch, of either kind. */
   count: number;
   bytes: number;
@@ -37,7 +39,6 @@ interface Waiter {
 
 const DEFAULT_CONCURRENCY = 4;
 const NO_SPANS: ReadableSpan[] = [];
-const NO_REQUESTS: Uint8Array[] = [];
 
 /**
  * A bounded queue between span producers (the provider's processor, the forwarder's receivers)
@@ -46,26 +47,30 @@ const NO_REQUESTS: Uint8Array[] = [];
  * soon as the current synchronous turn ends, a partial one after `scheduleDelayMs`, with up to
  * `maxConcurrentExports` exports in flight. Every outcome is recorded in the stats; the caller of
  * `offer` counts what it refuses. Besides span objects it takes encoded requests (`offerEncoded`,
- * the forwarder's: protobuf bodies, or OTLP/JSON ResourceSpans, as `encodedFormat` says), which
- * are exported as EncodedSpans without being decoded;
- * a batch holds one kind or the other, and counts and limits are in spans either way.
+ * the forwarder's, in the exporter's wire form), which are exported as EncodedSpans without
+ * being decoded; a batch holds one kind or the other. Batches of requests are sealed before
+ * they would encode larger than the exporter's `maxBatchBytes`, so a forwarder never sends
+ * more than its destination accepts; span batches are split by the exporter if need be.
  */
-export class ExportQueue {
-  private readonly exporter: TraceExporter;
+export class ExportQueue<F extends WireForm = WireForm> {
+  private readonly exporter: TraceExporter<F>;
   private readonly stats: PipelineStats;
   private readonly logger: Logger;
   private readonly maxBytes: number;
   private readonly maxBatchSize: number;
   private readonly scheduleDelayMs: number;
   private readonly maxConcurrent: number;
-  private readonly encodedFormat: EncodedFormat;
+  private readonly form: F;
+  private readonly maxBatchBytes: number;
 
-  private readonly ready: Array<Batch | undefined> = [];
+  private readonly ready: Array<Batch<F> | undefined> = [];
   private readyHead = 0;
   private open: ReadableSpan[] = [];
-  /** The open batch's requests when it is an encoded one, and their spans. */
-  private openRequests: Uint8Array[] = [];
+  /** The open batch's requests when it is an encoded one, their spans and their wire bytes. */
+  private openRequests: EncodedRequest<F>[] = [];
+  private openRequestSpans: number[] = [];
   private openEncodedSpans = 0;
+  private openWireBytes = 0;
   private openBytes = 0;
   private nextSeq = 0;
   private readonly inFlight = new Set<number>();
@@ -85,7 +90,7 @@ export class ExportQueue {
   private readonly fireTimer = (): void => this.onTimer();
   private readonly runPump = (): void => this.pump();
 
-  constructor(options: ExportQueueOptions) {
+  constructor(options: ExportQueueOptions<F>) {
     this.exporter = options.exporter;
     this.stats = options.stats;
     this.logger = options.logger;
@@ -93,7 +98,8 @@ export class ExportQueue {
     this.maxBatchSize = Math.max(1, options.maxBatchSize);
     this.scheduleDelayMs = options.scheduleDelayMs;
     this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? DEFAULT_CONCURRENCY);
-    this.encodedFormat = options.encodedFormat ?? 'protobuf';
+    this.form = options.exporter.wireForm;
+    this.maxBatchBytes = options.exporter.maxBatchBytes;
     this.stats.queueSpans = () => this.heldSpans;
     this.stats.queueBytes = () => this.heldBytes;
   }
@@ -139,23 +145,48 @@ export class ExportQueue {
   }
 
   /**
-   * Takes one request of `spanCount` spans in the queue's `encodedFormat` (already checked by the
-   * caller), or refuses it like `offer`. Requests are never split: one that would take
-   * the open batch past `maxBatchSize` seals it first, so only a request that is larger on its
-   * own makes a batch larger. `bytes` is what holding the request costs.
+   * Takes one request of `spanCount` spans in the exporter's wire form (already checked by the
+   * caller), or refuses it like `offer`. Requests are never split: one that would take the open
+   * batch past `maxBatchSize` spans or `maxBatchBytes` seals it first, so only a request that is
+   * larger on its own makes a batch larger (the caller splits requests above the byte limit).
+   * `bytes` is what holding the request costs.
    */
-  offerEncoded(request: Uint8Array, spanCount: number, bytes: number): boolean {
+  offerEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number): boolean {
     if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
     if (spanCount === 0) return true;
-    if (this.open.length > 0 || (this.openRequests.length > 0 && this.openEncodedSpans + spanCount > this.maxBatchSize)) this.seal();
+    this.addEncoded(request, spanCount, bytes);
+    this.armTimer();
+    return true;
+  }
+
+  /** Several requests, all or none (the parts of one request the caller had to split). */
+  offerEncodedAll(requests: readonly EncodedRequest<F>[], spanCounts: readonly number[], bytes: readonly number[]): boolean {
+    let total = 0;
+    for (const b of bytes) total += b;
+    if (this.closed || this.heldBytes + total > this.maxBytes) return false;
+    for (let i = 0; i < requests.length; i++) if (spanCounts[i]! > 0) this.addEncoded(requests[i]!, spanCounts[i]!, bytes[i]!);
+    this.armTimer();
+    return true;
+  }
+
+  private addEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number): void {
+    const wire = request.byteLength;
+    if (
+      this.open.length > 0 ||
+      (this.openRequests.length > 0 &&
+        (this.openEncodedSpans + spanCount > this.maxBatchSize ||
+          this.openWireBytes + wire + framingBytes(this.form, this.openRequests.length + 1) > this.maxBatchBytes))
+    ) {
+      this.seal();
+    }
     this.heldSpans += spanCount;
     this.heldBytes += bytes;
     this.openRequests.push(request);
+    this.openRequestSpans.push(spanCount);
     this.openEncodedSpans += spanCount;
+    this.openWireBytes += wire;
     this.openBytes += bytes;
     if (this.openEncodedSpans >= this.maxBatchSize) this.seal();
-    this.armTimer();
-    return true;
   }
 
   /** Resolves when everything queued at call time has been exported or has failed. */
@@ -217,11 +248,14 @@ export class ExportQueue {
 
   private seal(): void {
     if (this.openRequests.length > 0) {
-      this.ready.push({ spans: NO_SPANS, requests: this.openRequests, count: this.openEncodedSpans, bytes: this.openBytes, seq: this.nextSeq++ });
+      const { openRequests: requests, openRequestSpans: requestSpans } = this;
+      this.ready.push({ spans: NO_SPANS, requests, requestSpans, count: this.openEncodedSpans, bytes: this.openBytes, seq: this.nextSeq++ });
       this.openRequests = [];
+      this.openRequestSpans = [];
       this.openEncodedSpans = 0;
+      this.openWireBytes = 0;
     } else {
-      this.ready.push({ spans: this.open, requests: NO_REQUESTS, count: this.open.length, bytes: this.openBytes, seq: this.nextSeq++ });
+      this.ready.push({ spans: this.open, requests: [], requestSpans: [], count: this.open.length, bytes: this.openBytes, seq: this.nextSeq++ });
       this.open = [];
     }
     this.openBytes = 0;
@@ -253,12 +287,12 @@ export class ExportQueue {
     }
   }
 
-  private start(batch: Batch): void {
+  private start(batch: Batch<F>): void {
     this.inFlight.add(batch.seq);
     const startedAt = performance.now();
     let exported: Promise<number | void>;
     try {
-      exported = this.exporter.export(batch.requests.length > 0 ? new EncodedSpans(batch.requests, batch.count, this.encodedFormat) : batch.spans);
+      exported = this.exporter.export(batch.requests.length > 0 ? new EncodedSpans(this.form, batch.requests, batch.requestSpans) : batch.spans);
     } catch (error) {
       exported = Promise.reject(error);
     }
@@ -268,13 +302,21 @@ export class ExportQueue {
     );
   }
 
-  /** `rejected`: spans the destination refused in a partial success, already counted as dropped `invalid`. */
-  private settle(batch: Batch, startedAt: number, error: Error | undefined, rejected: number): void {
+  /**
+   * `rejected`: spans the destination refused in a partial success or the exporter dropped,
+   * already counted. An error with `failedSpans` failed only those: the rest were delivered.
+   */
+  private settle(batch: Batch<F>, startedAt: number, error: Error | undefined, rejected: number): void {
     this.inFlight.delete(batch.seq);
-    const spans = batch.count;
-    this.heldSpans -= spans;
+    this.heldSpans -= batch.count;
     this.heldBytes -= batch.bytes;
     const durationMs = performance.now() - startedAt;
+    let spans = batch.count;
+    if (error instanceof ExportError && error.failedSpans !== undefined) {
+      const delivered = batch.count - error.failedSpans - error.rejectedSpans;
+      if (delivered > 0) this.stats.recordExport({ ok: true, spans: delivered, durationMs });
+      spans = error.failedSpans;
+    }
     if (error === undefined) {
       this.stats.recordExport({ ok: true, spans: spans - rejected, durationMs });
       if (this.failures > 0) {

@@ -1,24 +1,23 @@
 import type { PipelineStats, Transport } from '../diagnostics/PipelineStats.js';
-import type { DecodeResult } from '../encoding/DecodeResult.js';
-import { decodeTracesJson } from '../encoding/decodeTracesJson.js';
-import { decodeTracesProto } from '../encoding/decodeTracesProto.js';
-import { encodeResourceSpansJson } from '../encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../encoding/encodeTracesProto.js';
-import type { Allocate } from '../encoding/jsonWriter.js';
-import type { OtlpSpan } from '../encoding/OtlpSpan.js';
-import { scanTracesProto } from '../encoding/scanTracesProto.js';
-import { transcodeResourceSpansJson } from '../encoding/transcodeTracesJson.js';
+import type { DecodeResult } from '../otlp/DecodeResult.js';
+import { decodeTracesJson } from '../otlp/json/decodeTracesJson.js';
+import type { OtlpSpan } from '../otlp/OtlpSpan.js';
+import { ProtoTraceDecoder } from '../otlp/proto/decodeTracesProto.js';
 import { TracepipeError } from '../errors.js';
+import { encodeWithin } from '../exporters/encodeWithin.js';
 import type { Logger } from '../logger.js';
+import { framingBytes, type EncodedRequest, type WireForm } from '../pipeline/EncodedSpans.js';
 import type { ForwardingSampler } from '../sampling/ForwardingSampler.js';
+import type { QueuedRequest, RequestCodec } from './RequestCodec.js';
 
 /**
  * Where accepted spans go: the forwarder's bounded queue, which holds them as requests in their
- * exporter's form (protobuf `ExportTraceServiceRequest` bodies, or OTLP/JSON ResourceSpans for
- * capture files), each charged the bytes it holds. `false` means full (or shut down).
+ * exporter's wire form, each charged the bytes it holds. `false` means full (or shut down).
  */
-export interface SpanQueue {
-  offerEncoded(request: Uint8Array, spanCount: number, bytes: number): boolean;
+export interface SpanQueue<F extends WireForm> {
+  offerEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number): boolean;
+  /** All of them or none. */
+  offerEncodedAll(requests: readonly EncodedRequest<F>[], spanCounts: readonly number[], bytes: readonly number[]): boolean;
   /** Bytes held now, against `queueMaxBytes`. */
   readonly bytes: number;
 }
@@ -31,8 +30,12 @@ export type IntakeResult =
   /** The queue is full: nothing was queued, the sender keeps the spans and retries. */
   | { kind: 'full' };
 
-export interface SpanIntakeOptions {
-  queue: SpanQueue;
+export interface SpanIntakeOptions<F extends WireForm> {
+  queue: SpanQueue<F>;
+  /** How requests become the exporter's wire form. */
+  codec: RequestCodec<F>;
+  /** The exporter's `maxBatchBytes`: a request that would be larger in wire form is split. */
+  maxBatchBytes: number;
   /** The queue's byte budget, to refuse cheaply when a request cannot fit. */
   queueMaxBytes: number;
   stats: PipelineStats;
@@ -41,11 +44,6 @@ export interface SpanIntakeOptions {
   tagSenderAttribute: string | undefined;
   /** Samples the spans again before they are queued; undefined honours the senders' decisions. */
   sampler?: ForwardingSampler | undefined;
-  /**
-   * Queue OTLP/JSON (ResourceSpans, as transcodeResourceSpansJson writes them) in Buffers from
-   * `allocate`, for an exporter that writes JSON (capture files); protobuf when undefined.
-   */
-  json?: { allocate: Allocate } | undefined;
   /**
    * Also given every span once it is queued (the live trace viewer, `serve --ui`). When set,
    * every request takes the decode path, as with tagging and sampling.
@@ -61,40 +59,38 @@ export const RETRY_DELAY_MS = 1000;
  * queued whole or not at all, so a sender is never told "accepted" for spans that are then
  * dropped. `received` counts spans the forwarder took responsibility for (queued).
  *
- * Spans are queued as protobuf, charged at their size in bytes. A protobuf request that
- * scanTracesProto finds entirely valid, when no sender tag is to be added and no sampler is set,
- * is queued as it came (no span objects are built). Anything else (JSON, tagging, sampling, a
- * request with invalid spans or that does not decode) is decoded for its spans and exact errors,
- * sampled, tagged, and re-encoded. Spans sampled out are accepted (the sender did nothing wrong)
- * and counted in `sampledOut`.
- *
- * For an exporter that writes OTLP/JSON, requests are queued in that form instead, charged at
- * the memory they hold: a valid protobuf request is checked and transcoded in one pass
- * (transcodeResourceSpansJson, which takes only what the decoder would take whole), the rest
- * decoded as above and encoded to JSON.
+ * Spans are queued in the exporter's wire form (the codec's). A protobuf request that the codec
+ * passes through whole (checked, and for JSON transcoded, in one pass, with no span objects),
+ * when no sender tag is to be added and no sampler is set, is queued as it came. Anything else
+ * (JSON, tagging, sampling, a request with invalid spans or that does not decode) is decoded for
+ * its spans and exact errors, sampled, tagged, and encoded again. Spans sampled out are accepted
+ * (the sender did nothing wrong) and counted in `sampledOut`. A request larger in wire form than
+ * one export may be (`maxBatchBytes`) is decoded and queued as several, never refused for that.
  */
-export class SpanIntake {
-  private readonly queue: SpanQueue;
+export class SpanIntake<F extends WireForm = WireForm> {
+  private readonly queue: SpanQueue<F>;
+  private readonly codec: RequestCodec<F>;
+  /** The largest request queued, so that a batch of it alone stays within `maxBatchBytes`. */
+  private readonly maxRequestBytes: number;
   private readonly queueMaxBytes: number;
   private readonly stats: PipelineStats;
   private readonly logger: Logger;
   readonly tagSenderAttribute: string | undefined;
   private readonly sampler: ForwardingSampler | undefined;
-  private readonly json: { allocate: Allocate } | undefined;
   private readonly observer: ((spans: readonly OtlpSpan[]) => void) | undefined;
-  private readonly bytesPerWireByte: number;
   private fullSince = 0;
+  private readonly decoder = new ProtoTraceDecoder();
 
-  constructor(options: SpanIntakeOptions) {
+  constructor(options: SpanIntakeOptions<F>) {
     this.queue = options.queue;
+    this.codec = options.codec;
+    this.maxRequestBytes = options.maxBatchBytes - framingBytes(options.codec.form, 1);
     this.queueMaxBytes = options.queueMaxBytes;
     this.stats = options.stats;
     this.logger = options.logger;
     this.tagSenderAttribute = options.tagSenderAttribute;
     this.sampler = options.sampler;
-    this.json = options.json;
     this.observer = options.observer;
-    this.bytesPerWireByte = options.json === undefined ? 1 : JSON_PER_WIRE_BYTE;
   }
 
   /**
@@ -102,35 +98,26 @@ export class SpanIntake {
    * decoding it, which keeps an overloaded forwarder from spending its CPU on work it will throw
    * away. Exact for protobuf queued as protobuf; a JSON body re-encodes smaller, so near a full
    * queue one may be refused a little early, which only makes its sender retry. Queued as
-   * OTLP/JSON, a request takes about JSON_PER_WIRE_BYTE times its wire size (a guess: the queue
-   * itself has the last word).
+   * OTLP/JSON, a request's cost is the codec's guess (the queue itself has the last word).
    */
   hasRoomFor(wireBytes: number): boolean {
-    return this.queue.bytes + wireBytes * this.bytesPerWireByte <= this.queueMaxBytes;
+    return this.queue.bytes + wireBytes * this.codec.bytesPerWireByte <= this.queueMaxBytes;
   }
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
     if (!this.hasRoomFor(body.length)) return this.full();
     if (this.sampler === undefined && this.observer === undefined && (sender === undefined || this.tagSenderAttribute === undefined)) {
-      if (this.json !== undefined) {
-        const transcoded = transcodeResourceSpansJson(body, this.json.allocate);
-        if (transcoded !== undefined) {
-          const { json, spanCount } = transcoded;
-          if (spanCount > 0 && !this.enqueue(json, spanCount, json.buffer.byteLength, transport)) return this.full();
+      const passed = this.codec.passThrough(body);
+      if (passed !== undefined) {
+        if (passed.request.byteLength <= this.maxRequestBytes) {
+          if (passed.spanCount > 0 && !this.enqueue(passed, transport)) return this.full();
           return ALL_ACCEPTED;
         }
-        return this.accept(() => decodeTracesProto(body), transport, sender);
-      }
-      const count = scanTracesProto(body);
-      if (count !== undefined) {
-        if (count > 0) {
-          const request = ownBytes(body);
-          if (!this.enqueue(request, count, request.buffer.byteLength, transport)) return this.full();
-        }
-        return ALL_ACCEPTED;
+        // Valid, but more than one export may carry: decoded below and queued in parts.
+        this.codec.discard(passed.request);
       }
     }
-    return this.accept(() => decodeTracesProto(body), transport, sender);
+    return this.accept(() => this.decoder.decode(body), transport, sender);
   }
 
   acceptJson(body: Buffer, transport: Transport, sender: string | undefined): IntakeResult {
@@ -162,9 +149,7 @@ export class SpanIntake {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
       }
-      const request = this.encode(spans);
-      const bytes = this.json === undefined ? request.byteLength : request.buffer.byteLength;
-      if (!this.enqueue(request, spans.length, bytes, transport)) return this.full();
+      if (!this.enqueueSpans(spans, transport)) return this.full();
       this.observer?.(spans);
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
@@ -178,16 +163,28 @@ export class SpanIntake {
     return kept;
   }
 
-  /** Decoded spans in the queue's format: protobuf, or the inside of an OTLP/JSON resourceSpans list. */
-  private encode(spans: OtlpSpan[]): Uint8Array {
-    if (this.json === undefined) return encodeTracesProto(spans);
-    return encodeResourceSpansJson(spans, this.json.allocate);
+  /** Decoded spans as one request, or as several when one would be larger than an export may be. */
+  private enqueueSpans(spans: OtlpSpan[], transport: Transport): boolean {
+    const codec = this.codec;
+    const parts = encodeWithin(spans, (run) => codec.encode(run), this.maxRequestBytes, requestBytes, (part) => codec.discard(part.request));
+    if (parts.length === 1) return this.enqueue(parts[0]!.body, transport);
+    const bodies = parts.map((part) => part.body);
+    if (!this.queue.offerEncodedAll(bodies.map((b) => b.request), bodies.map((b) => b.spanCount), bodies.map((b) => b.bytes))) {
+      for (const b of bodies) codec.discard(b.request);
+      return false;
+    }
+    this.noteNotFull();
+    this.stats.received[transport] += spans.length;
+    return true;
   }
 
-  private enqueue(request: Uint8Array, spanCount: number, bytes: number, transport: Transport): boolean {
-    if (!this.queue.offerEncoded(request, spanCount, bytes)) return false;
+  private enqueue(queued: QueuedRequest<F>, transport: Transport): boolean {
+    if (!this.queue.offerEncoded(queued.request, queued.spanCount, queued.bytes)) {
+      this.codec.discard(queued.request);
+      return false;
+    }
     this.noteNotFull();
-    this.stats.received[transport] += spanCount;
+    this.stats.received[transport] += queued.spanCount;
     return true;
   }
 
@@ -199,27 +196,9 @@ export class SpanIntake {
   }
 }
 
+const requestBytes = (queued: QueuedRequest<WireForm>): number => queued.request.byteLength;
+
 const ALL_ACCEPTED: IntakeResult = Object.freeze({ kind: 'accepted', rejected: 0, message: '' });
-
-/**
- * A request body the queue may keep, not a view that keeps far more memory alive. Both receivers
- * hand over views: grpc-js frames each message with Buffer.concat in its StreamDecoder and passes
- * `subarray(5)` past the 5-byte header (server-interceptors decompressMessage), readLimitedBody
- * returns a Buffer.concat. Buffer.concat takes a body under 4 KiB from Node's shared 8 KiB pool,
- * so queueing that view would pin the whole pool slab: such a body is copied into a buffer of its
- * own. A larger body fills its buffer (all but grpc's 5 bytes) and is kept as it is; the queue is
- * charged for the whole buffer either way (`request.buffer.byteLength`).
- */
-function ownBytes(body: Uint8Array): Uint8Array {
-  return body.buffer.byteLength > 2 * body.byteLength ? new Uint8Array(body) : body;
-}
-
-/**
- * What a protobuf byte costs queued as OTLP/JSON: the JSON of realistic spans is about twice the
- * protobuf (more for spans that are mostly ids, which double as hex), in a pooled Buffer up to
- * 1.25 times the JSON (LineBufferPool's slab sizes).
- */
-const JSON_PER_WIRE_BYTE = 4;
 
 /** `partial_success.error_message`: the exact count, and the first few reasons the decoder kept. */
 function summarize(rejected: number, errors: string[]): string {

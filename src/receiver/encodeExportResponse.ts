@@ -1,4 +1,4 @@
-import { ExportTraceServiceResponse } from '../encoding/otlpRoot.js';
+import { ExportTraceServiceResponse } from '../otlp/otlpRoot.js';
 
 /** Every span accepted: `partial_success` stays unset (OTLP spec, "Full Success"). */
 const FULL_SUCCESS_PROTO = ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish();

@@ -8,10 +8,12 @@ import { createExporter } from '../exporters/createExporter.js';
 import { LineBufferPool } from '../exporters/file/LineBufferPool.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import { createLogger, type Logger } from '../logger.js';
+import type { WireForm } from '../pipeline/EncodedSpans.js';
 import { ExportQueue } from '../pipeline/ExportQueue.js';
 import { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import { GrpcReceiver } from './GrpcReceiver.js';
 import { HttpReceiver } from './HttpReceiver.js';
+import { JsonRequests, ProtobufRequests, type RequestCodec } from './RequestCodec.js';
 import { SpanIntake, type SpanIntakeOptions } from './SpanIntake.js';
 
 /** Where `serve` writes when nothing else is configured: capture files next to where it runs. */
@@ -41,7 +43,7 @@ export interface ForwarderOptions {
   /** Counters shared with the diagnostics service; a fresh set by default. */
   stats?: PipelineStats;
   /** Given every span the forwarder queues, decoded (the live trace viewer of `serve --ui`). */
-  observer?: SpanIntakeOptions['observer'];
+  observer?: SpanIntakeOptions<WireForm>['observer'];
 }
 
 export interface Forwarder {
@@ -85,27 +87,26 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   // Capture files are OTLP/JSON: requests are turned into it as they arrive (one pass that
   // also checks them) and queued that way, in Buffers the file exporter gives back once written.
   const lines = target.kind === 'file' ? new LineBufferPool(FORWARDER_FREE_BUFFERS) : undefined;
-  const exporter: TraceExporter = createExporter(target, { tls: tracing.tls, timeoutMs: tracing.exportTimeoutMs, stats, logger, lines });
-  const queue = new ExportQueue({
-    exporter,
-    encodedFormat: lines === undefined ? 'protobuf' : 'json',
+  const exporter = createExporter(target, {
+    tls: tracing.tls,
+    timeoutMs: tracing.exportTimeoutMs,
+    maxBatchBytes: tracing.maxExportBatchBytes,
     stats,
     logger,
-    maxBytes: receiver.queueMaxBytes,
+    lines,
+  });
+  const pipeline = {
+    stats,
+    logger,
+    receiver,
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
     maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
-  });
-  const intake = new SpanIntake({
-    queue,
-    queueMaxBytes: receiver.queueMaxBytes,
-    stats,
-    logger,
-    tagSenderAttribute: receiver.tagSenderAttribute,
-    sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
-    json: lines === undefined ? undefined : { allocate: lines.allocate },
     observer: options.observer,
-  });
+  };
+  const { queue, intake } = isWireForm(exporter, 'json')
+    ? forwardingPipeline(exporter, new JsonRequests(lines?.allocate ?? allocateBuffer, lines?.release.bind(lines)), pipeline)
+    : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
   const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
 
   let grpc: GrpcReceiver | undefined;
@@ -143,6 +144,49 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     },
   };
 }
+
+interface PipelineSettings {
+  stats: PipelineStats;
+  logger: Logger;
+  receiver: TracepipeConfig['receiver'];
+  maxBatchSize: number;
+  scheduleDelayMs: number;
+  maxConcurrentExports: number | undefined;
+  observer: SpanIntakeOptions<WireForm>['observer'];
+}
+
+/** The queue and the intake in front of it, in the exporter's wire form: one form throughout, checked by the compiler. */
+function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, codec: RequestCodec<F>, settings: PipelineSettings) {
+  const { stats, logger, receiver } = settings;
+  const queue = new ExportQueue<F>({
+    exporter,
+    stats,
+    logger,
+    maxBytes: receiver.queueMaxBytes,
+    maxBatchSize: settings.maxBatchSize,
+    scheduleDelayMs: settings.scheduleDelayMs,
+    maxConcurrentExports: settings.maxConcurrentExports,
+  });
+  const intake = new SpanIntake<F>({
+    queue,
+    codec,
+    maxBatchBytes: exporter.maxBatchBytes,
+    queueMaxBytes: receiver.queueMaxBytes,
+    stats,
+    logger,
+    tagSenderAttribute: receiver.tagSenderAttribute,
+    sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
+    observer: settings.observer,
+  });
+  return { queue, intake };
+}
+
+function isWireForm<F extends WireForm>(exporter: TraceExporter, form: F): exporter is TraceExporter<F> {
+  return exporter.wireForm === form;
+}
+
+/** JSON requests for a network exporter: plain Buffers, let go when sent. */
+const allocateBuffer = (size: number): Buffer => Buffer.allocUnsafe(size);
 
 async function listen<T>(key: string, start: () => Promise<T>): Promise<T> {
   try {

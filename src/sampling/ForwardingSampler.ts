@@ -1,5 +1,5 @@
-import type { OtlpSpan } from '../encoding/OtlpSpan.js';
-import { OtlpTraceState } from '../encoding/OtlpTraceState.js';
+import type { OtlpSpan } from '../otlp/OtlpSpan.js';
+import { OtlpTraceState } from '../otlp/OtlpTraceState.js';
 import { explicitRandomness, explicitThreshold, withThreshold } from './otTraceState.js';
 import { Threshold } from './Threshold.js';
 

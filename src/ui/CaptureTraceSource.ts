@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { decodeTracesJson } from '../encoding/decodeTracesJson.js';
+import { decodeTracesJson, parseExact } from '../otlp/json/decodeTracesJson.js';
 import { readCapture } from '../exporters/file/readCapture.js';
 import { TraceCatalog } from './TraceCatalog.js';
 import type { TraceSource, TraceSourceStatus } from './TraceSource.js';
@@ -98,7 +98,7 @@ export class CaptureTraceSource implements TraceSource {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
+      parsed = parseExact(buffer.subarray(0, bytesRead).toString('utf8'));
     } catch {
       parsed = undefined;
     }

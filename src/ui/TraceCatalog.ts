@@ -177,7 +177,9 @@ export class TraceCatalog {
       }
       out.push(t);
     }
-    return out.sort(ORDER[query.sort]);
+    const order = ORDER[query.sort];
+    // Without attribute filters only the first `limit` are needed: keep those, not sort them all.
+    return tagHashes.length === 0 ? firstInOrder(out, query.limit, order) : out.sort(order);
   }
 
   summary(t: TraceEntry): TraceSummaryRow {
@@ -261,4 +263,23 @@ function addTags(bits: Int32Array, attributes: Readonly<Record<string, unknown>>
     const text = attributeText(attributes[key]);
     if (text !== undefined) setTag(bits, key, text);
   }
+}
+
+/** The first `k` of `items` in `order`, sorted: one pass with a sorted buffer of k, O(n log k) for small k. */
+function firstInOrder<T>(items: T[], k: number, order: (a: T, b: T) => number): T[] {
+  if (items.length <= k * 4) return items.sort(order).slice(0, k);
+  const best: T[] = [];
+  for (const item of items) {
+    if (best.length === k && order(item, best[k - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order(best[mid]!, item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, item);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }

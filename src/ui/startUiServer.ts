@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { encodeTracesJson } from '../encoding/encodeTracesJson.js';
+import { JsonTraceEncoder } from '../otlp/json/JsonTraceEncoder.js';
 import { TracepipeError } from '../errors.js';
 import { parseTraceQuery } from './parseTraceQuery.js';
 import { isLoopbackHost, parseUiAddr } from './parseUiAddr.js';
@@ -82,6 +82,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const { source } = options;
   const addr = parseUiAddr(options.addr, options.addrKey ?? '--addr');
   const pageHtml = await readFile(new URL('index.html', PAGE_DIR)).catch(() => undefined);
+  const encoder = new JsonTraceEncoder();
 
   const api = async (path: string, params: URLSearchParams, res: ServerResponse): Promise<void> => {
     const parts = path.split('/').slice(2).map(decodeURIComponent);
@@ -114,7 +115,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       const spans = await source.spans(traceId);
       if (spans === undefined || spans.length === 0) throw new HttpProblem(404, `trace ${traceId} not found`);
       if (parts.length === 3) {
-        return send(res, 200, 'application/json; charset=utf-8', encodeTracesJson(spans), {
+        return send(res, 200, 'application/json; charset=utf-8', encoder.encode(spans), {
           'content-disposition': `attachment; filename="trace-${traceId}.json"`,
         });
       }

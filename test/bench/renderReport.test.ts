@@ -140,7 +140,7 @@ test('the trace viewer section shows indexing time, peak RSS and each search aga
     openTraceMs: ms(12),
   };
   const md = renderReport({ ...results, ui: [sample] });
-  assert.ok(md.includes('A generated capture of 1.00 GB (1,900,000 spans in 190,000 traces'));
+  assert.ok(md.includes('A generated capture of 1.00 GB (1,900,000 spans in 190,000 traces of 10 spans over 5 services, about 526 bytes of OTLP/JSON per span'));
   assert.ok(md.includes('| indexing time | 31.5 s (31.5 s–31.5 s) | < 60 s |'));
   assert.ok(md.includes('| peak RSS | 420 MB (420 MB–420 MB) | < 500 MB |'));
   assert.ok(md.includes('| search: attribute (reads spans) | 150.0 ms (150.0 ms–150.0 ms) | < 200 ms |'));

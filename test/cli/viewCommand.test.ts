@@ -149,3 +149,38 @@ test('view reads Teleport captures; --json gives plain attribute values (bytes a
   assert.equal(server!.kind, 'SERVER');
   assert.deepEqual(server!.status, { code: 'OK' });
 });
+
+test('view --json prints int64 values beyond 2^53 as exact decimal strings, from string and number forms alike', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-view-int64-'));
+  try {
+    const attribute = (key: string, intValue: string) => `{"key":"${key}","value":{"intValue":${intValue}}}`;
+    const line =
+      '{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"ints"}}]},"scopeSpans":[{"spans":[{' +
+      '"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"ints","kind":1,' +
+      '"startTimeUnixNano":1544712660123456789,"endTimeUnixNano":"1544712660123456790","attributes":[' +
+      [
+        attribute('as_string', '"9007199254740993"'),
+        attribute('as_number', '9007199254740993'),
+        attribute('min', '"-9223372036854775808"'),
+        attribute('max', '9223372036854775807'),
+        attribute('small', '42'),
+      ].join(',') +
+      ']}]}]}]}\n';
+    await writeFile(join(dir, 'a.trace'), line);
+    const { code, stdout, stderr } = await runCli(['view', dir, '--json']);
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+    const span = JSON.parse(stdout) as { attributes: Record<string, unknown>; startTimeUnixNano: string; endTimeUnixNano: string };
+    assert.deepEqual(span.attributes, {
+      as_string: '9007199254740993',
+      as_number: '9007199254740993',
+      min: '-9223372036854775808',
+      max: '9223372036854775807',
+      small: 42,
+    });
+    assert.equal(span.startTimeUnixNano, '1544712660123456789');
+    assert.equal(span.endTimeUnixNano, '1544712660123456790');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

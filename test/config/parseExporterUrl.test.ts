@@ -30,10 +30,11 @@ test('exporter_url forms map to the exporter they select', () => {
         url: 'https://collector:443/custom/path?encoding=json&compression=gzip',
       },
     ],
-    ['file:///var/lib/tracepipe/traces', { kind: 'file', dir: '/var/lib/tracepipe/traces', limitBytes: 104857600, maxFiles: undefined, url: 'file:///var/lib/tracepipe/traces' }],
-    ['file:///tmp/t?limit=1000&max_files=3', { kind: 'file', dir: '/tmp/t', limitBytes: 1000, maxFiles: 3, url: 'file:///tmp/t?limit=1000&max_files=3' }],
-    ['file://./traces', { kind: 'file', dir: resolve('traces'), limitBytes: 104857600, maxFiles: undefined, url: 'file://./traces' }],
-    ['file:///tmp/with%20space', { kind: 'file', dir: '/tmp/with space', limitBytes: 104857600, maxFiles: undefined, url: 'file:///tmp/with%20space' }],
+    ['file:///var/lib/tracepipe/traces', { kind: 'file', dir: '/var/lib/tracepipe/traces', limitBytes: 104857600, maxFiles: undefined, maxLineBytes: 1048576, url: 'file:///var/lib/tracepipe/traces' }],
+    ['file:///tmp/t?limit=1000&max_files=3', { kind: 'file', dir: '/tmp/t', limitBytes: 1000, maxFiles: 3, maxLineBytes: 1048576, url: 'file:///tmp/t?limit=1000&max_files=3' }],
+    ['file:///tmp/t?max_line_bytes=65536', { kind: 'file', dir: '/tmp/t', limitBytes: 104857600, maxFiles: undefined, maxLineBytes: 65536, url: 'file:///tmp/t?max_line_bytes=65536' }],
+    ['file://./traces', { kind: 'file', dir: resolve('traces'), limitBytes: 104857600, maxFiles: undefined, maxLineBytes: 1048576, url: 'file://./traces' }],
+    ['file:///tmp/with%20space', { kind: 'file', dir: '/tmp/with space', limitBytes: 104857600, maxFiles: undefined, maxLineBytes: 1048576, url: 'file:///tmp/with%20space' }],
   ];
   for (const [url, expected] of cases) assert.deepEqual(parseExporterUrl(url), expected, url);
 });
@@ -54,7 +55,8 @@ test('bad exporter_url values are errors that name the key and the value', () =>
     ['file:///tmp/t?limit=1.5', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url query parameter limit must be a positive integer, got "1.5" in "file:///tmp/t?limit=1.5"'],
     ['file:///tmp/t?limit=-5', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url query parameter limit must be a positive integer, got "-5" in "file:///tmp/t?limit=-5"'],
     ['file:///tmp/t?max_files=x', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url query parameter max_files must be a positive integer, got "x" in "file:///tmp/t?max_files=x"'],
-    ['file:///tmp/t?limt=5', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url has unknown query parameter "limt" in "file:///tmp/t?limt=5"; allowed: limit, max_files'],
+    ['file:///tmp/t?limt=5', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url has unknown query parameter "limt" in "file:///tmp/t?limt=5"; allowed: limit, max_files, max_line_bytes'],
+    ['file:///tmp/t?max_line_bytes=1023', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url query parameter max_line_bytes must be an integer of at least 1024, got "1023" in "file:///tmp/t?max_line_bytes=1023"'],
     ['http://c/v1/traces?encoding=xml', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url query parameter encoding must be one of protobuf, json, got "xml"'],
     ['grpc://c:4317/v1/traces', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url must not have a path for gRPC (the service is fixed by OTLP), got "grpc://c:4317/v1/traces"'],
     ['file://', 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.exporter_url must name a directory, got "file://"'],

@@ -16,6 +16,7 @@ test('an empty config is a disabled tracing service with every default', () => {
     tls: undefined,
     queueMaxBytes: 67108864,
     maxExportBatchSize: 512,
+    maxExportBatchBytes: 4194304,
     scheduleDelayMs: 200,
     exportTimeoutMs: 10000,
     shutdownTimeoutMs: 10000,
@@ -44,6 +45,7 @@ test('a full tracing_service block resolves every key', () => {
         sampling_rate_per_million: 1000000,
         queue_max_bytes: 1048576,
         max_export_batch_size: 100,
+        max_export_batch_bytes: 65536,
         schedule_delay_ms: 50,
         export_timeout_ms: 2000,
         shutdown_timeout_ms: 3000,
@@ -61,6 +63,7 @@ test('a full tracing_service block resolves every key', () => {
   assert.equal(c.tracing.samplingRatePerMillion, 1000000);
   assert.equal(c.tracing.queueMaxBytes, 1048576);
   assert.equal(c.tracing.maxExportBatchSize, 100);
+  assert.equal(c.tracing.maxExportBatchBytes, 65536);
   assert.equal(c.tracing.scheduleDelayMs, 50);
   assert.equal(c.tracing.exportTimeoutMs, 2000);
   assert.equal(c.tracing.shutdownTimeoutMs, 3000);
@@ -118,6 +121,7 @@ test('bad configs are typed errors with exact messages', () => {
     ],
     ['unsupported scheme', { tracing_service: { enabled: true, exporter_url: 'udp://x:1' } }, 'TRACEPIPE_UNSUPPORTED_SCHEME', 'tracing_service.exporter_url has unsupported scheme "udp://" in "udp://x:1"; supported: grpc://, http://, https://, file://, host:port (gRPC)'],
     ['queue too small', { tracing_service: { queue_max_bytes: 10 } }, 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.queue_max_bytes must be an integer from 1024 to 1099511627776, got 10'],
+    ['batch bytes too small', { tracing_service: { max_export_batch_bytes: 100 } }, 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.max_export_batch_bytes must be an integer from 1024 to 1099511627776, got 100'],
     ['bad listen', { receiver: { grpc_listen: 'localhost' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.grpc_listen must be an address host:port with a port from 0 to 65535, got "localhost"'],
     ['port too big', { receiver: { http_listen: '127.0.0.1:70000' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.http_listen must be an address host:port with a port from 0 to 65535, got "127.0.0.1:70000"'],
     ['tag_sender empty', { receiver: { tag_sender: '' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.tag_sender must be true, false or an attribute name, got ""'],

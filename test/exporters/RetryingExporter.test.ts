@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from '../../src/config/ExporterTarget.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import type { GrpcTarget } from '../../src/config/ExporterTarget.js';
+import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
+import { GrpcTraceExporter } from '../../src/exporters/grpc/GrpcTraceExporter.js';
+import { EncodedSpans, type EncodedRequest } from '../../src/pipeline/EncodedSpans.js';
+import { makeTestSpans } from '../support/makeTestSpans.js';
+import { OtlpSink } from '../support/OtlpSink.js';
 import { ExportError } from '../../src/errors.js';
 import type { ExportTransport } from '../../src/exporters/ExportTransport.js';
 import { RetryingExporter } from '../../src/exporters/RetryingExporter.js';
@@ -13,20 +21,22 @@ import { makeRichSpans } from '../support/richSpans.js';
  * The wrapper's own rules, over a scripted in-process transport (the network cases run against
  * the real sink in GrpcTraceExporter/HttpTraceExporter tests). `script` answers attempt n.
  */
-class ScriptedTransport implements ExportTransport<string> {
+class ScriptedTransport implements ExportTransport<'protobuf'> {
+  readonly wireForm = 'protobuf';
+  readonly maxBatchBytes = DEFAULT_MAX_EXPORT_BATCH_BYTES;
   readonly attempts: number[] = [];
   encodes = 0;
   shutdowns = 0;
 
   constructor(private readonly script: (attempt: number, deadline: number) => Promise<number>) {}
 
-  encode(spans: readonly ReadableSpan[]): string {
+  encode(spans: readonly ReadableSpan[]): Buffer {
     this.encodes++;
-    return `payload of ${spans.length}`;
+    return Buffer.from(`payload of ${spans.length}`);
   }
 
-  send(payload: string, _spanCount: number, deadline: number): Promise<number> {
-    assert.match(payload, /^payload of \d+$/);
+  send(payload: Buffer, _spanCount: number, deadline: number): Promise<number> {
+    assert.match(payload.toString(), /^payload of \d+$/);
     this.attempts.push(performance.now());
     return this.script(this.attempts.length, deadline);
   }
@@ -161,3 +171,67 @@ describe('RetryingExporter', () => {
     assert.equal(String(exporter), 'scripted');
   });
 });
+
+describe('RetryingExporter keeps requests within maxBatchBytes and isolates a refused request', () => {
+  const KiB = 1024;
+
+  it('sends a span batch that encodes larger than maxBatchBytes in parts the destination takes; a span larger alone is dropped too_large', async () => {
+    const sink = await OtlpSink.start({ maxReceiveBytes: 64 * KiB });
+    try {
+      const stats = new PipelineStats();
+      const exporter = new RetryingExporter(new GrpcTraceExporter(parseExporterUrl(sink.grpcUrl) as GrpcTarget, { timeoutMs: 10_000, maxBatchBytes: 64 * KiB, stats, logger: silentLogger }), {
+        timeoutMs: 10_000,
+        stats,
+        logger: silentLogger,
+      });
+      const spans = await makeTestSpans(300, { attributes: { 'db.query.text': 'q'.repeat(1000) } });
+      assert.equal(await exporter.export(spans), 0);
+      assert.equal(sink.spans.length, 300);
+      assert.deepEqual([...new Set(sink.requests.map((r) => r.outcome))], ['ok']);
+      assert.ok(sink.requests.length >= 5, `${sink.requests.length} requests for ~330 KB`);
+      const [huge] = await makeTestSpans(1, { attributes: { blob: 'b'.repeat(100 * KiB) } });
+      const mixed = [...(await makeTestSpans(3)), huge!];
+      assert.equal(await exporter.export(mixed), 1, 'the huge span is reported as not delivered');
+      assert.equal(stats.dropped.too_large, 1);
+      assert.equal(sink.spans.length, 303);
+      await exporter.shutdown();
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('halves a batch of received requests that the destination refuses whole, delivering every request but the bad one', async () => {
+    const sink = await OtlpSink.start();
+    sink.refuseSpansNamed = 'poison';
+    try {
+      const stats = new PipelineStats();
+      const exporter = new RetryingExporter(new GrpcTraceExporter(parseExporterUrl(sink.grpcUrl) as GrpcTarget, { timeoutMs: 10_000, stats, logger: silentLogger }), {
+        timeoutMs: 10_000,
+        stats,
+        logger: silentLogger,
+      });
+      const senders = await Promise.all([0, 1, 2, 3, 4].map((i) => makeTestSpans(10, { prefix: i === 3 ? 'poison' : `good${i}` })));
+      // The bad sender's first span is named exactly "poison".
+      const encoder = new ProtoTraceEncoder();
+      const requests = senders.map((spans, i) => encoder.encode(i === 3 ? [renamed(spans[0]!, 'poison'), ...spans.slice(1)] : spans) as Uint8Array as EncodedRequest<'protobuf'>);
+      await assert.rejects(exporter.export(new EncodedSpans('protobuf', requests, [10, 10, 10, 10, 10])), (err: unknown) => {
+        assert.ok(err instanceof ExportError);
+        assert.equal(err.failedSpans, 10);
+        assert.equal(err.rejectedSpans, 0);
+        assert.match(err.message, /^10 of 50 spans failed: .*INVALID_ARGUMENT/);
+        return true;
+      });
+      assert.equal(sink.spans.length, 40);
+      assert.deepEqual(new Set(sink.spans.map((s) => s.name.replace(/-\d+$/, ''))), new Set(['good0', 'good1', 'good2', 'good4']));
+      assert.equal(sink.requests[0]!.outcome.startsWith('invalid'), true, 'the whole batch was refused first');
+      await exporter.shutdown();
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
+/** The span with another name (a ReadableSpan is a plain object to the encoder). */
+function renamed(span: ReadableSpan, name: string): ReadableSpan {
+  return Object.assign(Object.create(Object.getPrototypeOf(span) as object) as ReadableSpan, span, { name });
+}

@@ -5,12 +5,15 @@ import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import type { EncodedRequest } from '../../src/pipeline/EncodedSpans.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { OtlpSink } from '../support/OtlpSink.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
 import { waitFor } from '../support/waitFor.js';
+
+const protoEncoder = new ProtoTraceEncoder();
 
 const HOUR = 3_600_000;
 
@@ -181,8 +184,8 @@ test('a partial success counts each span once: the rejected as dropped invalid, 
 });
 
 /** Protobuf requests of `sizes` spans each, as the forwarder queues them. */
-async function requests(...sizes: number[]): Promise<Uint8Array[]> {
-  return Promise.all(sizes.map(async (n) => encodeTracesProto(await makeTestSpans(n))));
+async function requests(...sizes: number[]): Promise<EncodedRequest<'protobuf'>[]> {
+  return Promise.all(sizes.map(async (n) => protoEncoder.encode(await makeTestSpans(n)) as Uint8Array as EncodedRequest<'protobuf'>));
 }
 
 test('encoded requests are batched whole: a batch is sealed when the next request would pass maxBatchSize, or when it reaches it', async () => {
@@ -246,7 +249,7 @@ test('encoded requests are charged their bytes against the budget, all or nothin
   assert.equal(q.offerEncoded(a!, 2, 600), true);
   assert.equal(q.offerEncoded(b!, 3, 401), false, 'would take the queue to 1001 bytes');
   assert.equal(q.offerEncoded(b!, 3, 400), true, 'exactly at the budget');
-  assert.equal(q.offerEncoded(new Uint8Array(0), 0, 0), true);
+  assert.equal(q.offerEncoded(new Uint8Array(0) as EncodedRequest<'protobuf'>, 0, 0), true);
   assert.equal(q.spans, 5);
   assert.equal(q.bytes, 1000);
   assert.equal(stats.queueBytes(), 1000);
@@ -277,4 +280,27 @@ test('a shutdown that runs out of time counts the spans of the encoded requests 
   assert.equal(stats.exported, 7);
   assert.equal(stats.exported + stats.exportFailed + stats.dropped.shutdown, 25, 'every span accounted for');
   assert.equal(q.offerEncoded(sent[0]!, 7, 1), false, 'refused after shutdown');
+});
+
+test('encoded requests are sealed into batches before their document would pass the exporter\'s maxBatchBytes', async () => {
+  // JSON framing: `{"resourceSpans":[`, the commas, `]}` and a newline: 21 bytes, plus one a request.
+  const exporter = new RecordingExporter('json', 100);
+  const stats = new PipelineStats();
+  const q = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: 1 << 20, maxBatchSize: 100, scheduleDelayMs: HOUR });
+  const piece = (n: number) => Buffer.alloc(n, 0x20) as Uint8Array as EncodedRequest<'json'>;
+  const [a, b, c, d] = [piece(30), piece(30), piece(20), piece(70)];
+  for (const r of [a, b, c, d]) assert.equal(q.offerEncoded(r!, 1, r!.byteLength), true);
+  await q.flush();
+  // a + b = 60 + 21 + 2 = 83; + c = 80 + 21 + 3 = 104 > 100: sealed before c. c + d = 90 + 21 + 2 = 113: sealed before d.
+  assert.deepEqual(exporter.encodedBatches.map((batch) => batch.requests), [[a, b], [c], [d]]);
+  assert.deepEqual(exporter.encodedBatches.map((batch) => batch.documentBytes), [83, 42, 92]);
+  assert.equal(stats.exported, 4);
+  await q.shutdown(10_000);
+});
+
+test('a queue cannot be assembled with an exporter of another wire form: it does not compile', () => {
+  const misassembled = () =>
+    // @ts-expect-error: the exporter takes OTLP/JSON requests, the queue is declared for protobuf ones
+    new ExportQueue<'protobuf'>({ exporter: new RecordingExporter('json'), stats: new PipelineStats(), logger: silentLogger, maxBytes: 1024, maxBatchSize: 1, scheduleDelayMs: 1 });
+  assert.equal(typeof misassembled, 'function');
 });

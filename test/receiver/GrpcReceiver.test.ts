@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/encoding/otlpRoot.js';
+import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/otlp/otlpRoot.js';
 import { silentLogger } from '../../src/logger.js';
 import { EXPORT_PATH } from '../../src/receiver/GrpcReceiver.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';

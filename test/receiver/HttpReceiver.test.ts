@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/encoding/otlpRoot.js';
+import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/otlp/otlpRoot.js';
 import { decodeRpcStatus } from '../../src/exporters/decodeRpcStatus.js';
 import { silentLogger } from '../../src/logger.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';

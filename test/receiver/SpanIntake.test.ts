@@ -1,29 +1,41 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { decodeTracesProto } from '../../src/otlp/proto/decodeTracesProto.js';
+import { JsonTraceEncoder } from '../../src/otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { silentLogger } from '../../src/logger.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';
 import { SpanIntake } from '../../src/receiver/SpanIntake.js';
+import { JsonRequests, ProtobufRequests, type RequestCodec } from '../../src/receiver/RequestCodec.js';
+import type { WireForm } from '../../src/pipeline/EncodedSpans.js';
 import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { RecordingExporter } from '../support/RecordingExporter.js';
 import { GOOD, message } from '../support/protobufMessages.js';
 
+const jsonEncoder = new JsonTraceEncoder();
+const protoEncoder = new ProtoTraceEncoder();
+
 const HOUR = 3_600_000;
 const TAG = 'tracepipe.forwarded_for';
 
 /** A SpanIntake in front of a real ExportQueue whose exporter records what it is given. */
-function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPool } = {}) {
-  const exporter = new RecordingExporter();
+function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPool; maxBatchBytes?: number } = {}) {
   const stats = new PipelineStats();
   const maxBytes = options.maxBytes ?? 1 << 24;
-  const encodedFormat = options.json === undefined ? 'protobuf' : 'json';
-  const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes, maxBatchSize: 10_000, scheduleDelayMs: HOUR, encodedFormat });
-  const json = options.json === undefined ? undefined : { allocate: options.json.allocate };
-  const spanIntake = new SpanIntake({ queue, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag, json });
+  const maxBatchBytes = options.maxBatchBytes ?? 1 << 24;
+  const common = { stats, logger: silentLogger, maxBatchSize: 10_000, scheduleDelayMs: HOUR };
+  const json = options.json;
+  const pipeline = <F extends WireForm>(exporter: RecordingExporter<F>, codec: RequestCodec<F>) => {
+    const queue = new ExportQueue<F>({ exporter, maxBytes, ...common });
+    const spanIntake = new SpanIntake<F>({ queue, codec, maxBatchBytes, queueMaxBytes: maxBytes, stats, logger: silentLogger, tagSenderAttribute: options.tag });
+    return { exporter: exporter as RecordingExporter<WireForm>, queue: queue as ExportQueue, spanIntake: spanIntake as SpanIntake };
+  };
+  const { exporter, queue, spanIntake } =
+    json === undefined
+      ? pipeline(new RecordingExporter('protobuf', maxBatchBytes), new ProtobufRequests())
+      : pipeline(new RecordingExporter('json', maxBatchBytes), new JsonRequests(json.allocate, (r) => json.release(r)));
   /** Everything queued so far, exported and decoded. */
   const queued = async () => {
     await queue.flush();
@@ -35,7 +47,7 @@ function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPoo
 describe('SpanIntake', () => {
   it('queues a valid protobuf request as the very bytes received, charged their size', async () => {
     const { spanIntake, stats, queue, queued, exporter, close } = intake();
-    const body = Buffer.from(encodeTracesProto(await makeTestSpans(100)));
+    const body = Buffer.from(protoEncoder.encode(await makeTestSpans(100)));
     assert.ok(body.byteLength > 8192, 'large enough to have a buffer of its own');
     assert.deepEqual(spanIntake.acceptProto(body, 'grpc', undefined), { kind: 'accepted', rejected: 0, message: '' });
     assert.equal(stats.received.grpc, 100);
@@ -51,7 +63,7 @@ describe('SpanIntake', () => {
 
   it('copies a small body out of the shared buffer it is a view of, and charges only its own bytes', async () => {
     const { spanIntake, queue, queued, close } = intake();
-    const bytes = encodeTracesProto(await makeTestSpans(2));
+    const bytes = protoEncoder.encode(await makeTestSpans(2));
     const shared = Buffer.alloc(8192, 0xee);
     shared.set(bytes, 100);
     const body = shared.subarray(100, 100 + bytes.byteLength);
@@ -69,7 +81,7 @@ describe('SpanIntake', () => {
   it('with tagging on, decodes, tags every span and queues the re-encoded request at its size', async () => {
     const { spanIntake, stats, queue, queued, close } = intake({ tag: TAG });
     const spans = await makeTestSpans(5);
-    const body = encodeTracesProto(spans);
+    const body = protoEncoder.encode(spans);
     assert.deepEqual(spanIntake.acceptProto(body, 'grpc', '10.1.2.3'), { kind: 'accepted', rejected: 0, message: '' });
     assert.equal(stats.received.grpc, 5);
     const held = queue.bytes;
@@ -106,14 +118,14 @@ describe('SpanIntake', () => {
   it('queues a JSON request as protobuf holding the same spans', async () => {
     const { spanIntake, stats, queue, queued, close } = intake();
     const spans = await makeTestSpans(4);
-    const json = Buffer.from(encodeTracesJson(spans));
+    const json = Buffer.from(jsonEncoder.encode(spans));
     assert.deepEqual(spanIntake.acceptJson(json, 'http', undefined), { kind: 'accepted', rejected: 0, message: '' });
     assert.equal(stats.received.http, 4);
     const held = queue.bytes;
     const [request] = await queued();
     assert.equal(held, request!.byteLength);
-    assert.deepEqual(Buffer.from(request!), Buffer.from(encodeTracesProto(decodeTracesProto(request!).spans)));
-    assert.equal(encodeTracesJson(decodeTracesProto(request!).spans), json.toString('utf8'));
+    assert.deepEqual(Buffer.from(request!), Buffer.from(protoEncoder.encode(decodeTracesProto(request!).spans)));
+    assert.equal(jsonEncoder.encode(decodeTracesProto(request!).spans), json.toString('utf8'));
     await close();
   });
 
@@ -138,7 +150,7 @@ describe('SpanIntake', () => {
 
   it('refuses a request the queue has no room for, on both paths, counting nothing', async () => {
     const spans = await makeTestSpans(20);
-    const body = encodeTracesProto(spans);
+    const body = protoEncoder.encode(spans);
     for (const tag of [undefined, TAG]) {
       // Room for one request (tagged spans re-encode a little larger), not two.
       const { spanIntake, stats, queue, close } = intake({ tag, maxBytes: Math.floor(body.byteLength * 1.5) });
@@ -159,15 +171,15 @@ describe('SpanIntake', () => {
       const pool = new LineBufferPool(4, 1 << 20);
       const { spanIntake, stats, queue, queued, exporter, close } = intake({ json: pool });
       const spans = await makeTestSpans(100);
-      const body = encodeTracesProto(spans);
+      const body = protoEncoder.encode(spans);
       assert.deepEqual(spanIntake.acceptProto(body, 'grpc', undefined), { kind: 'accepted', rejected: 0, message: '' });
       assert.equal(stats.received.grpc, 100);
       assert.equal(queue.bytes, 1 << 20, 'the whole slab the JSON sits in');
       const requests = await queued();
       assert.equal(requests.length, 1);
-      assert.equal(line(requests), encodeTracesJson(decodeTracesProto(body).spans));
+      assert.equal(line(requests), jsonEncoder.encode(decodeTracesProto(body).spans));
       assert.deepEqual(exporter.kinds, ['encoded']);
-      assert.equal(exporter.encodedBatches[0]!.format, 'json');
+      assert.equal(exporter.encodedBatches[0]!.form, 'json');
       await close();
     });
 
@@ -181,15 +193,15 @@ describe('SpanIntake', () => {
       });
       assert.equal(stats.received.http, 1);
       assert.equal(stats.dropped.invalid, 1);
-      assert.equal(line(await queued()), encodeTracesJson(decodeTracesProto(message([GOOD])).spans));
+      assert.equal(line(await queued()), jsonEncoder.encode(decodeTracesProto(message([GOOD])).spans));
       await close();
     });
 
     it('tags spans and takes JSON bodies through the decoder, into JSON', async () => {
       const { spanIntake, queued, close } = intake({ tag: TAG, json: new LineBufferPool() });
       const spans = await makeTestSpans(3);
-      assert.equal(spanIntake.acceptProto(encodeTracesProto(spans), 'grpc', 'peer-a').kind, 'accepted');
-      assert.equal(spanIntake.acceptJson(Buffer.from(encodeTracesJson(spans)), 'http', 'peer-b').kind, 'accepted');
+      assert.equal(spanIntake.acceptProto(protoEncoder.encode(spans), 'grpc', 'peer-a').kind, 'accepted');
+      assert.equal(spanIntake.acceptJson(Buffer.from(jsonEncoder.encode(spans)), 'http', 'peer-b').kind, 'accepted');
       const requests = await queued();
       assert.equal(requests.length, 2);
       const senders = requests.map((r) => {
@@ -213,10 +225,10 @@ describe('SpanIntake', () => {
         },
       });
       const { spanIntake, stats, queue, close } = intake({ json: counting, maxBytes: 1.5 * (1 << 20) });
-      assert.equal(spanIntake.acceptProto(encodeTracesProto(await makeTestSpans(10)), 'grpc', undefined).kind, 'accepted');
+      assert.equal(spanIntake.acceptProto(protoEncoder.encode(await makeTestSpans(10)), 'grpc', undefined).kind, 'accepted');
       assert.equal(allocations, 1);
       assert.equal(queue.bytes, 1 << 20);
-      const body = encodeTracesProto(await makeTestSpans(1000));
+      const body = protoEncoder.encode(await makeTestSpans(1000));
       assert.ok(body.length * 4 > 0.5 * (1 << 20) && body.length < 0.5 * (1 << 20), `a ${body.length}-byte body fits as protobuf, not as JSON`);
       assert.deepEqual(spanIntake.acceptProto(body, 'grpc', undefined), { kind: 'full' });
       assert.equal(allocations, 1, 'refused without being transcoded');

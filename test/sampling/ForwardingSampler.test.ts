@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OtlpTraceState } from '../../src/encoding/OtlpTraceState.js';
+import { OtlpTraceState } from '../../src/otlp/OtlpTraceState.js';
 import { ForwardingSampler } from '../../src/sampling/ForwardingSampler.js';
 import { handSpan } from '../support/everyFieldSpans.js';
 

@@ -16,6 +16,10 @@
  *       DEADLINE_EXCEEDED↔504, UNAUTHENTICATED↔401, INTERNAL↔500); retryAfterMs becomes an
  *       HTTP Retry-After header (whole seconds, rounded up) or a gRPC RetryInfo detail
  *   sink.partialSuccess = { rejectedSpans, errorMessage }   answer every later request with it
+ *   sink.refuseSpansNamed = 'poison'   refuse a request holding a span of that name whole
+ *       (INVALID_ARGUMENT / 400), as a destination that validates content refuses a bad request
+ *   start({ maxReceiveBytes })   a Collector's receive limit: larger gRPC messages are refused by
+ *       grpc-js (RESOURCE_EXHAUSTED), larger HTTP bodies with 413; 256 MiB when unset
  *   sink.stall() / sink.resume()   hold requests unanswered / process the held ones
  *   sink.stalledRequests           how many requests are held right now
  *   sink.clear()                   forget spans and requests
@@ -28,7 +32,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Metadata, Server, ServerCredentials, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition } from '@grpc/grpc-js';
-import { ExportTraceServiceResponse } from '../../src/encoding/otlpRoot.js';
+import { ExportTraceServiceResponse } from '../../src/otlp/otlpRoot.js';
 import { RETRY_INFO_TYPE_URL, RetryInfo, RpcStatus } from '../../src/exporters/decodeRpcStatus.js';
 import { plainSpansFromJson, plainSpansFromProto, type PlainSpan } from './plainSpans.js';
 
@@ -90,6 +94,7 @@ export class OtlpSink {
   readonly spans: PlainSpan[] = [];
   readonly requests: SinkRequest[] = [];
   partialSuccess: { rejectedSpans: number; errorMessage: string } | undefined;
+  refuseSpansNamed: string | undefined;
 
   private failures: Array<{ count: number; reply: Reply }> = [];
   private held: Array<() => void> | undefined;
@@ -100,15 +105,17 @@ export class OtlpSink {
     private readonly http: HttpServer,
     readonly grpcAddress: string,
     readonly httpUrl: string,
+    private readonly maxReceiveBytes: number,
   ) {}
 
   get grpcUrl(): string {
     return `grpc://${this.grpcAddress}`;
   }
 
-  static async start(options: { tls?: SinkTls } = {}): Promise<OtlpSink> {
+  static async start(options: { tls?: SinkTls; maxReceiveBytes?: number } = {}): Promise<OtlpSink> {
     const tls = options.tls;
-    const grpc = new Server({ 'grpc.max_receive_message_length': 256 << 20 });
+    const maxReceiveBytes = options.maxReceiveBytes ?? 256 << 20;
+    const grpc = new Server({ 'grpc.max_receive_message_length': maxReceiveBytes });
     const credentials =
       tls === undefined
         ? ServerCredentials.createInsecure()
@@ -138,7 +145,7 @@ export class OtlpSink {
       http.listen(0, '127.0.0.1', () => resolve());
     });
     const httpPort = (http.address() as AddressInfo).port;
-    sink = new OtlpSink(grpc, http, `localhost:${grpcPort}`, `${tls ? 'https' : 'http'}://localhost:${httpPort}/v1/traces`);
+    sink = new OtlpSink(grpc, http, `localhost:${grpcPort}`, `${tls ? 'https' : 'http'}://localhost:${httpPort}/v1/traces`, maxReceiveBytes);
     grpc.addService(SERVICE, { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => sink!.onGrpc(call, cb) });
     return sink;
   }
@@ -227,7 +234,7 @@ export class OtlpSink {
       }
       let spans: PlainSpan[];
       try {
-        spans = plainSpansFromProto(call.request);
+        spans = this.refuseNamed(plainSpansFromProto(call.request));
       } catch (error) {
         record(0, `invalid: ${(error as Error).message}`);
         return cb({ code: GrpcStatus.INVALID_ARGUMENT, details: (error as Error).message });
@@ -261,10 +268,16 @@ export class OtlpSink {
           res.writeHead(failure.http, headers).end(JSON.stringify({ code: failure.grpc, message: failure.message }));
           return;
         }
+        const received = Buffer.concat(chunks);
+        if (received.length > this.maxReceiveBytes) {
+          record(0, '413');
+          res.writeHead(413).end();
+          return;
+        }
         let spans: PlainSpan[];
         try {
-          const body = compressed ? gunzipSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
-          spans = json ? plainSpansFromJson(body.toString('utf8')) : plainSpansFromProto(body);
+          const body = compressed ? gunzipSync(received) : received;
+          spans = this.refuseNamed(json ? plainSpansFromJson(body.toString('utf8')) : plainSpansFromProto(body));
         } catch (error) {
           record(0, `invalid: ${(error as Error).message}`);
           res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 3, message: (error as Error).message }));
@@ -280,6 +293,12 @@ export class OtlpSink {
         }
       });
     });
+  }
+
+  private refuseNamed(spans: PlainSpan[]): PlainSpan[] {
+    const name = this.refuseSpansNamed;
+    if (name !== undefined && spans.some((span) => span.name === name)) throw new Error(`a span is named ${name}`);
+    return spans;
   }
 
   private responseBytes(): Buffer {

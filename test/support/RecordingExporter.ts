@@ -1,16 +1,17 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { EncodedSpans } from '../../src/encoding/EncodedSpans.js';
+import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from '../../src/config/ExporterTarget.js';
 import { ExportError } from '../../src/errors.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
+import { EncodedSpans, type WireForm } from '../../src/pipeline/EncodedSpans.js';
 
 /**
  * A TraceExporter that keeps every batch it is given, for processor and queue tests. Exports can
  * be held (`hold()` / `release()`) to build up a backlog, or made to fail. Batches of spans go
- * to `batches`, batches of protobuf requests to `encodedBatches`; `kinds` keeps their order.
+ * to `batches`, batches of requests (in `wireForm`) to `encodedBatches`; `kinds` keeps their order.
  */
-export class RecordingExporter implements TraceExporter {
+export class RecordingExporter<F extends WireForm = 'protobuf'> implements TraceExporter<F> {
   readonly batches: ReadableSpan[][] = [];
-  readonly encodedBatches: EncodedSpans[] = [];
+  readonly encodedBatches: EncodedSpans<F>[] = [];
   readonly kinds: Array<'spans' | 'encoded'> = [];
   /** Exports in progress right now, and the most seen at once. */
   inFlight = 0;
@@ -20,6 +21,11 @@ export class RecordingExporter implements TraceExporter {
   failWith: Error | undefined;
   private held: Array<() => void> | undefined;
   private isShutdown = false;
+
+  constructor(
+    readonly wireForm: F = 'protobuf' as F,
+    readonly maxBatchBytes = DEFAULT_MAX_EXPORT_BATCH_BYTES,
+  ) {}
 
   get spans(): ReadableSpan[] {
     return this.batches.flat();
@@ -36,7 +42,7 @@ export class RecordingExporter implements TraceExporter {
     for (const go of waiting) go();
   }
 
-  async export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<void> {
+  async export(batch: readonly ReadableSpan[] | EncodedSpans<F>): Promise<void> {
     if (this.isShutdown) throw new ExportError('recording exporter is shut down', { code: 'TRACEPIPE_EXPORTER_SHUTDOWN' });
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

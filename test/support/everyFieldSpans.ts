@@ -15,10 +15,10 @@
 import { ROOT_CONTEXT, createTraceState, trace, type Attributes, type HrTime, type SpanKind, type SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
-import { OtlpResource } from '../../src/encoding/OtlpResource.js';
-import { OtlpSpan, type OtlpScope, type OtlpSpanInit } from '../../src/encoding/OtlpSpan.js';
-import { OtlpTraceState } from '../../src/encoding/OtlpTraceState.js';
+import { OtlpDouble } from '../../src/otlp/OtlpDouble.js';
+import { OtlpResource } from '../../src/otlp/OtlpResource.js';
+import { OtlpSpan, type OtlpScope, type OtlpSpanInit } from '../../src/otlp/OtlpSpan.js';
+import { OtlpTraceState } from '../../src/otlp/OtlpTraceState.js';
 
 export const START: HrTime = [1_763_700_000, 5];
 const later = (nanos: number): HrTime => [START[0] + Math.floor((START[1] + nanos) / 1e9), (START[1] + nanos) % 1e9];

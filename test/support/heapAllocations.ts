@@ -29,8 +29,8 @@ export async function heapAllocations(run: () => void, enough: number, within?: 
   }
 }
 
-/** Modules under src/encoding: what the encoders allocate, whoever calls them. */
-export const ENCODING_MODULES = /\/src\/encoding\/[^/]+\.[jt]s$/;
+/** Modules under src/otlp: what the encoders allocate, whoever calls them. */
+export const ENCODING_MODULES = /\/src\/otlp\/.+\.[jt]s$/;
 
 function allocatedBelow(node: HeapProfiler.SamplingHeapProfileNode, within: RegExp | undefined, counting: boolean): number {
   const here = counting || (within !== undefined && within.test(node.callFrame.url));

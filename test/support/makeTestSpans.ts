@@ -4,7 +4,7 @@
  * sampled parent that carries `traceState`, so the tracestate a forwarder must pass through is
  * on every span.
  */
-import { ROOT_CONTEXT, SpanKind, createTraceState, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, createTraceState, trace, type Attributes } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
@@ -16,6 +16,8 @@ export interface TestSpanOptions {
   traceState?: string;
   /** 32 hex digits; a random one by default. */
   traceId?: string;
+  /** More attributes on every span (a large `db.query.text`, say). */
+  attributes?: Attributes;
 }
 
 export const TEST_PARENT_SPAN_ID = '00f067aa0ba902b7';
@@ -37,7 +39,7 @@ export async function makeTestSpans(count: number, options: TestSpanOptions = {}
   const tracer = provider.getTracer('tracepipe-test', '1.2.3');
   const prefix = options.prefix ?? 'op';
   for (let i = 0; i < count; i++) {
-    const span = tracer.startSpan(`${prefix}-${i}`, { kind: SpanKind.SERVER, attributes: { 'test.index': i, 'test.tag': 'fixture' } }, parent);
+    const span = tracer.startSpan(`${prefix}-${i}`, { kind: SpanKind.SERVER, attributes: { 'test.index': i, 'test.tag': 'fixture', ...options.attributes } }, parent);
     span.addEvent('checkpoint', { 'event.index': i });
     span.end();
   }

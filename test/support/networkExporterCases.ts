@@ -13,9 +13,9 @@ import { it } from 'node:test';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { tlsMaterial } from '../../src/config/validateConfig.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
-import { EncodedSpans } from '../../src/encoding/EncodedSpans.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { transcodeResourceSpansJson } from '../../src/encoding/transcodeTracesJson.js';
+import { EncodedSpans, type EncodedRequest } from '../../src/pipeline/EncodedSpans.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
+import { JsonTranscoder } from '../../src/otlp/json/JsonTranscoder.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
@@ -26,6 +26,9 @@ import { makeTestSpans } from './makeTestSpans.js';
 import { OtlpSink, type Failure } from './OtlpSink.js';
 import { assertArrivedExactly, makeRichSpans } from './richSpans.js';
 import { waitFor } from './waitFor.js';
+
+const protoEncoder = new ProtoTraceEncoder();
+const transcoder = new JsonTranscoder();
 
 export interface NetworkTransport {
   /** The sink's address in this transport's URL scheme. */
@@ -128,32 +131,19 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
   });
 
   for (const { query, encoding } of transport.variants) {
-    it(`delivers the spans of EncodedSpans (several received requests) exactly, in one ${encoding} request`, async () => {
-      const sink = getSink();
-      const rich = await makeRichSpans();
-      const plain = await makeTestSpans(5);
-      const requests = [encodeTracesProto(rich.slice(0, 2)), encodeTracesProto(rich.slice(2)), encodeTracesProto(plain)];
-      const stats = new PipelineStats();
-      const exporter = exporterFor(transport.url(sink) + query, 10_000, stats);
-      assert.equal(await exporter.export(new EncodedSpans(requests, rich.length + 5)), 0);
-      await exporter.shutdown();
-      assertArrivedExactly(sink.spans, [...rich, ...plain]);
-      assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [[encoding, rich.length + 5, 'ok']]);
-    });
-
     if (encoding === 'protobuf') {
-      it('refuses EncodedSpans in OTLP/JSON with a final error, sending nothing', async () => {
+      it('delivers the spans of EncodedSpans (several received requests) exactly, in one protobuf request', async () => {
         const sink = getSink();
-        const json = transcodeResourceSpansJson(encodeTracesProto(await makeTestSpans(2)), (size) => Buffer.alloc(size))!.json;
-        const exporter = exporterFor(transport.url(sink) + query, 10_000, new PipelineStats());
-        await assert.rejects(exporter.export(new EncodedSpans([json], 2, 'json')), (err: unknown) => {
-          assert.ok(err instanceof ExportError);
-          assert.equal(err.retryable, false);
-          assert.match(err.message, /requests queued as OTLP\/JSON cannot be sent as protobuf/);
-          return true;
-        });
+        const rich = await makeRichSpans();
+        const plain = await makeTestSpans(5);
+        const requests = [protoEncoder.encode(rich.slice(0, 2)), protoEncoder.encode(rich.slice(2)), protoEncoder.encode(plain)] as Uint8Array[] as EncodedRequest<'protobuf'>[];
+        const stats = new PipelineStats();
+        const exporter = exporterFor(transport.url(sink) + query, 10_000, stats);
+        assert.equal(exporter.wireForm, 'protobuf');
+        assert.equal(await exporter.export(new EncodedSpans('protobuf', requests, [2, rich.length - 2, 5])), 0);
         await exporter.shutdown();
-        assert.equal(sink.requests.length, 0);
+        assertArrivedExactly(sink.spans, [...rich, ...plain]);
+        assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [['protobuf', rich.length + 5, 'ok']]);
       });
     }
 
@@ -163,9 +153,10 @@ export function networkExporterCases(transport: NetworkTransport, getSink: () =>
         const rich = await makeRichSpans();
         const plain = await makeTestSpans(2);
         const allocate = (size: number) => Buffer.alloc(size);
-        const requests = [rich, plain].map((spans) => transcodeResourceSpansJson(encodeTracesProto(spans), allocate)!.json);
+        const requests = [rich, plain].map((spans) => transcoder.transcodeResourceSpans(protoEncoder.encode(spans), allocate)!.json as Uint8Array as EncodedRequest<'json'>);
         const exporter = exporterFor(transport.url(sink) + query, 10_000, new PipelineStats());
-        assert.equal(await exporter.export(new EncodedSpans(requests, rich.length + 2, 'json')), 0);
+        assert.equal(exporter.wireForm, 'json');
+        assert.equal(await exporter.export(new EncodedSpans('json', requests, [rich.length, 2])), 0);
         await exporter.shutdown();
         assertArrivedExactly(sink.spans, [...rich, ...plain]);
         assert.deepEqual(sink.requests.map((r) => [r.encoding, r.spans, r.outcome]), [['json', rich.length + 2, 'ok']]);

@@ -15,9 +15,9 @@ import assert from 'node:assert/strict';
 import type { AttributeValue, Attributes, HrTime, Link } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
-import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
-import { OtlpSpan } from '../../src/encoding/OtlpSpan.js';
-import { TracesData } from '../../src/encoding/otlpRoot.js';
+import { OtlpDouble } from '../../src/otlp/OtlpDouble.js';
+import { OtlpSpan } from '../../src/otlp/OtlpSpan.js';
+import { TracesData } from '../../src/otlp/otlpRoot.js';
 
 export const TO_OBJECT: protobuf.IConversionOptions = { longs: String, bytes: String, enums: Number, defaults: false };
 

@@ -9,7 +9,7 @@
  *   plainValue(anyValue)        one AnyValue (protobufjs object form) → plain JS value
  */
 import type protobuf from 'protobufjs';
-import { ExportTraceServiceRequest } from '../../src/encoding/otlpRoot.js';
+import { ExportTraceServiceRequest } from '../../src/otlp/otlpRoot.js';
 
 /** An attribute value as plain JS: int64 is a number when safe, else a bigint; bytes a Buffer. */
 export type PlainValue = string | number | bigint | boolean | Buffer | null | PlainValue[] | { [key: string]: PlainValue };

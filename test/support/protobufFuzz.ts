@@ -4,10 +4,12 @@
  */
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
+import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { makeOtlpSpans, makeSdkSpans } from './everyFieldSpans.js';
 import { makeTestSpans } from './makeTestSpans.js';
 import { makeRichSpans } from './richSpans.js';
+
+const protoEncoder = new ProtoTraceEncoder();
 
 export async function protobufFixtures(): Promise<Array<{ name: string; spans: ReadableSpan[] }>> {
   return [
@@ -62,7 +64,7 @@ export function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
 export async function forEachCorruptedBody(seed: number, rounds: number, check: (bytes: Uint8Array, round: number) => void): Promise<void> {
   const random = prng(seed);
   const bodies: Uint8Array[] = [];
-  for (const { spans } of await protobufFixtures()) bodies.push(encodeTracesProto(spans), ProtobufTraceSerializer.serializeRequest(spans)!);
+  for (const { spans } of await protobufFixtures()) bodies.push(protoEncoder.encode(spans), ProtobufTraceSerializer.serializeRequest(spans)!);
   for (let round = 0; round < rounds; round++) {
     let bytes = bodies[round % bodies.length]!;
     const mutations = 1 + Math.floor(random() * 3);

@@ -2,7 +2,7 @@
  * Hand-made OTLP protobuf messages for the decoder, scanner, transcoder and intake tests, built
  * with protobufjs from our .proto files (protobufjs object form: ids as Buffers).
  */
-import { TracesData } from '../../src/encoding/otlpRoot.js';
+import { TracesData } from '../../src/otlp/otlpRoot.js';
 
 export const SPAN = TracesData.lookupType('opentelemetry.proto.trace.v1.Span');
 

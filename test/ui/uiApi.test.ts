@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { decodeTracesJson } from '../../src/encoding/decodeTracesJson.js';
+import { decodeTracesJson } from '../../src/otlp/json/decodeTracesJson.js';
 import { CaptureTraceSource } from '../../src/ui/CaptureTraceSource.js';
 import { startUiServer, type UiServer } from '../../src/ui/startUiServer.js';
 import { tempDirs } from '../support/tempDirs.js';

@@ -13,9 +13,9 @@ import type { HrTime, SpanKind } from '@opentelemetry/api';
 import type { FileTarget } from '../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
-import { OtlpResource } from '../../src/encoding/OtlpResource.js';
-import { OtlpSpan, type OtlpSpanInit } from '../../src/encoding/OtlpSpan.js';
-import { OtlpTraceState } from '../../src/encoding/OtlpTraceState.js';
+import { OtlpResource } from '../../src/otlp/OtlpResource.js';
+import { OtlpSpan, type OtlpSpanInit } from '../../src/otlp/OtlpSpan.js';
+import { OtlpTraceState } from '../../src/otlp/OtlpTraceState.js';
 import { FileTraceExporter } from '../../src/exporters/file/FileTraceExporter.js';
 import { silentLogger } from '../../src/logger.js';
 

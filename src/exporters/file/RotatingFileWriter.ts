@@ -6,7 +6,7 @@ import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { BurstLog } from '../BurstLog.js';
 import { fileExporterShutdownError } from './fileExporterShutdownError.js';
-import { CAPTURE_FILE_PATTERN, compareCaptureFileNames, nextCaptureFileName } from './captureFileName.js';
+import { CAPTURE_FILE_PATTERN, CaptureFileNames, compareCaptureFileNames } from './captureFileName.js';
 
 const openAsync = promisify(open);
 const closeAsync = promisify(close);
@@ -49,6 +49,7 @@ export interface RotatingFileWriterOptions {
  */
 export class RotatingFileWriter {
   private readonly dir: string;
+  private readonly names = new CaptureFileNames();
   private readonly limitBytes: number;
   private readonly maxFiles: number | undefined;
   private readonly stats: PipelineStats;
@@ -174,7 +175,7 @@ export class RotatingFileWriter {
   }
 
   private async openNext(): Promise<void> {
-    const path = join(this.dir, nextCaptureFileName());
+    const path = join(this.dir, this.names.next());
     let fd: number;
     try {
       fd = await openAsync(path, 'ax', 0o600);

@@ -4,18 +4,22 @@ import { randomBytes } from 'node:crypto';
 export const CAPTURE_FILE_SUFFIX = '.trace';
 export const CAPTURE_FILE_PATTERN = /^(\d+)-([0-9a-z]+)\.trace$/;
 
-// Wall clock read once, then advanced by the monotonic clock: names never go backwards when the
-// wall clock is stepped, and the counter below keeps them strictly increasing within a process.
-const anchorNs = BigInt(Date.now()) * 1_000_000n;
-const anchorHr = process.hrtime.bigint();
-let lastNs = 0n;
+/**
+ * Names for one writer's capture files. The wall clock is read once, then advanced by the
+ * monotonic clock: names never go backwards when the wall clock is stepped, and `lastNs` keeps
+ * them strictly increasing; the random part keeps writers and processes apart.
+ */
+export class CaptureFileNames {
+  private readonly anchorNs = BigInt(Date.now()) * 1_000_000n;
+  private readonly anchorHr = process.hrtime.bigint();
+  private lastNs = 0n;
 
-/** The next file name: strictly increasing in this process; the random part keeps processes apart. */
-export function nextCaptureFileName(): string {
-  let ns = anchorNs + (process.hrtime.bigint() - anchorHr);
-  if (ns <= lastNs) ns = lastNs + 1n;
-  lastNs = ns;
-  return `${ns}-${randomBytes(4).toString('hex')}${CAPTURE_FILE_SUFFIX}`;
+  next(): string {
+    let ns = this.anchorNs + (process.hrtime.bigint() - this.anchorHr);
+    if (ns <= this.lastNs) ns = this.lastNs + 1n;
+    this.lastNs = ns;
+    return `${ns}-${randomBytes(4).toString('hex')}${CAPTURE_FILE_SUFFIX}`;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-import { decodeTracesJson } from '../../encoding/decodeTracesJson.js';
-import type { OtlpSpan } from '../../encoding/OtlpSpan.js';
+import { decodeTracesJson, parseExact } from '../../otlp/json/decodeTracesJson.js';
+import type { OtlpSpan } from '../../otlp/OtlpSpan.js';
 import { TracepipeError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { listCaptureFiles } from './listCaptureFiles.js';
@@ -49,7 +49,8 @@ export async function* readCapture(pathOrDir: string, options: ReadCaptureOption
       if (text.trim() === '') continue;
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        // Not JSON.parse: it rounds int64 numbers past 2^53 (proto3 JSON allows them as numbers).
+        value = parseExact(text);
       } catch (err) {
         const kind = terminated ? 'malformed' : 'truncated';
         const what = terminated ? 'is not JSON' : 'is an incomplete last line (a write cut short?)';

@@ -3,6 +3,7 @@ import type { ExporterTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import { DEFAULTS } from '../../config/validateConfig.js';
 import { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import { ExportError } from '../../errors.js';
 import { type Logger, silentLogger } from '../../logger.js';
 import { createExporter } from '../createExporter.js';
 import type { RetryPolicy } from '../RetryingExporter.js';
@@ -25,6 +26,8 @@ export interface ReplayOptions {
   batchSize?: number;
   /** Exports in flight at once. Default 4. */
   concurrency?: number;
+  /** The largest request sent; 4 MiB (the gRPC default receive limit) by default. */
+  maxBatchBytes?: number;
   logger?: Logger;
   stats?: PipelineStats;
   retryPolicy?: Partial<RetryPolicy>;
@@ -55,6 +58,7 @@ export async function replayCapture(path: string, target: ExporterTarget, option
   const exporter = createExporter(target, {
     tls: options.tls,
     timeoutMs: options.timeoutMs ?? DEFAULTS.exportTimeoutMs,
+    maxBatchBytes: options.maxBatchBytes,
     stats: options.stats ?? new PipelineStats(),
     logger: options.logger ?? silentLogger,
     retryPolicy: options.retryPolicy,
@@ -65,11 +69,15 @@ export async function replayCapture(path: string, target: ExporterTarget, option
   const inFlight = new Set<Promise<void>>();
   const send = (spans: ReadableSpan[]): Promise<void> => {
     const done = exporter.export(spans).then(
-      () => {
-        result.replayed += spans.length;
+      (rejected) => {
+        result.replayed += spans.length - (rejected ?? 0);
+        result.failed += rejected ?? 0;
       },
       (err: Error) => {
-        result.failed += spans.length;
+        // Sent in parts, some of which were delivered.
+        const failed = err instanceof ExportError && err.failedSpans !== undefined ? err.failedSpans + err.rejectedSpans : spans.length;
+        result.replayed += spans.length - failed;
+        result.failed += failed;
         result.firstError ??= err;
       },
     );

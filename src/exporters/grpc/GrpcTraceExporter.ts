@@ -1,11 +1,11 @@
 import { Client, Metadata, type ChannelOptions } from '@grpc/grpc-js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { GrpcTarget } from '../../config/ExporterTarget.js';
+import { DEFAULT_MAX_EXPORT_BATCH_BYTES, type GrpcTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { EncodedSpans } from '../../encoding/EncodedSpans.js';
-import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
+import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';
 import type { Logger } from '../../logger.js';
+import { concatProtobuf, EncodedSpans } from '../../pipeline/EncodedSpans.js';
 import { grpcChannelCredentials } from '../../tls/grpcChannelCredentials.js';
 import { VERSION } from '../../version.js';
 import type { ExportTransport } from '../ExportTransport.js';
@@ -24,6 +24,8 @@ export interface GrpcTraceExporterOptions {
   tls?: TlsMaterial | undefined;
   /** Deadline of `export` and `probe` calls. */
   timeoutMs: number;
+  /** The largest request sent: what the destination accepts (DEFAULT_MAX_EXPORT_BATCH_BYTES by default). */
+  maxBatchBytes?: number;
   stats: PipelineStats;
   logger: Logger;
 }
@@ -36,15 +38,19 @@ const passThrough = (bytes: Buffer): Buffer => bytes;
  * the forwarder received (EncodedSpans) go out as they came, concatenated. One attempt per
  * `send`; retries belong to RetryingExporter.
  */
-export class GrpcTraceExporter implements ExportTransport<Buffer> {
+export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
+  readonly wireForm = 'protobuf';
+  readonly maxBatchBytes: number;
   private readonly client: Client;
   private readonly timeoutMs: number;
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
+  private readonly encoder = new ProtoTraceEncoder();
 
   constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_EXPORT_BATCH_BYTES;
     this.description = `grpc ${target.address}${options.tls ? ' (TLS)' : ''}${target.compression === 'gzip' ? ' gzip' : ''}`;
     const channelOptions: ChannelOptions = {
       'grpc.primary_user_agent': `tracepipe/${VERSION}`,
@@ -59,14 +65,13 @@ export class GrpcTraceExporter implements ExportTransport<Buffer> {
     this.inFlight = new InFlight(this.description);
   }
 
-  async export(batch: readonly ReadableSpan[] | EncodedSpans): Promise<number> {
+  async export(batch: readonly ReadableSpan[] | EncodedSpans<'protobuf'>): Promise<number> {
     return this.send(this.encode(batch), batch.length, performance.now() + this.timeoutMs);
   }
 
-  encode(batch: readonly ReadableSpan[] | EncodedSpans): Buffer {
-    if (batch instanceof EncodedSpans) return batch.concat();
-    const body = encodeTracesProto(batch);
-    return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  encode(batch: readonly ReadableSpan[] | EncodedSpans<'protobuf'>): Buffer {
+    if (batch instanceof EncodedSpans) return concatProtobuf(batch);
+    return this.encoder.encode(batch);
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {

@@ -28,6 +28,7 @@ export function grpcExportError(error: ServiceError, target: string): ExportErro
   return new ExportError(`${target}: ${name}: ${details}`, {
     code: error.code === Status.DEADLINE_EXCEEDED ? 'TRACEPIPE_EXPORT_TIMEOUT' : 'TRACEPIPE_EXPORT_FAILED',
     retryable: RETRYABLE.has(error.code),
+    badRequest: error.code === Status.INVALID_ARGUMENT,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
     cause: error,
   });

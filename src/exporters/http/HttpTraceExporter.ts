@@ -3,16 +3,15 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { HttpTarget } from '../../config/ExporterTarget.js';
+import { DEFAULT_MAX_EXPORT_BATCH_BYTES, type HttpTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
 import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { EncodedSpans } from '../../encoding/EncodedSpans.js';
-import { joinedResourceSpans } from '../../encoding/joinedResourceSpans.js';
-import { encodeTracesJsonBytes } from '../../encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../encoding/encodeTracesProto.js';
-import { transcodeTracesJson } from '../../encoding/transcodeTracesJson.js';
+import { joinedResourceSpans } from '../../otlp/joinedResourceSpans.js';
+import { JsonTraceEncoder } from '../../otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { concatProtobuf, EncodedSpans, isForm, type WireForm } from '../../pipeline/EncodedSpans.js';
 import { httpsClientOptions } from '../../tls/httpsClientOptions.js';
 import { VERSION } from '../../version.js';
 import type { ExportTransport } from '../ExportTransport.js';
@@ -29,6 +28,8 @@ export interface HttpTraceExporterOptions {
   /** Used only for `https:` targets: `ca_certs` (system roots when none) and the client keypair. */
   tls?: TlsMaterial | undefined;
   timeoutMs: number;
+  /** The largest request body sent, before compression: what the destination accepts (DEFAULT_MAX_EXPORT_BATCH_BYTES by default). */
+  maxBatchBytes?: number;
   stats: PipelineStats;
   logger: Logger;
 }
@@ -42,10 +43,12 @@ interface Response {
 /**
  * OTLP/HTTP: one POST per batch over a keep-alive agent, protobuf by default or JSON
  * (`?encoding=json`), optionally gzipped. `https:` always uses TLS; there is no plaintext
- * fallback. Requests the forwarder received (EncodedSpans) are sent as they came in protobuf,
- * or transcoded to JSON. One attempt per `send`; retries belong to RetryingExporter.
+ * fallback. Requests the forwarder received (EncodedSpans, in this exporter's wire form) are
+ * sent as they came, joined. One attempt per `send`; retries belong to RetryingExporter.
  */
-export class HttpTraceExporter implements ExportTransport<Buffer> {
+export class HttpTraceExporter implements ExportTransport {
+  readonly wireForm: WireForm;
+  readonly maxBatchBytes: number;
   private readonly url: URL;
   private readonly agent: HttpAgent;
   private readonly request: typeof httpRequest;
@@ -57,11 +60,22 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
+  /** The encoder of this exporter's wire form, made once: each keeps a reused buffer. */
+  private readonly encodeSpans: (spans: readonly ReadableSpan[]) => Buffer;
 
   constructor(target: HttpTarget, options: HttpTraceExporterOptions) {
     this.url = new URL(target.endpoint);
     this.timeoutMs = options.timeoutMs;
     this.json = target.encoding === 'json';
+    this.wireForm = target.encoding;
+    if (this.json) {
+      const encoder = new JsonTraceEncoder();
+      this.encodeSpans = (spans) => encoder.encodeBytes(spans);
+    } else {
+      const encoder = new ProtoTraceEncoder();
+      this.encodeSpans = (spans) => encoder.encode(spans);
+    }
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_EXPORT_BATCH_BYTES;
     this.gzip = target.compression === 'gzip';
     this.agent = target.secure
       ? new HttpsAgent({ keepAlive: true, ...httpsClientOptions(options.tls) })
@@ -85,10 +99,9 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
   /** The uncompressed body; gzip happens per attempt, off the main thread. */
   encode(batch: readonly ReadableSpan[] | EncodedSpans): Buffer {
     if (batch instanceof EncodedSpans) {
-      if (!this.json) return batch.concat();
-      return batch.format === 'json' ? Buffer.concat(joinedResourceSpans(batch.requests, false)) : transcodeTracesJson(batch.requests);
+      return isForm(batch, 'json') ? Buffer.concat(joinedResourceSpans(batch.requests, false)) : concatProtobuf(batch as EncodedSpans<'protobuf'>);
     }
-    return this.json ? encodeTracesJsonBytes(batch) : toBuffer(encodeTracesProto(batch));
+    return this.encodeSpans(batch);
   }
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
@@ -162,8 +175,4 @@ export class HttpTraceExporter implements ExportTransport<Buffer> {
     const json = (response.headers['content-type'] ?? '').includes('json');
     return json ? PartialSuccess.fromJson(response.body.toString('utf8')) : PartialSuccess.fromProto(response.body);
   }
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

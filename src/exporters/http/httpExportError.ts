@@ -40,6 +40,7 @@ export function httpResponseError(
   const reason = describeBody(response.body, response.headers['content-type']);
   return new ExportError(`${target}: HTTP ${response.status}${reason ? `: ${reason}` : ''}`, {
     retryable,
+    badRequest: response.status === 400 || response.status === 413,
     ...(retryAfterMs !== undefined && { retryAfterMs }),
   });
 }

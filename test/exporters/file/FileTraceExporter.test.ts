@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import type { FileTarget } from '../../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../../src/config/parseExporterUrl.js';
 import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
-import { EncodedSpans } from '../../../src/encoding/EncodedSpans.js';
-import { encodeTracesProto } from '../../../src/encoding/encodeTracesProto.js';
-import { transcodeResourceSpansJson } from '../../../src/encoding/transcodeTracesJson.js';
+import { EncodedSpans, type EncodedRequest } from '../../../src/pipeline/EncodedSpans.js';
+import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { JsonTranscoder } from '../../../src/otlp/json/JsonTranscoder.js';
 import { ConfigError, type ExportError } from '../../../src/errors.js';
 import { FileTraceExporter } from '../../../src/exporters/file/FileTraceExporter.js';
 import { LineBufferPool } from '../../../src/exporters/file/LineBufferPool.js';
@@ -20,6 +20,9 @@ import { makeTestSpans } from '../../support/makeTestSpans.js';
 import { readCapturedSpans } from '../../support/readCapturedSpans.js';
 import { assertArrivedExactly, makeRichSpans } from '../../support/richSpans.js';
 import { tempDirs } from '../../support/tempDirs.js';
+
+const protoEncoder = new ProtoTraceEncoder();
+const transcoder = new JsonTranscoder();
 
 const tempDir = tempDirs('tracepipe-file-');
 
@@ -164,24 +167,6 @@ test('a writer killed with SIGKILL leaves complete lines plus at most one trunca
   for (const name of names.slice(0, -1)) assert.ok((await readFile(join(dir, name), 'utf8')).endsWith('\n'), name);
 });
 
-test('EncodedSpans of several requests become one line whose spans are exactly the requests\' spans', async () => {
-  const dir = await tempDir();
-  const { exporter, stats } = exporterFor(`file://${dir}`);
-  const rich = await makeRichSpans();
-  const plain = await makeTestSpans(3);
-  const requests = [encodeTracesProto(rich.slice(0, 3)), encodeTracesProto(plain), encodeTracesProto(rich.slice(3))];
-  await exporter.export(new EncodedSpans(requests, rich.length + 3));
-  await exporter.export(new EncodedSpans([], 0));
-  await exporter.shutdown();
-  const names = await readdir(dir);
-  assert.equal(names.length, 1);
-  const text = await readFile(join(dir, names[0]!), 'utf8');
-  assert.equal(text.split('\n').length, 2, 'one line, newline-terminated');
-  assert.equal(text.at(-1), '\n');
-  assertArrivedExactly(await readCapturedSpans(dir), [...rich, ...plain]);
-  assert.equal(stats.fileLinesWritten, 1);
-});
-
 test('EncodedSpans already in OTLP/JSON are joined into one line, and their pool Buffers are given back once written', async () => {
   const dir = await tempDir();
   const lines = new LineBufferPool(4, 1 << 20);
@@ -189,15 +174,16 @@ test('EncodedSpans already in OTLP/JSON are joined into one line, and their pool
   const exporter = new FileTraceExporter(parseExporterUrl(`file://${dir}`) as FileTarget, { stats, logger: silentLogger, lines });
   const rich = await makeRichSpans();
   const plain = await makeTestSpans(3);
-  const requests = [encodeTracesProto(rich), encodeTracesProto(plain)].map((body) => transcodeResourceSpansJson(body, lines.allocate)!.json);
+  const requests = [protoEncoder.encode(rich), protoEncoder.encode(plain)].map((body) => transcoder.transcodeResourceSpans(body, lines.allocate)!.json as Uint8Array as EncodedRequest<'json'>);
   const slabs = new Set(requests.map((r) => r.buffer));
   assert.equal(slabs.size, 2);
-  await exporter.export(new EncodedSpans(requests, rich.length + 3, 'json'));
+  await exporter.export(new EncodedSpans('json', requests, [rich.length, 3]));
+  await exporter.export(new EncodedSpans('json', [], []));
   await exporter.shutdown();
   const names = await readdir(dir);
   assert.equal(names.length, 1);
   const text = await readFile(join(dir, names[0]!), 'utf8');
-  assert.equal(text, `{"resourceSpans":[${requests.map((r) => r.toString('utf8')).join(',')}]}\n`);
+  assert.equal(text, `{"resourceSpans":[${requests.map((r) => Buffer.from(r).toString('utf8')).join(',')}]}\n`);
   assertArrivedExactly(await readCapturedSpans(dir), [...rich, ...plain]);
   assert.equal(stats.fileLinesWritten, 1);
   assert.equal(stats.fileBytesWritten, Buffer.byteLength(text));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OtlpSpan } from '../../../src/encoding/OtlpSpan.js';
+import type { OtlpSpan } from '../../../src/otlp/OtlpSpan.js';
 import { buildTraceTree, type TraceTreeNode } from '../../../src/exporters/file/buildTraceTree.js';
 import { handSpan } from '../../support/everyFieldSpans.js';
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeTracesJson } from '../../src/encoding/decodeTracesJson.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
+import { decodeTracesJson } from '../../../src/otlp/json/decodeTracesJson.js';
+import { JsonTraceEncoder } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { OtlpDouble } from '../../../src/otlp/OtlpDouble.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+
+const jsonEncoder = new JsonTraceEncoder();
+const protoEncoder = new ProtoTraceEncoder();
 
 const INVALID = { name: 'TracepipeError', code: 'TRACEPIPE_INVALID_OTLP' };
 
@@ -39,20 +42,20 @@ function snakeCase(json: string): string {
 describe('decodeTracesJson', () => {
   it('round-trips SDK spans: decode then encode gives identical JSON and protobuf', async () => {
     const spans = await makeSdkSpans();
-    const json = encodeTracesJson(spans);
+    const json = jsonEncoder.encode(spans);
     const result = decodeTracesJson(json);
     assert.equal(result.rejected, 0);
     assert.equal(result.spans.length, spans.length);
-    assert.equal(encodeTracesJson(result.spans), json);
-    assert.deepStrictEqual(Buffer.from(encodeTracesProto(result.spans)), Buffer.from(encodeTracesProto(spans)));
+    assert.equal(jsonEncoder.encode(result.spans), json);
+    assert.deepStrictEqual(Buffer.from(protoEncoder.encode(result.spans)), Buffer.from(protoEncoder.encode(spans)));
   });
 
   it('round-trips hand-built OtlpSpans, from text or from a parsed object', () => {
     const spans = makeOtlpSpans();
-    const json = encodeTracesJson(spans);
-    assert.equal(encodeTracesJson(decodeTracesJson(json).spans), json);
-    assert.equal(encodeTracesJson(decodeTracesJson(JSON.parse(json)).spans), json);
-    assert.equal(encodeTracesJson(decodeTracesJson(new TextEncoder().encode(json)).spans), json);
+    const json = jsonEncoder.encode(spans);
+    assert.equal(jsonEncoder.encode(decodeTracesJson(json).spans), json);
+    assert.equal(jsonEncoder.encode(decodeTracesJson(JSON.parse(json)).spans), json);
+    assert.equal(jsonEncoder.encode(decodeTracesJson(new TextEncoder().encode(json)).spans), json);
     const first = decodeTracesJson(json).spans[0]!;
     assert.ok(first.attributes.one instanceof OtlpDouble);
     assert.ok(Object.is((first.attributes.negZero as unknown as OtlpDouble).value, -0));
@@ -111,7 +114,7 @@ describe('decodeTracesJson', () => {
     assert.equal(client.instrumentationScope, server.instrumentationScope);
 
     // Re-encoded as OTLP/JSON: hex ids, integer enums, the same data.
-    const line = JSON.parse(encodeTracesJson(spans));
+    const line = JSON.parse(jsonEncoder.encode(spans));
     const out = line.resourceSpans[0].scopeSpans[0].spans[0];
     assert.equal(out.traceId, '0af7651916cd43dd8448eb211c80319c');
     assert.equal(out.kind, 2);
@@ -121,14 +124,14 @@ describe('decodeTracesJson', () => {
   });
 
   it('reads snake_case keys, hex ids in any case, numbers for 64-bit values and the pre-1.0 library form', () => {
-    const camel = encodeTracesJson(decodeTracesJson(TELEPORT_LINE).spans);
-    assert.equal(encodeTracesJson(decodeTracesJson(snakeCase(TELEPORT_LINE)).spans), camel);
+    const camel = jsonEncoder.encode(decodeTracesJson(TELEPORT_LINE).spans);
+    assert.equal(jsonEncoder.encode(decodeTracesJson(snakeCase(TELEPORT_LINE)).spans), camel);
     const upperHex = TELEPORT_LINE.replace('"CvdlGRbNQ92ESOshHIAxnA==","spanId":"t61rcWkgMzE="', '"0AF7651916CD43DD8448EB211C80319C","spanId":"B7AD6B7169203331"');
-    assert.equal(encodeTracesJson(decodeTracesJson(upperHex).spans), camel);
+    assert.equal(jsonEncoder.encode(decodeTracesJson(upperHex).spans), camel);
     const numbers = TELEPORT_LINE.replace('"endTimeUnixNano":"1700000000120000000"', '"endTimeUnixNano":1700000000120000000').replace('{"intValue":"4242"}', '{"intValue":4242}');
-    assert.equal(encodeTracesJson(decodeTracesJson(numbers).spans), camel);
+    assert.equal(jsonEncoder.encode(decodeTracesJson(numbers).spans), camel);
     const legacy = TELEPORT_LINE.replace('"scopeSpans":[{"scope":', '"instrumentationLibrarySpans":[{"instrumentationLibrary":');
-    assert.equal(encodeTracesJson(decodeTracesJson(legacy).spans), camel);
+    assert.equal(jsonEncoder.encode(decodeTracesJson(legacy).spans), camel);
     const wrapped = `{"resourceSpans":[${TELEPORT_LINE},${TELEPORT_LINE}]}`;
     assert.equal(decodeTracesJson(wrapped).spans.length, 4);
   });

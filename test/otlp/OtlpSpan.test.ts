@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { OtlpResource } from '../../src/encoding/OtlpResource.js';
+import { OtlpResource } from '../../src/otlp/OtlpResource.js';
 import { makeOtlpSpans } from '../support/everyFieldSpans.js';
 
 describe('OtlpSpan', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OtlpTraceState } from '../../src/encoding/OtlpTraceState.js';
+import { OtlpTraceState } from '../../src/otlp/OtlpTraceState.js';
 
 describe('OtlpTraceState', () => {
   it('serializes to exactly the text it was given, odd spacing and empty members included', () => {

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { begin, putDouble, putFiniteDouble, takeString } from '../../src/encoding/jsonWriter.js';
-import { prng } from '../support/protobufFuzz.js';
+import { JsonWriter } from '../../../src/otlp/json/JsonWriter.js';
+
+const writer = new JsonWriter();
+import { prng } from '../../support/protobufFuzz.js';
 
 function written(write: () => void): string {
-  begin();
+  writer.begin();
   write();
-  return takeString();
+  return writer.takeString();
 }
 
 /** Doubles of every kind the short path must get right or leave to String(). */
@@ -38,7 +40,7 @@ describe('jsonWriter doubles', () => {
     let checked = 0;
     for (const value of doubles()) {
       if (Object.is(value, -0)) continue;
-      const text = written(() => putFiniteDouble(value));
+      const text = written(() => writer.putFiniteDouble(value));
       if (text !== String(value)) assert.fail(`${String(value)} written as ${text}`);
       checked++;
     }
@@ -47,11 +49,11 @@ describe('jsonWriter doubles', () => {
   });
 
   it('spells -0 and the non-finite values as proto3 JSON does', () => {
-    assert.equal(written(() => putDouble(-0)), '{"doubleValue":-0}');
-    assert.equal(written(() => putDouble(0)), '{"doubleValue":0}');
-    assert.equal(written(() => putDouble(Number.NaN)), '{"doubleValue":"NaN"}');
-    assert.equal(written(() => putDouble(Infinity)), '{"doubleValue":"Infinity"}');
-    assert.equal(written(() => putDouble(-Infinity)), '{"doubleValue":"-Infinity"}');
-    assert.equal(written(() => putDouble(-0.25)), '{"doubleValue":-0.25}');
+    assert.equal(written(() => writer.putDouble(-0)), '{"doubleValue":-0}');
+    assert.equal(written(() => writer.putDouble(0)), '{"doubleValue":0}');
+    assert.equal(written(() => writer.putDouble(Number.NaN)), '{"doubleValue":"NaN"}');
+    assert.equal(written(() => writer.putDouble(Infinity)), '{"doubleValue":"Infinity"}');
+    assert.equal(written(() => writer.putDouble(-Infinity)), '{"doubleValue":"-Infinity"}');
+    assert.equal(written(() => writer.putDouble(-0.25)), '{"doubleValue":-0.25}');
   });
 });

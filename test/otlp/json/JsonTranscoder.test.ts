@@ -3,26 +3,30 @@ import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
-import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { transcodeResourceSpansJson, transcodeTracesJson } from '../../src/encoding/transcodeTracesJson.js';
-import { TracepipeError } from '../../src/errors.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
-import { makeTestSpans } from '../support/makeTestSpans.js';
-import { forEachCorruptedBody } from '../support/protobufFuzz.js';
-import { SPAN, tracesData } from '../support/protobufMessages.js';
-import { makeRichSpans } from '../support/richSpans.js';
+import { makeRealisticSpans } from '../../../benchmarks/makeRealisticSpans.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { JsonTraceEncoder } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { JsonTranscoder } from '../../../src/otlp/json/JsonTranscoder.js';
+import { TracepipeError } from '../../../src/errors.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
+import { makeTestSpans } from '../../support/makeTestSpans.js';
+import { forEachCorruptedBody } from '../../support/protobufFuzz.js';
+import { SPAN, tracesData } from '../../support/protobufMessages.js';
+import { makeRichSpans } from '../../support/richSpans.js';
+
+const jsonEncoder = new JsonTraceEncoder();
+const protoEncoder = new ProtoTraceEncoder();
+const transcoder = new JsonTranscoder();
 
 /** What the span-object path writes for the same bytes: decode, then encode. */
 function viaSpans(...requests: Uint8Array[]): string {
-  return encodeTracesJson(requests.flatMap((r) => decodeTracesProto(r).spans));
+  return jsonEncoder.encode(requests.flatMap((r) => decodeTracesProto(r).spans));
 }
 
 function transcoded(...requests: Uint8Array[]): string {
-  return transcodeTracesJson(requests).toString('utf8');
+  return transcoder.transcode(requests).toString('utf8');
 }
 
 const FIXTURES: [string, () => Promise<readonly ReadableSpan[]> | readonly ReadableSpan[]][] = [
@@ -45,11 +49,11 @@ function spanInFieldOrder(fields: [number, (w: protobuf.Writer) => void][]): Uin
   return protobuf.Writer.create().uint32(0x0a).bytes(resource).finish();
 }
 
-describe('transcodeTracesJson', () => {
+describe('JsonTranscoder.transcode', () => {
   for (const [name, make] of FIXTURES) {
-    it(`writes exactly what decode + encodeTracesJson writes: ${name}`, async () => {
+    it(`writes exactly what decode + JsonTraceEncoder.encode writes: ${name}`, async () => {
       const spans = await make();
-      for (const body of [encodeTracesProto(spans), ProtobufTraceSerializer.serializeRequest([...spans])!]) {
+      for (const body of [protoEncoder.encode(spans), ProtobufTraceSerializer.serializeRequest([...spans])!]) {
         const expected = viaSpans(body);
         assert.equal(transcoded(body), expected);
         assert.equal(decodeTracesProto(body).spans.length, spans.length);
@@ -58,9 +62,9 @@ describe('transcodeTracesJson', () => {
   }
 
   it('joins several requests into one line, in order, with the newline when asked', async () => {
-    const a = encodeTracesProto(await makeTestSpans(3));
-    const b = encodeTracesProto(makeOtlpSpans());
-    const line = transcodeTracesJson([a, b], true).toString('utf8');
+    const a = protoEncoder.encode(await makeTestSpans(3));
+    const b = protoEncoder.encode(makeOtlpSpans());
+    const line = transcoder.transcode([a, b], true).toString('utf8');
     assert.equal(line, `${viaSpans(a, b)}\n`);
     assert.equal(line.indexOf('\n'), line.length - 1);
     const parsed = JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
@@ -188,17 +192,17 @@ describe('transcodeTracesJson', () => {
       ),
       ['abcdXf', 'abcdYf', 'abcdXf'],
     );
-    const many = encodeTracesProto(await makeTestSpans(3000));
-    const line = transcodeTracesJson([many], true);
+    const many = protoEncoder.encode(await makeTestSpans(3000));
+    const line = transcoder.transcode([many], true);
     assert.ok(line.length > 1024 * 1024, 'the line outgrows the writer\'s first buffer');
     assert.equal(line.toString('utf8'), `${viaSpans(many)}\n`);
   });
 
   it('writes straight into the Buffer `allocate` gives and returns a view of it; a line that outgrows it still comes out whole', async () => {
-    const body = encodeTracesProto(await makeTestSpans(4));
+    const body = protoEncoder.encode(await makeTestSpans(4));
     const slab = Buffer.alloc(1 << 17, 0x78);
     let asked = 0;
-    const line = transcodeTracesJson([body], true, (size) => {
+    const line = transcoder.transcode([body], true, (size) => {
       asked = size;
       return slab.subarray(0, size);
     });
@@ -207,19 +211,19 @@ describe('transcodeTracesJson', () => {
     assert.ok(asked >= line.length, `asked for ${asked} bytes, wrote ${line.length}`);
     assert.equal(line.toString('utf8'), `${viaSpans(body)}\n`);
     assert.equal(slab[line.length], 0x78, 'nothing is written past the line');
-    const big = encodeTracesProto(await makeTestSpans(500));
+    const big = protoEncoder.encode(await makeTestSpans(500));
     const tiny = Buffer.alloc(16);
-    const grown = transcodeTracesJson([big], true, () => tiny);
+    const grown = transcoder.transcode([big], true, () => tiny);
     assert.notEqual(grown.buffer, tiny.buffer);
     assert.equal(grown.toString('utf8'), `${viaSpans(big)}\n`);
-    assert.equal(transcodeTracesJson([body]).toString('utf8'), viaSpans(body), 'and the next document is the writer\'s own again');
+    assert.equal(transcoder.transcode([body]).toString('utf8'), viaSpans(body), 'and the next document is the writer\'s own again');
   });
 
   it('throws TRACEPIPE_INVALID_OTLP for bytes that are not a message, and is usable afterwards', async () => {
-    const good = encodeTracesProto(await makeTestSpans(2));
+    const good = protoEncoder.encode(await makeTestSpans(2));
     for (const bad of [good.subarray(0, good.length - 3), Buffer.from([0x0a, 0x7f, 0x00]), Buffer.from([0x0f])]) {
       assert.throws(
-        () => transcodeTracesJson([bad]),
+        () => transcoder.transcode([bad]),
         (err: unknown) => err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP',
       );
     }
@@ -227,7 +231,7 @@ describe('transcodeTracesJson', () => {
   });
 });
 
-describe('transcodeResourceSpansJson', () => {
+describe('JsonTranscoder.transcodeResourceSpans', () => {
   const pool = () => {
     const slab = Buffer.alloc(4 << 20);
     return (size: number) => slab.subarray(0, size);
@@ -235,23 +239,23 @@ describe('transcodeResourceSpansJson', () => {
 
   it('writes the ResourceSpans of a valid request, without the TracesData around them, and counts its spans', async () => {
     for (const spans of [await makeSdkSpans(), makeOtlpSpans(), await makeTestSpans(40)]) {
-      const body = encodeTracesProto(spans);
-      const result = transcodeResourceSpansJson(body, pool());
+      const body = protoEncoder.encode(spans);
+      const result = transcoder.transcodeResourceSpans(body, pool());
       assert.ok(result !== undefined);
       assert.equal(result.spanCount, spans.length);
       assert.equal(`{"resourceSpans":[${result.json.toString('utf8')}]}`, viaSpans(body));
     }
-    assert.deepStrictEqual(transcodeResourceSpansJson(new Uint8Array(0), pool()), { json: Buffer.alloc(0), spanCount: 0 });
+    assert.deepStrictEqual(transcoder.transcodeResourceSpans(new Uint8Array(0), pool()), { json: Buffer.alloc(0), spanCount: 0 });
   });
 
   it('allocates next to nothing on the JS heap per span once warm (the forwarder transcodes every request it receives)', async () => {
     // The forwarding benchmark's spans: 10 attributes of mixed types and an event each.
-    const body = encodeTracesProto(await makeRealisticSpans(512));
+    const body = protoEncoder.encode(await makeRealisticSpans(512));
     const allocate = pool();
     const requests = 100;
     const bytes = await heapAllocations(
       () => {
-        for (let i = 0; i < requests; i++) transcodeResourceSpansJson(body, allocate);
+        for (let i = 0; i < requests; i++) transcoder.transcodeResourceSpans(body, allocate);
       },
       32 * requests * 512,
       ENCODING_MODULES,
@@ -273,22 +277,22 @@ describe('transcodeResourceSpansJson', () => {
     ];
     for (const span of bad) {
       const body = tracesData([{ scopeSpans: [{ spans: [{ traceId: TRACE_ID, spanId: SPAN_ID }, span] }] }]);
-      assert.equal(transcodeResourceSpansJson(body, pool()), undefined, JSON.stringify(span));
+      assert.equal(transcoder.transcodeResourceSpans(body, pool()), undefined, JSON.stringify(span));
       assert.equal(decodeTracesProto(body).rejected, 1);
     }
     const backward = spanInFieldOrder([
       [2, (w) => w.uint32(0x12).bytes(SPAN_ID)],
       [1, (w) => w.uint32(0x0a).bytes(TRACE_ID)],
     ]);
-    assert.equal(transcodeResourceSpansJson(backward, pool()), undefined);
-    assert.equal(transcodeResourceSpansJson(Buffer.from([0x0a, 0x7f]), pool()), undefined);
+    assert.equal(transcoder.transcodeResourceSpans(backward, pool()), undefined);
+    assert.equal(transcoder.transcodeResourceSpans(Buffer.from([0x0a, 0x7f]), pool()), undefined);
   });
 
   it('takes only what the decoder takes whole, over thousands of corrupted bodies (seeded fuzz)', async () => {
     let taken = 0;
     let handedOver = 0;
     await forEachCorruptedBody(0x7a5c, 6000, (bytes, round) => {
-      const result = transcodeResourceSpansJson(bytes, pool());
+      const result = transcoder.transcodeResourceSpans(bytes, pool());
       if (result === undefined) {
         handedOver++;
         return;

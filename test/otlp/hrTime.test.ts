@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HrTime } from '@opentelemetry/api';
-import { fixed64ToHrTime, hrTimeToFixed64, hrTimeToNanosString, nanosStringToHrTime } from '../../src/encoding/hrTime.js';
+import { fixed64ToHrTime, hrTimeToFixed64, hrTimeToNanosString, nanosStringToHrTime } from '../../src/otlp/hrTime.js';
 
 const toBig = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
 

@@ -1,30 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { encodeResourceSpansJson, encodeTracesJson, encodeTracesJsonBytes } from '../../src/encoding/encodeTracesJson.js';
-import { LineBufferPool } from '../../src/exporters/file/LineBufferPool.js';
-import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { assertOtlpJsonShape, expectedTracesObject, jsonToProtobufjsObject } from '../support/otlpReference.js';
+import { JsonTraceEncoder } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { LineBufferPool } from '../../../src/exporters/file/LineBufferPool.js';
+import { makeRealisticSpans } from '../../../benchmarks/makeRealisticSpans.js';
+import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { assertOtlpJsonShape, expectedTracesObject, jsonToProtobufjsObject } from '../../support/otlpReference.js';
 
-describe('encodeTracesJson', () => {
+const jsonEncoder = new JsonTraceEncoder();
+
+describe('JsonTraceEncoder.encode', () => {
   it('encodes SDK spans that use every field; protobufjs reads back exactly the expected message', async () => {
     const spans = await makeSdkSpans();
-    const json = encodeTracesJson(spans);
+    const json = jsonEncoder.encode(spans);
     assertOtlpJsonShape(json);
     assert.deepStrictEqual(jsonToProtobufjsObject(json), expectedTracesObject(spans));
   });
 
   it('encodes hand-built OtlpSpans (raw flags, integral doubles, int64 extremes, scope attributes)', () => {
     const spans = makeOtlpSpans();
-    const json = encodeTracesJson(spans);
+    const json = jsonEncoder.encode(spans);
     assertOtlpJsonShape(json);
     assert.deepStrictEqual(jsonToProtobufjsObject(json), expectedTracesObject(spans));
   });
 
   it('follows the OTLP/JSON spelling rules literally', () => {
-    const json = encodeTracesJson(makeOtlpSpans());
+    const json = jsonEncoder.encode(makeOtlpSpans());
     const span = JSON.parse(json).resourceSpans[0].scopeSpans[0].spans[0];
     assert.equal(span.traceId, '5b8efff798038103d269b633813fc60c', 'ids are lowercase hex');
     assert.equal(span.parentSpanId, 'eee19b7ec3c1b173');
@@ -46,7 +48,7 @@ describe('encodeTracesJson', () => {
 
   it('writes non-finite doubles as strings, escapes what JSON needs and keeps a lone surrogate', async () => {
     const spans = [...(await makeSdkSpans()), ...makeOtlpSpans()];
-    const json = encodeTracesJson(spans);
+    const json = jsonEncoder.encode(spans);
     assert.ok(json.includes('{"key":"nan","value":{"doubleValue":"NaN"}}'));
     assert.ok(json.includes('{"key":"inf","value":{"doubleValue":"Infinity"}}'));
     assert.ok(json.includes('{"key":"negInf","value":{"doubleValue":"-Infinity"}}'));
@@ -58,7 +60,7 @@ describe('encodeTracesJson', () => {
 
   it('carries the same data as the stock JSON serializer', async () => {
     const spans = await makeSdkSpans();
-    const ours = jsonToProtobufjsObject(encodeTracesJson(spans));
+    const ours = jsonToProtobufjsObject(jsonEncoder.encode(spans));
     const stock = jsonToProtobufjsObject(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!));
     // The stock serializer writes JSON numbers for int64 and null for NaN; compare only the ids, names and times.
     const summary = (o: any) =>
@@ -68,20 +70,20 @@ describe('encodeTracesJson', () => {
     assert.deepStrictEqual(summary(ours), summary(stock));
   });
 
-  it('encodeTracesJsonBytes is the same text as UTF-8, with an optional newline', async () => {
+  it('JsonTraceEncoder.encodeBytes is the same text as UTF-8, with an optional newline', async () => {
     const spans = await makeSdkSpans();
-    const text = encodeTracesJson(spans);
-    assert.deepStrictEqual(encodeTracesJsonBytes(spans), Buffer.from(text, 'utf8'));
-    assert.deepStrictEqual(encodeTracesJsonBytes(spans, true), Buffer.from(text + '\n', 'utf8'));
-    assert.equal(encodeTracesJson([]), '{"resourceSpans":[]}');
+    const text = jsonEncoder.encode(spans);
+    assert.deepStrictEqual(jsonEncoder.encodeBytes(spans), Buffer.from(text, 'utf8'));
+    assert.deepStrictEqual(jsonEncoder.encodeBytes(spans, true), Buffer.from(text + '\n', 'utf8'));
+    assert.equal(jsonEncoder.encode([]), '{"resourceSpans":[]}');
   });
 
   it('is stable across calls and batches (cached resource and scope parts are copies)', async () => {
     const spans = await makeSdkSpans();
-    const first = encodeTracesJson(spans);
-    encodeTracesJson(makeOtlpSpans());
-    encodeTracesJson(spans.slice(2));
-    assert.equal(encodeTracesJson(spans), first);
+    const first = jsonEncoder.encode(spans);
+    jsonEncoder.encode(makeOtlpSpans());
+    jsonEncoder.encode(spans.slice(2));
+    assert.equal(jsonEncoder.encode(spans), first);
   });
 
   it('writes an attribute that contains itself as an empty value 100 levels down, not a stack overflow', () => {
@@ -89,7 +91,7 @@ describe('encodeTracesJson', () => {
     const cyclic: Record<string, unknown> = { name: 'x' };
     cyclic.self = cyclic;
     const selfish = Object.assign(Object.create(Object.getPrototypeOf(span)), span, { attributes: { cyclic } });
-    let value = JSON.parse(encodeTracesJson([selfish])).resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value;
+    let value = JSON.parse(jsonEncoder.encode([selfish])).resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value;
     for (let level = 0; level < 100; level++) {
       assert.deepStrictEqual(value.kvlistValue.values[0], { key: 'name', value: { stringValue: 'x' } });
       value = value.kvlistValue.values[1].value;
@@ -112,23 +114,23 @@ describe('encodeTracesJson', () => {
       }),
     );
     for (const span of spans) {
-      assert.deepStrictEqual(jsonToProtobufjsObject(encodeTracesJson([span])), expectedTracesObject([span]));
+      assert.deepStrictEqual(jsonToProtobufjsObject(jsonEncoder.encode([span])), expectedTracesObject([span]));
     }
-    assert.deepStrictEqual(jsonToProtobufjsObject(encodeTracesJson(spans)), expectedTracesObject(spans));
-    assert.deepStrictEqual(encodeTracesJsonBytes(spans), Buffer.from(encodeTracesJson(spans), 'utf8'));
+    assert.deepStrictEqual(jsonToProtobufjsObject(jsonEncoder.encode(spans)), expectedTracesObject(spans));
+    assert.deepStrictEqual(jsonEncoder.encodeBytes(spans), Buffer.from(jsonEncoder.encode(spans), 'utf8'));
     // A cached non-ASCII value reused in a span that is otherwise ASCII.
     const zurich = [1, 2, 3].map((n) =>
       Object.assign(Object.create(Object.getPrototypeOf(base)), base, { name: 'ascii', attributes: { city: 'Zürich', n } }),
     );
     for (const span of zurich) {
-      assert.deepStrictEqual(jsonToProtobufjsObject(encodeTracesJson([span])), expectedTracesObject([span]));
+      assert.deepStrictEqual(jsonToProtobufjsObject(jsonEncoder.encode([span])), expectedTracesObject([span]));
     }
   });
 
   it('grows past its buffer for a large batch', () => {
     const [span] = makeOtlpSpans();
     const many = Array.from({ length: 3000 }, () => span!);
-    const parsed = JSON.parse(encodeTracesJson(many));
+    const parsed = JSON.parse(jsonEncoder.encode(many));
     assert.equal(parsed.resourceSpans[0].scopeSpans[0].spans.length, 3000);
   });
   it('allocates next to nothing on the JS heap per span once warm (a tracing service encodes every span it keeps)', async () => {
@@ -138,7 +140,7 @@ describe('encodeTracesJson', () => {
     const batches = 50;
     const bytes = await heapAllocations(
       () => {
-        for (let i = 0; i < batches; i++) pool.release(encodeTracesJsonBytes(spans, true, pool.allocate));
+        for (let i = 0; i < batches; i++) pool.release(jsonEncoder.encodeBytes(spans, true, pool.allocate));
       },
       64 * batches * 512,
       ENCODING_MODULES,
@@ -150,12 +152,12 @@ describe('encodeTracesJson', () => {
   });
 });
 
-describe('encodeResourceSpansJson', () => {
-  it('writes exactly the ResourceSpans of the TracesData encodeTracesJson writes, and nothing around them', async () => {
+describe('JsonTraceEncoder.encodeResourceSpans', () => {
+  it('writes exactly the ResourceSpans of the TracesData JsonTraceEncoder.encode writes, and nothing around them', async () => {
     for (const spans of [await makeSdkSpans(), makeOtlpSpans()]) {
-      const whole = encodeTracesJson(spans);
-      assert.equal(`{"resourceSpans":[${encodeResourceSpansJson(spans).toString('utf8')}]}`, whole);
+      const whole = jsonEncoder.encode(spans);
+      assert.equal(`{"resourceSpans":[${jsonEncoder.encodeResourceSpans(spans).toString('utf8')}]}`, whole);
     }
-    assert.equal(encodeResourceSpansJson([]).length, 0);
+    assert.equal(jsonEncoder.encodeResourceSpans([]).length, 0);
   });
 });

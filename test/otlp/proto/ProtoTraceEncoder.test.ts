@@ -1,24 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { ExportTraceServiceRequest } from '../../src/encoding/otlpRoot.js';
-import { makeRealisticSpans } from '../../benchmarks/makeRealisticSpans.js';
-import { ENCODING_MODULES, heapAllocations } from '../support/heapAllocations.js';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { asUtf8, decodeWithProtobufjs, expectedTracesObject, TO_OBJECT } from '../support/otlpReference.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { ExportTraceServiceRequest } from '../../../src/otlp/otlpRoot.js';
+import { makeRealisticSpans } from '../../../benchmarks/makeRealisticSpans.js';
+import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { asUtf8, decodeWithProtobufjs, expectedTracesObject, TO_OBJECT } from '../../support/otlpReference.js';
 
-describe('encodeTracesProto', () => {
+const protoEncoder = new ProtoTraceEncoder();
+
+describe('ProtoTraceEncoder.encode', () => {
   it('encodes SDK spans that use every field exactly as protobufjs reads them back', async () => {
     const spans = await makeSdkSpans();
     assert.equal(spans.length, 6);
-    assert.deepStrictEqual(decodeWithProtobufjs(encodeTracesProto(spans)), asUtf8(expectedTracesObject(spans)));
+    assert.deepStrictEqual(decodeWithProtobufjs(protoEncoder.encode(spans)), asUtf8(expectedTracesObject(spans)));
   });
 
   it('encodes hand-built OtlpSpans (raw flags, integral doubles, int64 extremes, scope attributes)', () => {
     const spans = makeOtlpSpans();
-    const decoded = decodeWithProtobufjs(encodeTracesProto(spans));
+    const decoded = decodeWithProtobufjs(protoEncoder.encode(spans));
     assert.deepStrictEqual(decoded, expectedTracesObject(spans));
     const first = (decoded as any).resourceSpans[0].scopeSpans[0].spans[0];
     assert.equal(first.flags, 0x301);
@@ -33,7 +35,7 @@ describe('encodeTracesProto', () => {
 
   it('writes a layout the stock OTLP serializer agrees with, field for field', async () => {
     const spans = await makeSdkSpans();
-    const ours = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(encodeTracesProto(spans)), TO_OBJECT);
+    const ours = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(protoEncoder.encode(spans)), TO_OBJECT);
     const stock = ExportTraceServiceRequest.toObject(
       ExportTraceServiceRequest.decode(ProtobufTraceSerializer.serializeRequest(spans)!),
       TO_OBJECT,
@@ -46,18 +48,18 @@ describe('encodeTracesProto', () => {
     const sdk = await makeSdkSpans();
     const hand = makeOtlpSpans();
     const mixed = [hand[0]!, sdk[0]!, hand[2]!, sdk[1]!, hand[1]!];
-    const decoded = decodeWithProtobufjs(encodeTracesProto(mixed)) as any;
+    const decoded = decodeWithProtobufjs(protoEncoder.encode(mixed)) as any;
     assert.equal(decoded.resourceSpans.length, 3);
     assert.equal(decoded.resourceSpans[0].scopeSpans[0].spans.length, 2, 'hand[0] and hand[1] share resource and scope');
     assert.deepStrictEqual(decoded, asUtf8(expectedTracesObject(mixed)));
   });
 
   it('encodes an empty batch as an empty message and is stable across calls (cached parts are copies)', async () => {
-    assert.equal(encodeTracesProto([]).length, 0);
+    assert.equal(protoEncoder.encode([]).length, 0);
     const spans = await makeSdkSpans();
-    const first = Buffer.from(encodeTracesProto(spans));
-    encodeTracesProto(makeOtlpSpans());
-    assert.deepStrictEqual(Buffer.from(encodeTracesProto(spans)), first);
+    const first = Buffer.from(protoEncoder.encode(spans));
+    protoEncoder.encode(makeOtlpSpans());
+    assert.deepStrictEqual(Buffer.from(protoEncoder.encode(spans)), first);
   });
 
   it('writes an attribute that contains itself as an empty value 100 levels down, not a stack overflow', () => {
@@ -66,7 +68,7 @@ describe('encodeTracesProto', () => {
     cyclic.push(cyclic);
     const selfish = Object.assign(Object.create(Object.getPrototypeOf(span)), span, { attributes: { cyclic } });
     // protobufjs stops at 100 nested messages (each array level is two), so read it back with ours.
-    const [decoded] = decodeTracesProto(encodeTracesProto([selfish])).spans;
+    const [decoded] = decodeTracesProto(protoEncoder.encode([selfish])).spans;
     let value = decoded!.attributes.cyclic as unknown[];
     for (let level = 1; level < 100; level++) {
       assert.equal(value[0], 'x');
@@ -80,7 +82,7 @@ describe('encodeTracesProto', () => {
     const big = Object.assign(Object.create(Object.getPrototypeOf(span)), span, {
       attributes: { long: 'x'.repeat(70_000), list: Array.from({ length: 300 }, (_, i) => `item ${i}`) },
     });
-    const bytes = encodeTracesProto([big]);
+    const bytes = protoEncoder.encode([big]);
     const decoded = decodeWithProtobufjs(bytes) as any;
     const attrs = decoded.resourceSpans[0].scopeSpans[0].spans[0].attributes;
     assert.equal(attrs[0].value.stringValue.length, 70_000);
@@ -95,7 +97,7 @@ describe('encodeTracesProto', () => {
     const batches = 50;
     const bytes = await heapAllocations(
       () => {
-        for (let i = 0; i < batches; i++) encodeTracesProto(spans);
+        for (let i = 0; i < batches; i++) protoEncoder.encode(spans);
       },
       56 * batches * 512,
       ENCODING_MODULES,

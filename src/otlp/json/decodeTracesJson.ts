@@ -1,13 +1,13 @@
 import type { Attributes, HrTime, SpanStatus } from '@opentelemetry/api';
 import type { TimedEvent } from '@opentelemetry/sdk-trace';
-import { TracepipeError } from '../errors.js';
-import { idProblem, recordRejection, type DecodeResult } from './DecodeResult.js';
-import { nanosNumberToHrTime, nanosStringToHrTime } from './hrTime.js';
-import { OtlpDouble } from './OtlpDouble.js';
-import { OtlpResource } from './OtlpResource.js';
-import { OtlpSpan, type OtlpLink, type OtlpScope } from './OtlpSpan.js';
-import { OtlpTraceState } from './OtlpTraceState.js';
-import { setAttribute } from './setAttribute.js';
+import { TracepipeError } from '../../errors.js';
+import { idProblem, recordRejection, type DecodeResult } from '../DecodeResult.js';
+import { nanosNumberToHrTime, nanosStringToHrTime } from '../hrTime.js';
+import { OtlpDouble } from '../OtlpDouble.js';
+import { OtlpResource } from '../OtlpResource.js';
+import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
+import { OtlpTraceState } from '../OtlpTraceState.js';
+import { setAttribute } from '../setAttribute.js';
 
 /**
  * Spans from OTLP/JSON (text, UTF-8 bytes or an already parsed value): a `TracesData` /
@@ -23,7 +23,7 @@ export function decodeTracesJson(value: string | Uint8Array | object): DecodeRes
   let root: unknown = value;
   if (typeof value === 'string' || value instanceof Uint8Array) {
     try {
-      root = JSON.parse(typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
+      root = parseExact(typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
     } catch (error) {
       throw new TracepipeError('TRACEPIPE_INVALID_OTLP', `invalid OTLP/JSON: ${(error as Error).message}`, {
         cause: error,
@@ -31,7 +31,6 @@ export function decodeTracesJson(value: string | Uint8Array | object): DecodeRes
     }
   }
   if (!isObject(root)) fail('', 'expected a JSON object');
-  depth = 0;
   const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
   const list = field(root, 'resourceSpans', 'resource_spans');
   if (list !== undefined) {
@@ -50,7 +49,70 @@ function fail(path: string, message: string): never {
 }
 
 function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonInteger);
+}
+
+/**
+ * An integer literal too long for a double, kept as its digits. proto3 JSON allows int64 and
+ * fixed64 fields as numbers, and JSON.parse would round `1544712660123456789` to a double (Go's
+ * protojson reads it exactly).
+ */
+class JsonInteger {
+  constructor(readonly digits: string) {}
+}
+
+/** Any integer literal of 16 digits or more (2^53 has 16), with the quotes around strings, to skip them. */
+const LONG_INTEGER = /[0-9]{16}/;
+
+/**
+ * JSON.parse, except that integer literals of 16 digits or more become JsonIntegers. Only text
+ * that has such digits takes the slow path: long integers are quoted with a prefix the text does
+ * not contain (so no string of the input can pass for one), and a reviver turns them back.
+ * What it returns is for decodeTracesJson, which reads the JsonIntegers exactly; it throws what
+ * JSON.parse throws.
+ */
+export function parseExact(text: string): unknown {
+  if (!LONG_INTEGER.test(text)) return JSON.parse(text);
+  // A prefix no string of the text has: valid JSON holds U+0001 only as the escape \u0001.
+  let tag = 'int:';
+  while (text.includes('\\u0001' + tag)) tag = '~' + tag;
+  const parts: string[] = [];
+  let from = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: to its closing quote, stepping over escapes.
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i += 2;
+        else if (d === 0x22) break;
+        else i++;
+      }
+      i++;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      const start = i;
+      i++;
+      while (i < n && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
+      const next = text.charCodeAt(i);
+      const digits = i - start - (c === 0x2d ? 1 : 0);
+      if (next === 0x2e || next === 0x65 || next === 0x45) {
+        // A fraction or an exponent: a double, left to JSON.parse.
+        while (i < n && /[0-9.eE+-]/.test(text[i]!)) i++;
+      } else if (digits >= 16) {
+        parts.push(text.slice(from, start), '"\\u0001', tag, text.slice(start, i), '"');
+        from = i;
+      }
+    } else i++;
+  }
+  if (from === 0) return JSON.parse(text);
+  parts.push(text.slice(from));
+  const prefix = '\u0001' + tag;
+  return JSON.parse(parts.join(''), (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(prefix) ? new JsonInteger(value.slice(prefix.length)) : value,
+  );
 }
 
 function isResourceSpans(value: Json): boolean {
@@ -90,6 +152,7 @@ const UINT = /^[0-9]+$/;
 
 function uint32(value: unknown, path: string): number {
   if (value === undefined || value === null) return 0;
+  if (value instanceof JsonInteger) value = value.digits;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff) return value;
   if (typeof value === 'string' && UINT.test(value) && Number(value) <= 0xffffffff) return Number(value);
   return fail(path, 'expected an unsigned 32-bit integer');
@@ -98,6 +161,7 @@ function uint32(value: unknown, path: string): number {
 function enumValue(value: unknown, names: Record<string, number>, path: string): number {
   if (value === undefined || value === null) return 0;
   if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (value instanceof JsonInteger) return Number(value.digits);
   if (typeof value === 'string') {
     const known = names[value];
     if (known !== undefined) return known;
@@ -125,6 +189,7 @@ const ZERO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
 
 function time(value: unknown, path: string): HrTime {
   if (value === undefined || value === null) return ZERO_TIME;
+  if (value instanceof JsonInteger) value = value.digits;
   const t =
     typeof value === 'string' ? nanosStringToHrTime(value) : typeof value === 'number' ? nanosNumberToHrTime(value) : undefined;
   if (t === undefined) fail(path, 'expected unsigned 64-bit nanoseconds (a decimal string)');
@@ -286,28 +351,29 @@ function link(value: unknown, path: string): OtlpLink {
 }
 
 /** A repeated KeyValue as an attributes object (a later duplicate key wins). */
-function attributeMap(value: unknown, path: string): Attributes {
+function attributeMap(value: unknown, path: string, depth = 0): Attributes {
   const map: Attributes = {};
   const list = array(value, path);
   for (let i = 0; i < list.length; i++) {
     const kv = object(list[i], `${path}[${i}]`);
     const v = kv.value;
-    setAttribute(map, string(kv.key, `${path}[${i}].key`), v === undefined || v === null ? null : anyValue(v, `${path}[${i}].value`));
+    setAttribute(map, string(kv.key, `${path}[${i}].key`), v === undefined || v === null ? null : anyValue(v, `${path}[${i}].value`, depth));
   }
   return map;
 }
 
 /** Arrays and maps nest; a limit keeps hostile input from exhausting the stack (protobuf's default is 100). */
 const MAX_DEPTH = 100;
-let depth = 0;
 
-function enter(path: string): void {
-  if (++depth > MAX_DEPTH) fail(path, `values nested more than ${MAX_DEPTH} deep`);
+/** The depth inside an array or map at `depth`. */
+function enter(path: string, depth: number): number {
+  if (depth + 1 > MAX_DEPTH) fail(path, `values nested more than ${MAX_DEPTH} deep`);
+  return depth + 1;
 }
 
 const INT64 = /^-?[0-9]+$/;
 
-function anyValue(value: unknown, path: string): unknown {
+function anyValue(value: unknown, path: string, depth: number): unknown {
   const v = object(value, path);
   let x: unknown;
   if ((x = field(v, 'stringValue', 'string_value')) !== undefined) return string(x, `${path}.stringValue`);
@@ -318,17 +384,12 @@ function anyValue(value: unknown, path: string): unknown {
   if ((x = field(v, 'intValue', 'int_value')) !== undefined) return int64(x, `${path}.intValue`);
   if ((x = field(v, 'doubleValue', 'double_value')) !== undefined) return double(x, `${path}.doubleValue`);
   if ((x = field(v, 'arrayValue', 'array_value')) !== undefined) {
-    enter(path);
+    const inner = enter(path, depth);
     const values = array(object(x, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
-    const out = values.map((item, i) => (item === null ? null : anyValue(item, `${path}.arrayValue.values[${i}]`)));
-    depth--;
-    return out;
+    return values.map((item, i) => (item === null ? null : anyValue(item, `${path}.arrayValue.values[${i}]`, inner)));
   }
   if ((x = field(v, 'kvlistValue', 'kvlist_value')) !== undefined) {
-    enter(path);
-    const out = attributeMap(object(x, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`);
-    depth--;
-    return out;
+    return attributeMap(object(x, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, enter(path, depth));
   }
   if ((x = field(v, 'bytesValue', 'bytes_value')) !== undefined) {
     const text = string(x, `${path}.bytesValue`);
@@ -340,6 +401,7 @@ function anyValue(value: unknown, path: string): unknown {
 
 function int64(value: unknown, path: string): number | bigint {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (value instanceof JsonInteger) value = value.digits;
   if (typeof value === 'string' && INT64.test(value)) {
     const n = Number(value);
     if (Number.isSafeInteger(n)) return n;
@@ -352,6 +414,7 @@ function int64(value: unknown, path: string): number | bigint {
 function double(value: unknown, path: string): number | OtlpDouble {
   let d: number;
   if (typeof value === 'number') d = value;
+  else if (value instanceof JsonInteger) d = Number(value.digits);
   else if (value === 'NaN') d = NaN;
   else if (value === 'Infinity') d = Infinity;
   else if (value === '-Infinity') d = -Infinity;

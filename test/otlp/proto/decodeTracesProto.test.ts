@@ -2,16 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesJson } from '../../src/encoding/encodeTracesJson.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { OtlpDouble } from '../../src/encoding/OtlpDouble.js';
-import { OtlpResource } from '../../src/encoding/OtlpResource.js';
-import { OtlpSpan } from '../../src/encoding/OtlpSpan.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { JsonTraceEncoder } from '../../../src/otlp/json/JsonTraceEncoder.js';
+import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { OtlpDouble } from '../../../src/otlp/OtlpDouble.js';
+import { OtlpResource } from '../../../src/otlp/OtlpResource.js';
+import { OtlpSpan } from '../../../src/otlp/OtlpSpan.js';
 import protobuf from 'protobufjs';
-import { makeOtlpSpans, makeSdkSpans } from '../support/everyFieldSpans.js';
-import { asUtf8 } from '../support/otlpReference.js';
-import { GOOD, SPAN, message } from '../support/protobufMessages.js';
+import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
+import { asUtf8 } from '../../support/otlpReference.js';
+import { GOOD, SPAN, message } from '../../support/protobufMessages.js';
+
+const jsonEncoder = new JsonTraceEncoder();
+const protoEncoder = new ProtoTraceEncoder();
 
 const INVALID = { name: 'TracepipeError', code: 'TRACEPIPE_INVALID_OTLP' };
 
@@ -66,20 +69,20 @@ function sameSpan(decoded: ReadableSpan, source: ReadableSpan): void {
 describe('decodeTracesProto', () => {
   it('round-trips SDK spans: decode then encode gives identical protobuf and JSON', async () => {
     const spans = await makeSdkSpans();
-    const bytes = encodeTracesProto(spans);
+    const bytes = protoEncoder.encode(spans);
     const result = decodeTracesProto(bytes);
     assert.equal(result.rejected, 0);
     assert.equal(result.spans.length, spans.length);
-    assert.deepStrictEqual(Buffer.from(encodeTracesProto(result.spans)), Buffer.from(bytes));
-    assert.equal(encodeTracesJson(result.spans), encodeTracesJson(spans).replace('broken \\ud800 pair', 'broken \ufffd pair'));
+    assert.deepStrictEqual(Buffer.from(protoEncoder.encode(result.spans)), Buffer.from(bytes));
+    assert.equal(jsonEncoder.encode(result.spans), jsonEncoder.encode(spans).replace('broken \\ud800 pair', 'broken \ufffd pair'));
   });
 
   it('round-trips hand-built OtlpSpans byte for byte (raw flags, integral doubles, int64, scope attributes)', () => {
     const spans = makeOtlpSpans();
-    const bytes = encodeTracesProto(spans);
+    const bytes = protoEncoder.encode(spans);
     const decoded = decodeTracesProto(bytes).spans;
-    assert.deepStrictEqual(Buffer.from(encodeTracesProto(decoded)), Buffer.from(bytes));
-    assert.equal(encodeTracesJson(decoded), encodeTracesJson(spans));
+    assert.deepStrictEqual(Buffer.from(protoEncoder.encode(decoded)), Buffer.from(bytes));
+    assert.equal(jsonEncoder.encode(decoded), jsonEncoder.encode(spans));
     const first = decoded[0]!;
     assert.equal(first.flags, 0x301);
     assert.equal(first.parentSpanContext?.isRemote, true);
@@ -107,7 +110,7 @@ describe('decodeTracesProto', () => {
 
   it('shares one resource and one scope object per ResourceSpans / ScopeSpans', async () => {
     const spans = await makeSdkSpans();
-    const decoded = decodeTracesProto(encodeTracesProto(spans)).spans;
+    const decoded = decodeTracesProto(protoEncoder.encode(spans)).spans;
     assert.equal(new Set(decoded.map((s) => s.resource)).size, 1);
     assert.equal(new Set(decoded.map((s) => s.instrumentationScope)).size, 2);
     assert.equal(decoded[0]!.instrumentationScope, decoded[1]!.instrumentationScope);

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
-import { decodeTracesProto } from '../../src/encoding/decodeTracesProto.js';
-import { encodeTracesProto } from '../../src/encoding/encodeTracesProto.js';
-import { scanTracesProto } from '../../src/encoding/scanTracesProto.js';
-import { makeOtlpSpans } from '../support/everyFieldSpans.js';
-import { makeTestSpans } from '../support/makeTestSpans.js';
-import { forEachCorruptedBody, protobufFixtures as fixtures } from '../support/protobufFuzz.js';
-import { GOOD, SPAN, message } from '../support/protobufMessages.js';
+import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
+import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
+import { scanTracesProto } from '../../../src/otlp/proto/scanTracesProto.js';
+import { makeOtlpSpans } from '../../support/everyFieldSpans.js';
+import { makeTestSpans } from '../../support/makeTestSpans.js';
+import { forEachCorruptedBody, protobufFixtures as fixtures } from '../../support/protobufFuzz.js';
+import { GOOD, SPAN, message } from '../../support/protobufMessages.js';
+
+const protoEncoder = new ProtoTraceEncoder();
 
 /** What the decoder makes of `bytes`: its span count when it neither throws nor rejects a span. */
 function cleanDecodeCount(bytes: Uint8Array): number | undefined {
@@ -32,7 +34,7 @@ describe('scanTracesProto', () => {
   it('counts the spans of every fixture, encoded by tracepipe and by the stock serializer', async () => {
     for (const { name, spans } of await fixtures()) {
       for (const [encoder, bytes] of [
-        ['encodeTracesProto', encodeTracesProto(spans)],
+        ['ProtoTraceEncoder.encode', protoEncoder.encode(spans)],
         ['ProtobufTraceSerializer', ProtobufTraceSerializer.serializeRequest(spans)!],
       ] as const) {
         assert.equal(scanTracesProto(bytes), spans.length, `${name} via ${encoder}`);
@@ -42,8 +44,8 @@ describe('scanTracesProto', () => {
   });
 
   it('counts concatenated requests as one, and an empty body as 0 spans', async () => {
-    const a = encodeTracesProto(await makeTestSpans(3));
-    const b = encodeTracesProto(makeOtlpSpans());
+    const a = protoEncoder.encode(await makeTestSpans(3));
+    const b = protoEncoder.encode(makeOtlpSpans());
     assert.equal(scanTracesProto(Buffer.concat([a, b, a])), 6 + makeOtlpSpans().length);
     assert.equal(scanTracesProto(new Uint8Array(0)), 0);
   });

@@ -1,0 +1,178 @@
+import { TracepipeError } from '../../errors.js';
+import { idProblem } from '../DecodeResult.js';
+
+/**
+ * The protobuf wire reader the OTLP decoders share: one message at a time, walked in place.
+ * Each decoder, scanner or transcoder reads with its own ProtoReader (no module state: ESM loader
+ * hooks re-export modules and freeze `export let` bindings); they read `buf` and `pos` and move
+ * `pos` only through these methods. Every read is bounds-checked:
+ * bytes that are not a valid message throw TRACEPIPE_INVALID_OTLP, never read past the end.
+ */
+
+/** Node's Buffer has this method on every version we support; @types/node does not declare it. */
+type NodeBuffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+const EMPTY = Buffer.alloc(0) as NodeBuffer;
+const EMPTY_VIEW = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
+
+/** Where the reader is, to come back to after reading other bytes (a message rewritten in order). */
+export interface ReaderState {
+  readonly buf: NodeBuffer;
+  readonly view: DataView;
+  readonly pos: number;
+}
+
+export class ProtoReader {
+  buf: NodeBuffer = EMPTY;
+  /** The same bytes, for reading four at a time. */
+  view = EMPTY_VIEW;
+  pos = 0;
+
+  /** Starts reading `bytes`; `close` lets go of them. */
+  open(bytes: Uint8Array): void {
+    this.buf = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as NodeBuffer;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = 0;
+  }
+
+  close(): void {
+    this.buf = EMPTY;
+    this.view = EMPTY_VIEW;
+  }
+
+  save(): ReaderState {
+    return { buf: this.buf, view: this.view, pos: this.pos };
+  }
+
+  restore(state: ReaderState): void {
+    this.buf = state.buf;
+    this.view = state.view;
+    this.pos = state.pos;
+  }
+
+  seek(at: number): void {
+    this.pos = at;
+  }
+
+  fail(message: string): never {
+    throw new TracepipeError('TRACEPIPE_INVALID_OTLP', `invalid OTLP protobuf: ${message} at byte ${this.pos}`);
+  }
+
+  /** A varint's low 32 bits (enough for tags, lengths, enums and uint32 counts). */
+  varint(): number {
+    // Tags and most lengths and counts take one byte.
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80) {
+      this.pos++;
+      return first;
+    }
+    let value = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (this.pos >= this.buf.length) this.fail('truncated varint');
+      const c = this.buf[this.pos++]!;
+      if (shift < 32) value |= (c & 0x7f) << shift;
+      if (c < 0x80) return value >>> 0;
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  /** An int64 varint: a number when it is exactly representable, else a bigint. */
+  int64(): number | bigint {
+    let low = 0;
+    let high = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (this.pos >= this.buf.length) this.fail('truncated varint');
+      const c = this.buf[this.pos++]!;
+      const bits = c & 0x7f;
+      if (shift < 28) low |= bits << shift;
+      else if (shift === 28) {
+        low |= bits << 28;
+        high |= bits >>> 4;
+      } else high |= bits << (shift - 32);
+      if (c < 0x80) {
+        const signedHigh = high | 0;
+        low >>>= 0;
+        if (signedHigh >= -0x200000 && signedHigh < 0x200000) return signedHigh * 4294967296 + low;
+        return BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(low));
+      }
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  /** Reads a length and returns where that field ends, checking it stays inside `end`. */
+  lengthEnd(end: number): number {
+    const length = this.varint();
+    const fieldEnd = this.pos + length;
+    if (fieldEnd > end) this.fail('length runs past the end of its message');
+    return fieldEnd;
+  }
+
+  /** Steps over a length-delimited field and returns where its bytes start; `pos` is left where they end. */
+  bytesAt(end: number): number {
+    const fieldEnd = this.lengthEnd(end);
+    const at = this.pos;
+    this.pos = fieldEnd;
+    return at;
+  }
+
+  /** Steps over a field this reader does not use, as protobuf requires of unknown fields. */
+  skip(tag: number, end: number): void {
+    switch (tag & 7) {
+      case 0:
+        this.varint();
+        break;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.pos = this.lengthEnd(end);
+        break;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        this.fail(`unsupported wire type ${tag & 7} (field ${tag >>> 3})`);
+    }
+    if (this.pos > end) this.fail('field runs past the end of its message');
+  }
+
+  fixed32(end: number): number {
+    if (this.pos + 4 > end) this.fail('truncated fixed32');
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** Checks a fixed64 is there and returns where it starts (read its halves from `view`). */
+  fixed64At(end: number): number {
+    if (this.pos + 8 > end) this.fail('truncated fixed64');
+    const at = this.pos;
+    this.pos += 8;
+    return at;
+  }
+
+  double(end: number): number {
+    if (this.pos + 8 > end) this.fail('truncated double');
+    const d = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return d;
+  }
+
+  checkEnd(end: number): void {
+    if (this.pos !== end) this.fail('message runs past its length');
+  }
+
+  /** True when bytes `from`..`to` are all zero (an unset id). */
+  private allZero(from: number, to: number): boolean {
+    for (let i = from; i < to; i++) if (this.buf[i] !== 0) return false;
+    return true;
+  }
+
+  /**
+   * Why a span's ids, at these byte ranges of what is being read (the parent's by its length),
+   * make it unusable, by the rules every decoder shares (idProblem); undefined when they are fine.
+   */
+  spanIdsProblem(traceIdAt: number, traceIdEnd: number, spanIdAt: number, spanIdEnd: number, parentBytes: number): string | undefined {
+    return idProblem(traceIdEnd - traceIdAt, this.allZero(traceIdAt, traceIdEnd), spanIdEnd - spanIdAt, this.allZero(spanIdAt, spanIdEnd), parentBytes);
+  }
+}
