@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CaptureTraceSource } from '../ui/CaptureTraceSource.js';
-import { DEFAULT_UI_ADDR } from '../ui/parseUiAddr.js';
+import { DEFAULT_UI_ADDR, parseUiAddr } from '../ui/parseUiAddr.js';
 import { startUiServer } from '../ui/startUiServer.js';
 
 interface UiOptions {
@@ -17,6 +17,8 @@ export function uiCommand(): Command {
     .argument('[path...]', `capture files or directories of *.trace files [default: ${DEFAULT_CAPTURE}]`)
     .option('--addr <host:port>', 'address to serve on (loopback unless another host is given)', DEFAULT_UI_ADDR)
     .action(async (paths: string[], opts: UiOptions) => {
+      // A bad address is reported before a long indexing run, not after.
+      parseUiAddr(opts.addr, '--addr');
       const started = performance.now();
       const source = await CaptureTraceSource.index(paths.length > 0 ? paths : [DEFAULT_CAPTURE]);
       const status = source.status();
