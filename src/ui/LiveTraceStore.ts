@@ -43,6 +43,7 @@ export class LiveTraceStore implements TraceSource {
     }
   }
 
+  /** Spans kept as received: `exact` changes nothing. */
   async spans(traceId: string): Promise<ReadableSpan[] | undefined> {
     const list = this.byTrace.get(traceId);
     return list === undefined ? undefined : [...list];

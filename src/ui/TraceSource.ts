@@ -4,8 +4,12 @@ import type { TraceCatalog } from './TraceCatalog.js';
 /** What the UI shows: a catalog to search, and the spans of one trace on demand. */
 export interface TraceSource {
   readonly catalog: TraceCatalog;
-  /** The spans of a trace in the catalog, or undefined when it is not (or no longer) there. */
-  spans(traceId: string): Promise<ReadableSpan[] | undefined>;
+  /**
+   * The spans of a trace in the catalog, or undefined when it is not (or no longer) there.
+   * `exact: false` lets a capture be read faster, with integers past 2^53 written as JSON
+   * numbers rounded (enough to check a search, not to show or download the trace).
+   */
+  spans(traceId: string, options?: { exact?: boolean }): Promise<ReadableSpan[] | undefined>;
   /** State for the page: what is shown, problems met, and a version that changes with the content. */
   status(): TraceSourceStatus;
 }

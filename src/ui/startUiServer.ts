@@ -98,14 +98,14 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (parts.length === 1 && parts[0] === 'status') return sendJson(res, 200, source.status());
     if (parts.length === 1 && (parts[0] === 'traces' || parts[0] === 'summaries')) {
       const query = parseTraceQuery(params);
-      const { entries, spans } = await searchTraces(source, query);
+      const entries = await searchTraces(source, query);
       if (parts[0] === 'summaries') {
         const rows = entries.map((e) => catalog.summary(e));
         return sendJson(res, 200, envelope(rows, rows.length));
       }
       const traces = [];
       for (const e of entries) {
-        const traceSpans = spans.get(e.traceId) ?? (await source.spans(e.traceId));
+        const traceSpans = await source.spans(e.traceId);
         if (traceSpans !== undefined) traces.push(toJaegerTrace(e.traceId, traceSpans));
       }
       return sendJson(res, 200, envelope(traces, traces.length));

@@ -281,3 +281,22 @@ test('an address in use is TRACEPIPE_UI_LISTEN naming the flag', async () => {
     return true;
   });
 });
+
+test('an attribute search finds an int64 past 2^53 written as a JSON number, read exactly', async () => {
+  const dir = await tempDir();
+  const line = (traceId: string, big: string) =>
+    `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"big"}}]},"scopeSpans":[{"spans":[{"traceId":"${traceId}","spanId":"1111111111111111","name":"n","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000000001000","attributes":[{"key":"big","value":{"intValue":${big}}}]}]}]}]}\n`;
+  await writeFile(join(dir, '1-a.trace'), line('a'.repeat(32), '9007199254740993') + line('b'.repeat(32), '9007199254740992'));
+  const bigSource = await CaptureTraceSource.index([dir]);
+  const bigServer = await startUiServer({ source: bigSource, addr: '127.0.0.1:0' });
+  try {
+    for (const [value, expected] of [['9007199254740993', ['a'.repeat(32)]], ['9007199254740992', ['b'.repeat(32)]]] as const) {
+      const res = await fetch(`${bigServer.url}api/summaries?tags=${encodeURIComponent(JSON.stringify({ big: value }))}`);
+      assert.deepEqual(((await res.json()) as { data: { traceID: string }[] }).data.map((r) => r.traceID), expected, value);
+    }
+    const trace = (await (await fetch(`${bigServer.url}api/traces/${'a'.repeat(32)}`)).json()) as { data: { spans: { tags: unknown[] }[] }[] };
+    assert.deepEqual(trace.data[0]!.spans[0]!.tags[0], { key: 'big', type: 'int64', value: 9007199254740992 });
+  } finally {
+    await bigServer.close();
+  }
+});
