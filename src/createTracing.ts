@@ -15,7 +15,7 @@ import { type Sampler, TracerProvider as SdkTracerProvider } from '@opentelemetr
 import type { RawConfig } from './config/RawConfig.js';
 import { isResolvedConfig, type TracepipeConfig } from './config/TracepipeConfig.js';
 import { validateConfig } from './config/validateConfig.js';
-import { PipelineStats } from './diagnostics/PipelineStats.js';
+import { PipelineStats } from './stats/PipelineStats.js';
 import { createExporter } from './exporters/createExporter.js';
 import type { TraceExporter } from './exporters/TraceExporter.js';
 import { createLogger, type Logger } from './logger.js';

@@ -4,7 +4,7 @@ import { context, defaultTextMapSetter, propagation, ProxyTracerProvider, trace 
 import { ConfigError } from '../src/errors.js';
 import { createTracing } from '../src/createTracing.js';
 import { validateConfig } from '../src/config/validateConfig.js';
-import { PipelineStats } from '../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../src/stats/PipelineStats.js';
 import { silentLogger } from '../src/logger.js';
 import { RecordingExporter } from './support/RecordingExporter.js';
 

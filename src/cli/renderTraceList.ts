@@ -1,4 +1,4 @@
-import type { TraceSummary } from '../exporters/file/summarizeTraces.js';
+import type { TraceSummary } from '../capture/summarizeTraces.js';
 import { formatDuration } from './formatDuration.js';
 import type { Paint } from './useColor.js';
 

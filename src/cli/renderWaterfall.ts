@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { TraceTreeNode } from '../exporters/file/buildTraceTree.js';
-import { serviceOf } from '../exporters/file/summarizeTraces.js';
+import type { TraceTreeNode } from '../capture/buildTraceTree.js';
+import { serviceOf } from '../capture/summarizeTraces.js';
 import { formatDuration } from './formatDuration.js';
 import type { Paint } from './useColor.js';
 

@@ -3,7 +3,7 @@ import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import type { TlsMaterial } from '../config/TracepipeConfig.js';
 import { DEFAULTS } from '../config/validateConfig.js';
 import { ConfigError } from '../errors.js';
-import { replayCapture } from '../exporters/file/replayCapture.js';
+import { replayCapture } from '../capture/replayCapture.js';
 import { readCertificates, readKeypair } from '../tls/readPem.js';
 import { parseDuration } from './parseDuration.js';
 import { replayProgressBar } from './replayProgressBar.js';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ReplayProgress } from '../exporters/file/replayCapture.js';
+import type { ReplayProgress } from '../capture/replayCapture.js';
 import { formatDuration } from './formatDuration.js';
 
 /**

@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, type AttributeValue, type Attributes } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { OtlpDouble } from '../otlp/OtlpDouble.js';
-import { hrTimeToNs } from '../exporters/file/spanTime.js';
+import { hrTimeToNs } from '../capture/spanTime.js';
 
 function value(v: unknown): unknown {
   if (v instanceof OtlpDouble) return v.value;

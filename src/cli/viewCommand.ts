@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { buildTraceTree } from '../exporters/file/buildTraceTree.js';
-import { type CaptureProblem, readCapture } from '../exporters/file/readCapture.js';
-import { TraceSummarizer, type TraceSummary } from '../exporters/file/summarizeTraces.js';
+import { buildTraceTree } from '../capture/buildTraceTree.js';
+import { type CaptureProblem, readCapture } from '../capture/readCapture.js';
+import { TraceSummarizer, type TraceSummary } from '../capture/summarizeTraces.js';
 import { formatDuration } from './formatDuration.js';
 import { parseDuration } from './parseDuration.js';
 import { renderTraceList } from './renderTraceList.js';

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from '../version.js';
 import type { HeartbeatMonitor } from './HeartbeatMonitor.js';
-import type { DropReason, PipelineStats, Transport } from './PipelineStats.js';
+import type { DropReason, PipelineStats, Transport } from '../stats/PipelineStats.js';
 import { PROCESS_STATE_VALUE, type Readiness } from './Readiness.js';
 
 const EXPORT_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

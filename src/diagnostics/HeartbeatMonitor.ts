@@ -1,4 +1,4 @@
-import type { ExportOutcome, PipelineStats } from './PipelineStats.js';
+import type { ExportOutcome, PipelineStats } from '../stats/PipelineStats.js';
 import type { Readiness } from './Readiness.js';
 
 export type HeartbeatSource = 'export' | 'probe';

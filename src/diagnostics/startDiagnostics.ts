@@ -6,7 +6,7 @@ import { type Logger, createLogger } from '../logger.js';
 import { DiagnosticsMetrics } from './DiagnosticsMetrics.js';
 import { HeartbeatMonitor } from './HeartbeatMonitor.js';
 import { parseDiagAddr } from './parseDiagAddr.js';
-import type { PipelineStats } from './PipelineStats.js';
+import type { PipelineStats } from '../stats/PipelineStats.js';
 import type { Profiler } from './Profiler.js';
 import { ProfilerBusyError } from './ProfilerBusyError.js';
 import { PROCESS_STATE_HTTP, Readiness } from './Readiness.js';

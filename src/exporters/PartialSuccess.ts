@@ -1,4 +1,4 @@
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../stats/PipelineStats.js';
 import { ExportTraceServiceResponse } from '../otlp/otlpRoot.js';
 import type { Logger } from '../logger.js';
 import { BurstLog } from './BurstLog.js';

@@ -1,5 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../stats/PipelineStats.js';
 import { EncodedSpans, type WireForm } from '../pipeline/EncodedSpans.js';
 import { ExportError } from '../errors.js';
 import type { Logger } from '../logger.js';

@@ -1,6 +1,6 @@
 import type { ExporterTarget } from '../config/ExporterTarget.js';
 import type { TlsMaterial } from '../config/TracepipeConfig.js';
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../stats/PipelineStats.js';
 import type { Logger } from '../logger.js';
 import { FileTraceExporter } from './file/FileTraceExporter.js';
 import type { LineBufferPool } from './file/LineBufferPool.js';

@@ -5,7 +5,7 @@ import protobuf from 'protobufjs';
 /**
  * The OTLP trace messages, loaded once from the `.proto` files in `proto/`. Used for the
  * gRPC service definition, responses and the verification tests; the hot paths
- * (encodeTracesProto, decodeTracesProto) read and write the wire format directly.
+ * (ProtoTraceEncoder, decodeTracesProto) read and write the wire format directly.
  */
 
 /** `proto/` at the package root; this file runs from `src/encoding` or `dist/src/encoding`. */

@@ -1,6 +1,6 @@
 import { TraceFlags } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../stats/PipelineStats.js';
 import { estimateSpanBytes } from './estimateSpanBytes.js';
 import type { ExportQueue } from './ExportQueue.js';
 

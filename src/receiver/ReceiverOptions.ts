@@ -1,5 +1,5 @@
 import type { ServerTlsConfig } from '../config/TracepipeConfig.js';
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../stats/PipelineStats.js';
 import type { Logger } from '../logger.js';
 import type { SpanIntake } from './SpanIntake.js';
 

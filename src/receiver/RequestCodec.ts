@@ -1,5 +1,6 @@
 import { JsonTraceEncoder } from '../otlp/json/JsonTraceEncoder.js';
 import { JsonTranscoder } from '../otlp/json/JsonTranscoder.js';
+import type { LineBufferPool } from '../exporters/file/LineBufferPool.js';
 import type { Allocate } from '../otlp/json/JsonWriter.js';
 import type { OtlpSpan } from '../otlp/OtlpSpan.js';
 import { ProtoTraceEncoder } from '../otlp/proto/ProtoTraceEncoder.js';
@@ -54,9 +55,11 @@ export class ProtobufRequests implements RequestCodec<'protobuf'> {
 }
 
 /**
- * Requests as the OTLP/JSON of their ResourceSpans (capture files, OTLP/HTTP JSON), in Buffers
- * from `allocate` that `release` takes back: a valid protobuf request is checked and transcoded
- * in one pass (JsonTranscoder.transcodeResourceSpans takes only what the decoder would take whole).
+ * Requests as the OTLP/JSON of their ResourceSpans (capture files, OTLP/HTTP JSON): a valid
+ * protobuf request is checked and transcoded in one pass (JsonTranscoder.transcodeResourceSpans
+ * takes only what the decoder would take whole). For capture files the JSON is written into
+ * Buffers from the file exporter's pool, which takes them back once written; without a pool each
+ * request gets a Buffer of its own, copied to its exact size when the writer's guess was far off.
  */
 export class JsonRequests implements RequestCodec<'json'> {
   readonly form = 'json';
@@ -67,26 +70,29 @@ export class JsonRequests implements RequestCodec<'json'> {
   readonly bytesPerWireByte = 4;
   private readonly encoder = new JsonTraceEncoder();
   private readonly transcoder = new JsonTranscoder();
+  private readonly allocate: Allocate;
 
-  constructor(
-    private readonly allocate: Allocate,
-    private readonly release: (request: Uint8Array) => void = () => {},
-  ) {}
+  constructor(private readonly pool?: LineBufferPool) {
+    this.allocate = pool?.allocate ?? Buffer.allocUnsafeSlow;
+  }
 
   passThrough(body: Uint8Array): QueuedRequest<'json'> | undefined {
     const transcoded = this.transcoder.transcodeResourceSpans(body, this.allocate);
     if (transcoded === undefined) return undefined;
-    const request = transcoded.json as Uint8Array as EncodedRequest<'json'>;
-    return { request, spanCount: transcoded.spanCount, bytes: request.buffer.byteLength };
+    return this.queued(transcoded.json, transcoded.spanCount);
   }
 
   encode(spans: readonly OtlpSpan[]): QueuedRequest<'json'> {
-    const request = this.encoder.encodeResourceSpans(spans, this.allocate) as Uint8Array as EncodedRequest<'json'>;
-    return { request, spanCount: spans.length, bytes: request.buffer.byteLength };
+    return this.queued(this.encoder.encodeResourceSpans(spans, this.allocate), spans.length);
   }
 
   discard(request: EncodedRequest<'json'>): void {
-    this.release(request);
+    this.pool?.release(request);
+  }
+
+  private queued(json: Buffer, spanCount: number): QueuedRequest<'json'> {
+    const request = (this.pool === undefined ? ownBytes(json) : json) as Uint8Array as EncodedRequest<'json'>;
+    return { request, spanCount, bytes: request.buffer.byteLength };
   }
 }
 

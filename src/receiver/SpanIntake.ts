@@ -1,4 +1,4 @@
-import type { PipelineStats, Transport } from '../diagnostics/PipelineStats.js';
+import type { PipelineStats, Transport } from '../stats/PipelineStats.js';
 import type { DecodeResult } from '../otlp/DecodeResult.js';
 import { decodeTracesJson } from '../otlp/json/decodeTracesJson.js';
 import type { OtlpSpan } from '../otlp/OtlpSpan.js';

@@ -2,7 +2,7 @@ import type { RawConfig } from '../config/RawConfig.js';
 import { isResolvedConfig, type TracepipeConfig } from '../config/TracepipeConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import { validateConfig } from '../config/validateConfig.js';
-import { PipelineStats } from '../diagnostics/PipelineStats.js';
+import { PipelineStats } from '../stats/PipelineStats.js';
 import { ConfigError, TracepipeError } from '../errors.js';
 import { createExporter } from '../exporters/createExporter.js';
 import { LineBufferPool } from '../exporters/file/LineBufferPool.js';
@@ -105,7 +105,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     observer: options.observer,
   };
   const { queue, intake } = isWireForm(exporter, 'json')
-    ? forwardingPipeline(exporter, new JsonRequests(lines?.allocate ?? allocateBuffer, lines?.release.bind(lines)), pipeline)
+    ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
     : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
   const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
 
@@ -184,9 +184,6 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
 function isWireForm<F extends WireForm>(exporter: TraceExporter, form: F): exporter is TraceExporter<F> {
   return exporter.wireForm === form;
 }
-
-/** JSON requests for a network exporter: plain Buffers, let go when sent. */
-const allocateBuffer = (size: number): Buffer => Buffer.allocUnsafe(size);
 
 async function listen<T>(key: string, start: () => Promise<T>): Promise<T> {
   try {

@@ -9,7 +9,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import type { PipelineStats } from '../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../stats/PipelineStats.js';
 import { LazySpan } from './LazySpan.js';
 import type { PerMillionSampler } from './PerMillionSampler.js';
 import type { PresetIdGenerator } from './PresetIdGenerator.js';

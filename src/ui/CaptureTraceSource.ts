@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { decodeTracesJson, parseExact } from '../otlp/json/decodeTracesJson.js';
-import { readCapture } from '../exporters/file/readCapture.js';
+import { readCapture } from '../capture/readCapture.js';
 import { TraceCatalog } from './TraceCatalog.js';
 import type { TraceSource, TraceSourceStatus } from './TraceSource.js';
 

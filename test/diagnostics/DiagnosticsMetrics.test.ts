@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Gauge, register as globalRegistry } from 'prom-client';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { type DiagnosticsServer, startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
 import { ExportError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
 import { silentLogger } from '../../src/logger.js';
 import { diagnosticsServers } from '../support/diagnosticsServers.js';

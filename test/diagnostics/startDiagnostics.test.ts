@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { type DiagnosticsServer, startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
 import { ExportError, TracepipeError } from '../../src/errors.js';
 import { type Logger, silentLogger } from '../../src/logger.js';

@@ -3,7 +3,7 @@ import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } f
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import type { GrpcTarget } from '../../src/config/ExporterTarget.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { GrpcTraceExporter, TRACE_EXPORT_METHOD } from '../../src/exporters/grpc/GrpcTraceExporter.js';
 import { silentLogger } from '../../src/logger.js';
 import { startByteCountingProxy } from '../support/byteCountingProxy.js';

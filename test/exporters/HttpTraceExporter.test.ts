@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { HttpTarget } from '../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { HttpTraceExporter } from '../../src/exporters/http/HttpTraceExporter.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from '../../src/config/ExporterTarget.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import type { GrpcTarget } from '../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';

@@ -8,7 +8,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createTracing } from '../../src/createTracing.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { tlsMaterial } from '../../src/config/validateConfig.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { FileTraceExporter } from '../../src/exporters/file/FileTraceExporter.js';
 import { RetryingExporter } from '../../src/exporters/RetryingExporter.js';

@@ -6,7 +6,7 @@ import { OTLPTraceExporter as OfficialHttpJsonExporter } from '@opentelemetry/ex
 import { OTLPTraceExporter as OfficialHttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { silentLogger } from '../../src/logger.js';
 import { OtlpSink } from '../support/OtlpSink.js';

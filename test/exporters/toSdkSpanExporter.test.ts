@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';
 import { toSdkSpanExporter } from '../../src/exporters/toSdkSpanExporter.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { ExportError } from '../../src/errors.js';
 import { createExporter } from '../../src/exporters/createExporter.js';

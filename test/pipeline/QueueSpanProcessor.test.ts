@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AlwaysOffSampler, AlwaysOnSampler, type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { silentLogger } from '../../src/logger.js';
 import { estimateSpanBytes } from '../../src/pipeline/estimateSpanBytes.js';
 import { ExportQueue } from '../../src/pipeline/ExportQueue.js';

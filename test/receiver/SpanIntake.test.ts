@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { decodeTracesProto } from '../../src/otlp/proto/decodeTracesProto.js';
 import { JsonTraceEncoder } from '../../src/otlp/json/JsonTraceEncoder.js';
 import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
@@ -35,7 +35,7 @@ function intake(options: { tag?: string; maxBytes?: number; json?: LineBufferPoo
   const { exporter, queue, spanIntake } =
     json === undefined
       ? pipeline(new RecordingExporter('protobuf', maxBatchBytes), new ProtobufRequests())
-      : pipeline(new RecordingExporter('json', maxBatchBytes), new JsonRequests(json.allocate, (r) => json.release(r)));
+      : pipeline(new RecordingExporter('json', maxBatchBytes), new JsonRequests(json));
   /** Everything queued so far, exported and decoded. */
   const queued = async () => {
     await queue.flush();
@@ -161,6 +161,21 @@ describe('SpanIntake', () => {
       assert.equal(queue.spans, 20);
       await close();
     }
+  });
+
+  it('queues OTLP/JSON for an OTLP/HTTP JSON exporter (no pool) in Buffers of their exact size, charged that', async () => {
+    const stats = new PipelineStats();
+    const exporter = new RecordingExporter('json');
+    const queue = new ExportQueue({ exporter, stats, logger: silentLogger, maxBytes: 1 << 24, maxBatchSize: 10_000, scheduleDelayMs: HOUR });
+    const spanIntake = new SpanIntake({ queue, codec: new JsonRequests(), maxBatchBytes: 1 << 22, queueMaxBytes: 1 << 24, stats, logger: silentLogger, tagSenderAttribute: undefined });
+    const body = new ProtoTraceEncoder().encode(await makeTestSpans(2));
+    assert.equal(spanIntake.acceptProto(body, 'grpc', undefined).kind, 'accepted');
+    await queue.flush();
+    const [request] = exporter.encodedBatches[0]!.requests;
+    assert.equal(request!.buffer.byteLength, request!.byteLength, 'not a view of a larger Buffer');
+    assert.ok(request!.byteLength > body.byteLength, 'JSON is larger than the protobuf');
+    assert.equal(stats.exported, 2);
+    await queue.shutdown(10_000);
   });
 
   describe('queueing OTLP/JSON (for a capture-file exporter)', () => {

@@ -6,7 +6,7 @@
  *   const d = await start({ debug: true });   // any startDiagnostics option; silent logger, fresh stats
  */
 import { after } from 'node:test';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { type DiagnosticsServer, startDiagnostics } from '../../src/diagnostics/startDiagnostics.js';
 import { silentLogger } from '../../src/logger.js';
 

@@ -7,7 +7,7 @@
  */
 import type { RawTracingService } from '../../src/config/RawConfig.js';
 import { createTracing } from '../../src/createTracing.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { silentLogger } from '../../src/logger.js';
 
 export interface PipelineRun {

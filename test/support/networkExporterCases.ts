@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
 import { tlsMaterial } from '../../src/config/validateConfig.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { EncodedSpans, type EncodedRequest } from '../../src/pipeline/EncodedSpans.js';
 import { ProtoTraceEncoder } from '../../src/otlp/proto/ProtoTraceEncoder.js';
 import { JsonTranscoder } from '../../src/otlp/json/JsonTranscoder.js';

@@ -12,7 +12,7 @@
 import type { HrTime, SpanKind } from '@opentelemetry/api';
 import type { FileTarget } from '../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { OtlpResource } from '../../src/otlp/OtlpResource.js';
 import { OtlpSpan, type OtlpSpanInit } from '../../src/otlp/OtlpSpan.js';
 import { OtlpTraceState } from '../../src/otlp/OtlpTraceState.js';

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { SpanKind } from '@opentelemetry/api';
 import type { FileTarget } from '../../src/config/ExporterTarget.js';
 import { parseExporterUrl } from '../../src/config/parseExporterUrl.js';
-import { PipelineStats } from '../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../src/stats/PipelineStats.js';
 import { OtlpResource } from '../../src/otlp/OtlpResource.js';
 import { OtlpSpan } from '../../src/otlp/OtlpSpan.js';
 import { FileTraceExporter } from '../../src/exporters/file/FileTraceExporter.js';

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { FileTarget } from '../../config/ExporterTarget.js';
-import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../../stats/PipelineStats.js';
 import { JsonTraceEncoder } from '../../otlp/json/JsonTraceEncoder.js';
 import { joinedResourceSpans } from '../../otlp/joinedResourceSpans.js';
 import { ExportError } from '../../errors.js';

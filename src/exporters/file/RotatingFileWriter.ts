@@ -1,7 +1,7 @@
 import { close, fdatasync, fstat, ftruncate, mkdir, open, readdir, unlink, writev } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../../stats/PipelineStats.js';
 import { ExportError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { BurstLog } from '../BurstLog.js';

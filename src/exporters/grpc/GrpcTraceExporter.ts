@@ -2,7 +2,7 @@ import { Client, Metadata, type ChannelOptions } from '@grpc/grpc-js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES, type GrpcTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
-import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../../stats/PipelineStats.js';
 import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';
 import type { Logger } from '../../logger.js';
 import { concatProtobuf, EncodedSpans } from '../../pipeline/EncodedSpans.js';

@@ -5,7 +5,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES, type HttpTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
-import type { PipelineStats } from '../../diagnostics/PipelineStats.js';
+import type { PipelineStats } from '../../stats/PipelineStats.js';
 import { joinedResourceSpans } from '../../otlp/joinedResourceSpans.js';
 import { JsonTraceEncoder } from '../../otlp/json/JsonTraceEncoder.js';
 import { ProtoTraceEncoder } from '../../otlp/proto/ProtoTraceEncoder.js';

@@ -8,6 +8,7 @@ import { OtlpDouble } from '../OtlpDouble.js';
 import type { OtlpScope } from '../OtlpSpan.js';
 import { linkFlags, spanFlags } from '../spanFlags.js';
 import { TraceStateText } from '../TraceStateText.js';
+import { MAX_DEPTH } from '../schema.js';
 
 const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
 const CLOSE_ARRAY_OBJECT = bytes(']}');
@@ -164,12 +165,6 @@ const CLOSE_VALUE = bytes('}}');
 const MAX_INT64 = 2 ** 63;
 
 /**
- * Values nested deeper than this (in practice: an attribute that contains itself) are
- * written as the empty value rather than recursing until the stack runs out.
- */
-const MAX_DEPTH = 100;
-
-/**
  * Ended spans as OTLP/JSON. An exporter creates one and keeps it: the encoder owns its writer and
  * its caches (no module state, which ESM loader hooks such as import-in-the-middle break).
  *
@@ -230,7 +225,7 @@ export class JsonTraceEncoder {
 
   /**
    * Only the ResourceSpans of that JSON, comma-separated, with no `{"resourceSpans":[` around
-   * them: the form transcodeResourceSpansJson writes, which the forwarder queues for capture files.
+   * them: the form JsonTranscoder.transcodeResourceSpans writes, which the forwarder queues for capture files.
    */
   encodeResourceSpans(spans: readonly ReadableSpan[], allocate?: Allocate): Buffer {
     this.w.begin(allocate);

@@ -1,6 +1,7 @@
 import { TracepipeError } from '../../errors.js';
 import { type Allocate, CLOSE_BRACE, COMMA, JsonWriter, OPEN_BRACE, QUOTE, bytes } from './JsonWriter.js';
 import { ProtoReader } from '../proto/ProtoReader.js';
+import { ANY_VALUE, EVENT, KEY_VALUE, LINK, MAX_DEPTH, SPAN, STATUS as STATUS_FIELDS } from '../schema.js';
 
 /** Thrown (and caught) to hand a checked request to the decoder. */
 const NEEDS_DECODER = new Error('needs the decoder');
@@ -68,21 +69,26 @@ const REPEATED = 2;
 /** A member of a oneof: only the last one set counts. */
 const ONEOF = 3;
 
-function tagKinds(kinds: Record<number, number>): Uint8Array {
+function tagKinds(kinds: readonly (readonly [number, number])[]): Uint8Array {
   const table = new Uint8Array(256);
-  for (const [tag, kind] of Object.entries(kinds)) table[Number(tag)] = kind;
+  for (const [tag, kind] of kinds) table[tag] = kind;
   return table;
 }
 
-const SPAN_TAGS = tagKinds({
-  0x0a: SINGULAR, 0x12: SINGULAR, 0x1a: SINGULAR, 0x22: SINGULAR, 0x2a: SINGULAR, 0x30: SINGULAR, 0x39: SINGULAR, 0x41: SINGULAR,
-  0x4a: REPEATED, 0x50: SINGULAR, 0x5a: REPEATED, 0x60: SINGULAR, 0x6a: REPEATED, 0x70: SINGULAR, 0x7a: SINGULAR, 0x85: SINGULAR,
-});
-const EVENT_TAGS = tagKinds({ 0x09: SINGULAR, 0x12: SINGULAR, 0x1a: REPEATED, 0x20: SINGULAR });
-const LINK_TAGS = tagKinds({ 0x0a: SINGULAR, 0x12: SINGULAR, 0x1a: SINGULAR, 0x22: REPEATED, 0x28: SINGULAR, 0x35: SINGULAR });
-const KEY_VALUE_TAGS = tagKinds({ 0x0a: SINGULAR, 0x12: SINGULAR });
-const ANY_VALUE_TAGS = tagKinds({ 0x0a: ONEOF, 0x10: ONEOF, 0x18: ONEOF, 0x21: ONEOF, 0x2a: ONEOF, 0x32: ONEOF, 0x3a: ONEOF });
-const STATUS_TAGS = tagKinds({ 0x12: SINGULAR, 0x18: SINGULAR });
+const SPAN_TAGS = tagKinds([
+  [SPAN.TRACE_ID, SINGULAR], [SPAN.SPAN_ID, SINGULAR], [SPAN.TRACE_STATE, SINGULAR], [SPAN.PARENT_SPAN_ID, SINGULAR],
+  [SPAN.NAME, SINGULAR], [SPAN.KIND, SINGULAR], [SPAN.START_TIME_UNIX_NANO, SINGULAR], [SPAN.END_TIME_UNIX_NANO, SINGULAR],
+  [SPAN.ATTRIBUTES, REPEATED], [SPAN.DROPPED_ATTRIBUTES_COUNT, SINGULAR], [SPAN.EVENTS, REPEATED], [SPAN.DROPPED_EVENTS_COUNT, SINGULAR],
+  [SPAN.LINKS, REPEATED], [SPAN.DROPPED_LINKS_COUNT, SINGULAR], [SPAN.STATUS, SINGULAR], [SPAN.FLAGS, SINGULAR],
+]);
+const EVENT_TAGS = tagKinds([[EVENT.TIME_UNIX_NANO, SINGULAR], [EVENT.NAME, SINGULAR], [EVENT.ATTRIBUTES, REPEATED], [EVENT.DROPPED_ATTRIBUTES_COUNT, SINGULAR]]);
+const LINK_TAGS = tagKinds([
+  [LINK.TRACE_ID, SINGULAR], [LINK.SPAN_ID, SINGULAR], [LINK.TRACE_STATE, SINGULAR],
+  [LINK.ATTRIBUTES, REPEATED], [LINK.DROPPED_ATTRIBUTES_COUNT, SINGULAR], [LINK.FLAGS, SINGULAR],
+]);
+const KEY_VALUE_TAGS = tagKinds([[KEY_VALUE.KEY, SINGULAR], [KEY_VALUE.VALUE, SINGULAR]]);
+const ANY_VALUE_TAGS = tagKinds(Object.values(ANY_VALUE).map((tag) => [tag, ONEOF]));
+const STATUS_TAGS = tagKinds([[STATUS_FIELDS.MESSAGE, SINGULAR], [STATUS_FIELDS.CODE, SINGULAR]]);
 
 /**
  * The n-th attribute of a span (or event) is very often byte for byte the n-th attribute of
@@ -119,9 +125,6 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 const CLOSE_VALUE = bytes('}}');
 const QUOTE_CLOSE_VALUE = bytes('"}}');
-
-/** Arrays and maps nest; decodeTracesProto's limit, so both accept the same input. */
-const MAX_DEPTH = 100;
 
 const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(',"kind":' + kind));
 const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(',"flags":' + flags));
@@ -200,6 +203,15 @@ export class JsonTranscoder {
   }
 
   /**
+   * A protobuf string as a JSON string. What transcodeResourceSpans accepts must be what the
+   * decoder takes, which refuses strings that are not UTF-8, so it checks them.
+   */
+  private putUtf8(from: number, to: number): void {
+    if (this.checking && !this.r.utf8(from, to)) throw NEEDS_DECODER;
+    this.w.putUtf8(this.r.buf, this.r.view, from, to);
+  }
+
+  /**
    * The ResourceSpans of one request, each after a comma unless the output is still at
    * `listStart` (the start of the list). The caller closes the reader.
    */
@@ -209,7 +221,7 @@ export class JsonTranscoder {
     this.depth = 0;
     const end = this.r.buf.length;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) this.resourceSpans(this.r.lengthEnd(end), this.w.pos === listStart);
       else this.r.skip(tag, end);
     }
@@ -236,11 +248,11 @@ export class JsonTranscoder {
     let listOpen = false;
     // The resource's fields (a message field that occurs twice is merged, as protobuf requires).
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) {
         const resourceEnd = this.r.lengthEnd(end);
         while (this.r.pos < resourceEnd) {
-          const t = this.r.varint();
+          const t = this.r.tag();
           if (t === 0x0a) {
             listOpen = this.openListOrComma(listOpen, true);
             this.keyValue(this.r.lengthEnd(resourceEnd));
@@ -257,7 +269,7 @@ export class JsonTranscoder {
     const scopesStart = this.w.pos;
     this.r.seek(start);
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x12) this.scopeSpans(this.r.lengthEnd(end), this.w.pos === scopesStart);
       else this.r.skip(tag, end);
     }
@@ -301,7 +313,7 @@ export class JsonTranscoder {
       const stringEnd = this.r.lengthEnd(this.r.buf.length);
       if (stringEnd > this.r.pos) {
         this.w.putBytes(SCHEMA_URL.comma);
-        this.w.putUtf8(this.r.buf, this.r.view, this.r.pos, stringEnd);
+        this.putUtf8(this.r.pos, stringEnd);
       }
       this.r.seek(at);
     }
@@ -327,11 +339,11 @@ export class JsonTranscoder {
     let dropped = 0;
     let hasAttributes = false;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) {
         const scopeEnd = this.r.lengthEnd(end);
         while (this.r.pos < scopeEnd) {
-          const t = this.r.varint();
+          const t = this.r.tag();
           if (t === 0x0a) nameAt = this.stringAt(scopeEnd);
           else if (t === 0x12) versionAt = this.stringAt(scopeEnd);
           else if (t === 0x20) dropped = this.r.varint();
@@ -352,14 +364,14 @@ export class JsonTranscoder {
       this.r.seek(start);
       let listOpen = false;
       while (this.r.pos < end) {
-        const tag = this.r.varint();
+        const tag = this.r.tag();
         if (tag !== 0x0a) {
           this.r.skip(tag, end);
           continue;
         }
         const scopeEnd = this.r.lengthEnd(end);
         while (this.r.pos < scopeEnd) {
-          const t = this.r.varint();
+          const t = this.r.tag();
           if (t === 0x1a) {
             listOpen = this.openListOrComma(listOpen, fieldFirst);
             this.keyValue(this.r.lengthEnd(scopeEnd));
@@ -373,7 +385,7 @@ export class JsonTranscoder {
     const spansStart = this.w.pos;
     this.r.seek(start);
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x12) this.span(this.r.lengthEnd(end), this.w.pos === spansStart);
       else this.r.skip(tag, end);
     }
@@ -391,7 +403,7 @@ export class JsonTranscoder {
     this.r.seek(back);
     if (stringEnd === from) return first;
     this.putField(piece, first);
-    this.w.putUtf8(this.r.buf, this.r.view, from, stringEnd);
+    this.putUtf8(from, stringEnd);
     return false;
   }
 
@@ -415,7 +427,7 @@ export class JsonTranscoder {
     let lastOneof = -1;
     while (this.r.pos < end) {
       const at = this.r.pos;
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       this.r.skip(tag, end);
       const kind = tag < 256 ? kinds[tag]! : UNKNOWN;
       if (kind === UNKNOWN) continue;
@@ -461,7 +473,7 @@ export class JsonTranscoder {
     const from = this.r.bytesAt(end);
     if (from === this.r.pos) return false;
     this.putField(piece, first);
-    this.w.putUtf8(this.r.buf, this.r.view, from, this.r.pos);
+    this.putUtf8(from, this.r.pos);
     return true;
   }
 
@@ -476,7 +488,7 @@ export class JsonTranscoder {
     return true;
   }
 
-  /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as encodeTracesJson does). */
+  /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as JsonTraceEncoder does). */
   private keyValue(end: number): void {
     const from = this.r.pos;
     const mark = this.w.pos;
@@ -489,13 +501,13 @@ export class JsonTranscoder {
     let valueWritten = false;
     let keyWritten = false;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x0a) {
         if (last !== 0) return false;
         const from = this.r.bytesAt(end);
         if (from !== this.r.pos) {
           this.w.putBytes(KEY);
-          this.w.putUtf8(this.r.buf, this.r.view, from, this.r.pos);
+          this.putUtf8(from, this.r.pos);
           this.w.putBytes(COMMA_VALUE);
           keyWritten = true;
         }
@@ -562,7 +574,7 @@ export class JsonTranscoder {
     const n = to - from;
     const keyJson = this.w.capture(() => {
       this.w.putBytes(KEY);
-      this.w.putUtf8(this.r.buf, this.r.view, from, to);
+      this.putUtf8(from, to);
       this.w.putBytes(COMMA_VALUE);
     });
     const prefixes = TYPE_OPENINGS.map((opening) => concatBytes(keyJson, opening));
@@ -608,7 +620,7 @@ export class JsonTranscoder {
       const from = this.r.bytesAt(valueEnd);
       if (this.r.pos !== valueEnd) return this.notCommon(start);
       this.w.putBytes(this.keyPrefix(keyFrom, keyEnd, STRING));
-      this.w.putUtf8(this.r.buf, this.r.view, from, this.r.pos);
+      this.putUtf8(from, this.r.pos);
       this.w.putBytes(CLOSE_VALUE);
     } else if (member === 0x18) {
       const value = this.r.int64();
@@ -643,7 +655,7 @@ export class JsonTranscoder {
   private anyValueInOrder(end: number): boolean {
     let written = false;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag < 256 && ANY_VALUE_TAGS[tag] === ONEOF) {
         if (written) return false;
         written = true;
@@ -651,7 +663,7 @@ export class JsonTranscoder {
       switch (tag) {
         case 0x0a:
           this.w.putBytes(STRING_VALUE);
-          this.w.putUtf8(this.r.buf, this.r.view, this.r.bytesAt(end), this.r.pos);
+          this.putUtf8(this.r.bytesAt(end), this.r.pos);
           this.w.putByte(CLOSE_BRACE);
           break;
         case 0x10:
@@ -694,7 +706,7 @@ export class JsonTranscoder {
     this.w.putBytes(open);
     const itemsStart = this.w.pos;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag !== 0x0a) {
         this.r.skip(tag, end);
         continue;
@@ -729,7 +741,7 @@ export class JsonTranscoder {
   }
 
   /**
-   * One Span in one pass, as encodeTracesJson writes it: the fields in field-number order,
+   * One Span in one pass, as JsonTraceEncoder writes it: the fields in field-number order,
    * defaults left out, the ids always there. `list` is the repeated field whose JSON array is
    * open (attributes, events or links), closed when another field comes.
    */
@@ -843,7 +855,7 @@ export class JsonTranscoder {
    */
   private nextTag(end: number, kinds: Uint8Array, last: number): number {
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       const kind = tag < 256 ? kinds[tag]! : UNKNOWN;
       if (kind === UNKNOWN) {
         this.r.skip(tag, end);
@@ -975,7 +987,7 @@ export class JsonTranscoder {
     let last = 0;
     let first = true;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       if (tag === 0x12) {
         if (last !== 0) return false;
         if (this.stringValue(STATUS_MESSAGE, first, end)) first = false;

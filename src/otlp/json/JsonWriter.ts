@@ -259,7 +259,7 @@ export class JsonWriter {
   /**
    * A JSON string literal from UTF-8 bytes (a protobuf string; `sourceView` is a DataView of
    * `source`). ASCII that JSON need not escape is copied as it is, four bytes at a time;
-   * anything else is decoded (invalid UTF-8 becomes U+FFFD, as in every decoder here) and
+   * anything else is decoded (the readers refuse invalid UTF-8 before it gets here) and
    * escaped, so the result is what putString writes for the decoded text.
    */
   putUtf8(source: Uint8Array, sourceView: DataView, from: number, to: number): void {

@@ -8,6 +8,7 @@ import { OtlpResource } from '../OtlpResource.js';
 import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
 import { OtlpTraceState } from '../OtlpTraceState.js';
 import { setAttribute } from '../setAttribute.js';
+import { MAX_DEPTH } from '../schema.js';
 
 /**
  * Spans from OTLP/JSON (text, UTF-8 bytes or an already parsed value): a `TracesData` /
@@ -361,9 +362,6 @@ function attributeMap(value: unknown, path: string, depth = 0): Attributes {
   }
   return map;
 }
-
-/** Arrays and maps nest; a limit keeps hostile input from exhausting the stack (protobuf's default is 100). */
-const MAX_DEPTH = 100;
 
 /** The depth inside an array or map at `depth`. */
 function enter(path: string, depth: number): number {

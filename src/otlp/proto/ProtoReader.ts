@@ -76,6 +76,60 @@ export class ProtoReader {
     return this.fail('varint longer than 10 bytes');
   }
 
+  /**
+   * A field's tag. Field number 0 is no field (the protobuf encoding spec numbers fields from 1;
+   * Go's decoder, so the Collector, refuses it), and a tag takes at most 32 bits (field numbers
+   * end at 2^29 - 1): every reader here refuses both, so the scanner never passes on bytes that a
+   * decoder downstream refuses.
+   */
+  tag(): number {
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80) {
+      if (first < 8) this.fail('field number 0');
+      this.pos++;
+      return first;
+    }
+    const start = this.pos;
+    const tag = this.varint();
+    if (this.pos - start > 5 || (this.pos - start === 5 && this.buf[this.pos - 1]! > 0x0f)) this.fail('tag longer than 32 bits');
+    if (tag >>> 3 === 0) this.fail('field number 0');
+    return tag;
+  }
+
+  /**
+   * Whether bytes `from`..`to` are well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or
+   * code points past U+10FFFF). proto3 `string` fields must be UTF-8: Go's decoder (so the
+   * Collector) and protobufjs refuse anything else, and so do the readers here. ASCII is checked
+   * four bytes at a time.
+   */
+  utf8(from: number, to: number): boolean {
+    const b = this.buf;
+    const v = this.view;
+    let i = from;
+    while (i < to) {
+      while (i + 4 <= to && (v.getInt32(i, true) & 0x80808080) === 0) i += 4;
+      if (i >= to) break;
+      const c = b[i++]!;
+      if (c < 0x80) continue;
+      if (c < 0xc2 || c > 0xf4) return false;
+      const n = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+      if (i + n > to) return false;
+      // The second byte's range rules out overlong forms, surrogates and values past U+10FFFF.
+      const second = b[i]!;
+      if (second < (c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80) || second > (c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf)) return false;
+      for (let k = 1; k < n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return false;
+      i += n;
+    }
+    return true;
+  }
+
+  /** A string field's bytes: steps over them and returns where they start, failing unless they are UTF-8. */
+  stringAt(end: number): number {
+    const at = this.bytesAt(end);
+    if (!this.utf8(at, this.pos)) this.fail('string field is not UTF-8');
+    return at;
+  }
+
   /** An int64 varint: a number when it is exactly representable, else a bigint. */
   int64(): number | bigint {
     let low = 0;

@@ -8,6 +8,7 @@ import type { OtlpScope } from '../OtlpSpan.js';
 import { linkFlags, spanFlags } from '../spanFlags.js';
 import { TraceStateText } from '../TraceStateText.js';
 import { ProtoWriter } from './ProtoWriter.js';
+import { MAX_DEPTH } from '../schema.js';
 
 function hasKeys(attributes: Attributes): boolean {
   for (const _ in attributes) return true;
@@ -16,12 +17,6 @@ function hasKeys(attributes: Attributes): boolean {
 
 const MAX_INT64 = 2 ** 63;
 const TWO_POW_32 = 4294967296;
-
-/**
- * Arrays and maps nested deeper than this (in practice: an attribute that contains itself)
- * are written as the empty value rather than recursing until the stack runs out.
- */
-const MAX_DEPTH = 100;
 
 /**
  * Ended spans as the protobuf bytes of an `ExportTraceServiceRequest` (the same layout as
@@ -183,7 +178,7 @@ export class ProtoTraceEncoder {
     this.w.close(body, 1);
   }
 
-  /** The body of an AnyValue; the same mapping as encodeTracesJson. */
+  /** The body of an AnyValue; the same mapping as JsonTraceEncoder. */
   private writeAnyValue(value: unknown): void {
     switch (typeof value) {
       case 'string':

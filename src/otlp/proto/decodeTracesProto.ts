@@ -8,6 +8,7 @@ import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
 import { OtlpTraceState } from '../OtlpTraceState.js';
 import { ProtoReader } from './ProtoReader.js';
 import { setAttribute } from '../setAttribute.js';
+import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SPAN, STATUS, TRACES_DATA } from '../schema.js';
 
 /**
  * Recently decoded short ASCII strings, by a hash of their length and a few sampled bytes.
@@ -24,9 +25,6 @@ type Ranges = number[];
 
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: 0 });
 const ZERO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
-
-/** Arrays and maps nest; a limit keeps hostile input from exhausting the stack (protobuf's default is 100). */
-const MAX_DEPTH = 100;
 
 /**
  * Spans from the protobuf bytes of an `ExportTraceServiceRequest` or `TracesData` (same
@@ -56,8 +54,8 @@ export class ProtoTraceDecoder {
       const end = this.r.buf.length;
       let index = 0;
       while (this.r.pos < end) {
-        const tag = this.r.varint();
-        if (tag === 0x0a) this.resourceSpans(this.r.lengthEnd(end), index++, result);
+        const tag = this.r.tag();
+        if (tag === TRACES_DATA.RESOURCE_SPANS) this.resourceSpans(this.r.lengthEnd(end), index++, result);
         else this.r.skip(tag, end);
       }
     } finally {
@@ -68,7 +66,9 @@ export class ProtoTraceDecoder {
 
   private string(end: number): string {
     const at = this.r.bytesAt(end);
-    return this.r.pos - at <= MAX_CACHED_LENGTH ? this.shortString(at, this.r.pos) : this.r.buf.toString('utf8', at, this.r.pos);
+    if (this.r.pos - at <= MAX_CACHED_LENGTH) return this.shortString(at, this.r.pos);
+    if (!this.r.utf8(at, this.r.pos)) this.r.fail('string field is not UTF-8');
+    return this.r.buf.toString('utf8', at, this.r.pos);
   }
 
   private shortString(from: number, to: number): string {
@@ -87,7 +87,11 @@ export class ProtoTraceDecoder {
       while (i < length && cached.charCodeAt(i) === b[from + i]) i++;
       if (i === length) return cached;
     }
-    for (let i = from; i < to; i++) if (b[i]! >= 0x80) return b.toString('utf8', from, to);
+    for (let i = from; i < to; i++) {
+      if (b[i]! < 0x80) continue;
+      if (!this.r.utf8(from, to)) this.r.fail('string field is not UTF-8');
+      return b.toString('utf8', from, to);
+    }
     const text = b.latin1Slice(from, to);
     this.stringCache[slot] = text;
     return text;
@@ -106,13 +110,13 @@ export class ProtoTraceDecoder {
   private envelope(end: number, header: (headerEnd: number) => void, children: Ranges): string {
     let schemaUrl = '';
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) {
+      const tag = this.r.tag();
+      if (tag === RESOURCE_SPANS.RESOURCE) {
         const headerEnd = this.r.lengthEnd(end);
         header(headerEnd);
         this.r.checkEnd(headerEnd);
-      } else if (tag === 0x12) children.push(this.r.bytesAt(end), this.r.pos);
-      else if (tag === 0x1a) schemaUrl = this.string(end);
+      } else if (tag === RESOURCE_SPANS.SCOPE_SPANS) children.push(this.r.bytesAt(end), this.r.pos);
+      else if (tag === RESOURCE_SPANS.SCHEMA_URL) schemaUrl = this.string(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -127,9 +131,9 @@ export class ProtoTraceDecoder {
       end,
       (resourceEnd) => {
         while (this.r.pos < resourceEnd) {
-          const t = this.r.varint();
-          if (t === 0x0a) this.keyValue(this.r.lengthEnd(resourceEnd), attributes);
-          else if (t === 0x10) dropped = this.r.varint();
+          const t = this.r.tag();
+          if (t === RESOURCE.ATTRIBUTES) this.keyValue(this.r.lengthEnd(resourceEnd), attributes);
+          else if (t === RESOURCE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else this.r.skip(t, resourceEnd);
         }
       },
@@ -153,11 +157,11 @@ export class ProtoTraceDecoder {
       end,
       (scopeEnd) => {
         while (this.r.pos < scopeEnd) {
-          const t = this.r.varint();
-          if (t === 0x0a) name = this.string(scopeEnd);
-          else if (t === 0x12) version = this.string(scopeEnd);
-          else if (t === 0x1a) this.keyValue(this.r.lengthEnd(scopeEnd), (attributes ??= {}));
-          else if (t === 0x20) dropped = this.r.varint();
+          const t = this.r.tag();
+          if (t === SCOPE.NAME) name = this.string(scopeEnd);
+          else if (t === SCOPE.VERSION) version = this.string(scopeEnd);
+          else if (t === SCOPE.ATTRIBUTES) this.keyValue(this.r.lengthEnd(scopeEnd), (attributes ??= {}));
+          else if (t === SCOPE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else this.r.skip(t, scopeEnd);
         }
       },
@@ -206,57 +210,57 @@ export class ProtoTraceDecoder {
     let droppedLinks = 0;
     let status = UNSET_STATUS;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       switch (tag) {
-        case 0x0a:
+        case SPAN.TRACE_ID:
           traceIdAt = this.r.bytesAt(end);
           traceIdEnd = this.r.pos;
           break;
-        case 0x12:
+        case SPAN.SPAN_ID:
           spanIdAt = this.r.bytesAt(end);
           spanIdEnd = this.r.pos;
           break;
-        case 0x1a:
+        case SPAN.TRACE_STATE:
           traceState = this.string(end);
           break;
-        case 0x22:
+        case SPAN.PARENT_SPAN_ID:
           parentAt = this.r.bytesAt(end);
           parentEnd = this.r.pos;
           break;
-        case 0x2a:
+        case SPAN.NAME:
           name = this.string(end);
           break;
-        case 0x30:
+        case SPAN.KIND:
           kind = this.r.varint() | 0;
           break;
-        case 0x39:
+        case SPAN.START_TIME_UNIX_NANO:
           startTime = this.time(end);
           break;
-        case 0x41:
+        case SPAN.END_TIME_UNIX_NANO:
           endTime = this.time(end);
           break;
-        case 0x4a:
+        case SPAN.ATTRIBUTES:
           this.keyValue(this.r.lengthEnd(end), attributes);
           break;
-        case 0x50:
+        case SPAN.DROPPED_ATTRIBUTES_COUNT:
           droppedAttributes = this.r.varint();
           break;
-        case 0x5a:
+        case SPAN.EVENTS:
           events.push(this.event(this.r.lengthEnd(end)));
           break;
-        case 0x60:
+        case SPAN.DROPPED_EVENTS_COUNT:
           droppedEvents = this.r.varint();
           break;
-        case 0x6a:
+        case SPAN.LINKS:
           links.push(this.link(this.r.lengthEnd(end)));
           break;
-        case 0x70:
+        case SPAN.DROPPED_LINKS_COUNT:
           droppedLinks = this.r.varint();
           break;
-        case 0x7a:
+        case SPAN.STATUS:
           status = this.spanStatus(this.r.lengthEnd(end));
           break;
-        case 0x85: // field 16 (flags), this.r.fixed32
+        case SPAN.FLAGS:
           flags = this.r.fixed32(end);
           break;
         default:
@@ -299,11 +303,11 @@ export class ProtoTraceDecoder {
     let attributes: Attributes | undefined;
     let dropped = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x09) eventTime = this.time(end);
-      else if (tag === 0x12) name = this.string(end);
-      else if (tag === 0x1a) this.keyValue(this.r.lengthEnd(end), (attributes ??= {}));
-      else if (tag === 0x20) dropped = this.r.varint();
+      const tag = this.r.tag();
+      if (tag === EVENT.TIME_UNIX_NANO) eventTime = this.time(end);
+      else if (tag === EVENT.NAME) name = this.string(end);
+      else if (tag === EVENT.ATTRIBUTES) this.keyValue(this.r.lengthEnd(end), (attributes ??= {}));
+      else if (tag === EVENT.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -318,24 +322,24 @@ export class ProtoTraceDecoder {
     let dropped = 0;
     let flags = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       switch (tag) {
-        case 0x0a:
+        case LINK.TRACE_ID:
           traceId = this.hex(end);
           break;
-        case 0x12:
+        case LINK.SPAN_ID:
           spanId = this.hex(end);
           break;
-        case 0x1a:
+        case LINK.TRACE_STATE:
           traceState = this.string(end);
           break;
-        case 0x22:
+        case LINK.ATTRIBUTES:
           this.keyValue(this.r.lengthEnd(end), (attributes ??= {}));
           break;
-        case 0x28:
+        case LINK.DROPPED_ATTRIBUTES_COUNT:
           dropped = this.r.varint();
           break;
-        case 0x35:
+        case LINK.FLAGS:
           flags = this.r.fixed32(end);
           break;
         default:
@@ -366,9 +370,9 @@ export class ProtoTraceDecoder {
     let message = '';
     let code = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x12) message = this.string(end);
-      else if (tag === 0x18) code = this.r.varint() | 0;
+      const tag = this.r.tag();
+      if (tag === STATUS.MESSAGE) message = this.string(end);
+      else if (tag === STATUS.CODE) code = this.r.varint() | 0;
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -380,9 +384,9 @@ export class ProtoTraceDecoder {
     let key = '';
     let value: unknown = null;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) key = this.string(end);
-      else if (tag === 0x12) value = this.anyValue(this.r.lengthEnd(end));
+      const tag = this.r.tag();
+      if (tag === KEY_VALUE.KEY) key = this.string(end);
+      else if (tag === KEY_VALUE.VALUE) value = this.anyValue(this.r.lengthEnd(end));
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -393,29 +397,29 @@ export class ProtoTraceDecoder {
   private anyValue(end: number): unknown {
     let value: unknown = null;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       switch (tag) {
-        case 0x0a:
+        case ANY_VALUE.STRING_VALUE:
           value = this.string(end);
           break;
-        case 0x10:
+        case ANY_VALUE.BOOL_VALUE:
           value = this.r.varint() !== 0;
           break;
-        case 0x18:
+        case ANY_VALUE.INT_VALUE:
           value = this.r.int64();
           break;
-        case 0x21: {
+        case ANY_VALUE.DOUBLE_VALUE: {
           const d = this.r.double(end);
           value = Number.isInteger(d) ? new OtlpDouble(d) : d;
           break;
         }
-        case 0x2a:
+        case ANY_VALUE.ARRAY_VALUE:
           value = this.arrayValue(this.r.lengthEnd(end));
           break;
-        case 0x32:
+        case ANY_VALUE.KVLIST_VALUE:
           value = this.kvlistValue(this.r.lengthEnd(end));
           break;
-        case 0x3a: {
+        case ANY_VALUE.BYTES_VALUE: {
           const at = this.r.bytesAt(end);
           value = new Uint8Array(this.r.buf.subarray(at, this.r.pos));
           break;
@@ -436,8 +440,8 @@ export class ProtoTraceDecoder {
     this.enter();
     const values: unknown[] = [];
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) values.push(this.anyValue(this.r.lengthEnd(end)));
+      const tag = this.r.tag();
+      if (tag === LIST.VALUES) values.push(this.anyValue(this.r.lengthEnd(end)));
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -449,8 +453,8 @@ export class ProtoTraceDecoder {
     this.enter();
     const map: Record<string, unknown> = {};
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) this.keyValue(this.r.lengthEnd(end), map);
+      const tag = this.r.tag();
+      if (tag === LIST.VALUES) this.keyValue(this.r.lengthEnd(end), map);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);

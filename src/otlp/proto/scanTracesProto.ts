@@ -1,23 +1,22 @@
 import { TracepipeError } from '../../errors.js';
+import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, STATUS, TRACES_DATA } from '../schema.js';
 import { ProtoReader } from './ProtoReader.js';
 
 /** Thrown (never allocated per call) to abandon the walk over a span; the entry point turns it into undefined. */
 const INVALID: unique symbol = Symbol('invalid OTLP protobuf');
 
-/** The decoder's nesting limit for arrays and maps, counted the same way. */
-const MAX_DEPTH = 100;
-
 /**
  * The number of spans in the protobuf bytes of an `ExportTraceServiceRequest`, when
  * decodeTracesProto would decode them without an error and without rejecting a span; undefined
  * otherwise (the caller decodes them to get the exact error or partial success). It walks the
- * wire format once, checking every length, wire type, fixed-width field, nested value (up to the
- * decoder's depth limit) and span id, and allocates nothing per span, so a forwarder can pass
- * valid requests on as bytes. Each call walks with a reader of its own.
+ * wire format once, checking every tag (no field number 0), length, wire type, fixed-width field,
+ * string (UTF-8), nested value (up to the decoder's depth limit) and span id, and allocates
+ * nothing per span, so a forwarder can pass valid requests on as bytes: bytes it accepts are
+ * bytes a protobuf decoder downstream accepts too. Each call walks with a reader of its own.
  *
- * It mirrors decodeTracesProto field by field: a field the decoder reads as a scalar, string or
- * bytes fails there exactly when skipping it by wire type fails, so only sub-messages and span
- * ids need their own case here.
+ * It mirrors decodeTracesProto field by field: a field the decoder reads as a scalar or bytes
+ * fails there exactly when skipping it by wire type fails, so only sub-messages, strings and
+ * span ids need their own case here. A property test holds the two (and protobufjs) to it.
  */
 export function scanTracesProto(bytes: Uint8Array): number | undefined {
   return new ProtoScan().scan(bytes);
@@ -35,8 +34,8 @@ class ProtoScan {
       const end = bytes.length;
       let spans = 0;
       while (this.r.pos < end) {
-        const tag = this.r.varint();
-        if (tag === 0x0a) spans += this.resourceSpans(this.r.lengthEnd(end));
+        const tag = this.r.tag();
+        if (tag === TRACES_DATA.RESOURCE_SPANS) spans += this.resourceSpans(this.r.lengthEnd(end));
         else this.r.skip(tag, end);
       }
       return spans;
@@ -48,49 +47,44 @@ class ProtoScan {
     }
   }
 
-  /** A message whose fields are all scalars or strings (Status): only its framing can be wrong. */
-  private flat(end: number): void {
-    while (this.r.pos < end) this.r.skip(this.r.varint(), end);
-    this.r.checkEnd(end);
-  }
-
-  /** ResourceSpans: 1 = Resource, 2 = ScopeSpans, 3 = schema_url. */
   private resourceSpans(end: number): number {
     let spans = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) {
+      const tag = this.r.tag();
+      if (tag === RESOURCE_SPANS.RESOURCE) {
         const resourceEnd = this.r.lengthEnd(end);
         while (this.r.pos < resourceEnd) {
-          const t = this.r.varint();
-          if (t === 0x0a) this.keyValue(this.r.lengthEnd(resourceEnd));
+          const t = this.r.tag();
+          if (t === RESOURCE.ATTRIBUTES) this.keyValue(this.r.lengthEnd(resourceEnd));
           else this.r.skip(t, resourceEnd);
         }
         this.r.checkEnd(resourceEnd);
-      } else if (tag === 0x12) spans += this.scopeSpans(this.r.lengthEnd(end));
+      } else if (tag === RESOURCE_SPANS.SCOPE_SPANS) spans += this.scopeSpans(this.r.lengthEnd(end));
+      else if (tag === RESOURCE_SPANS.SCHEMA_URL) this.r.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
     return spans;
   }
 
-  /** ScopeSpans: 1 = InstrumentationScope (its attributes are field 3), 2 = Span, 3 = schema_url. */
   private scopeSpans(end: number): number {
     let spans = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) {
+      const tag = this.r.tag();
+      if (tag === SCOPE_SPANS.SCOPE) {
         const scopeEnd = this.r.lengthEnd(end);
         while (this.r.pos < scopeEnd) {
-          const t = this.r.varint();
-          if (t === 0x1a) this.keyValue(this.r.lengthEnd(scopeEnd));
+          const t = this.r.tag();
+          if (t === SCOPE.ATTRIBUTES) this.keyValue(this.r.lengthEnd(scopeEnd));
+          else if (t === SCOPE.NAME || t === SCOPE.VERSION) this.r.stringAt(scopeEnd);
           else this.r.skip(t, scopeEnd);
         }
         this.r.checkEnd(scopeEnd);
-      } else if (tag === 0x12) {
+      } else if (tag === SCOPE_SPANS.SPANS) {
         this.span(this.r.lengthEnd(end));
         spans++;
-      } else this.r.skip(tag, end);
+      } else if (tag === SCOPE_SPANS.SCHEMA_URL) this.r.stringAt(end);
+      else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
     return spans;
@@ -104,35 +98,39 @@ class ProtoScan {
     let spanIdEnd = 0;
     let parentLength = 0;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
+      const tag = this.r.tag();
       switch (tag) {
-        case 0x0a:
+        case SPAN.TRACE_ID:
           traceIdEnd = this.r.lengthEnd(end);
           traceIdAt = this.r.pos;
           this.r.seek(traceIdEnd);
           break;
-        case 0x12:
+        case SPAN.SPAN_ID:
           spanIdEnd = this.r.lengthEnd(end);
           spanIdAt = this.r.pos;
           this.r.seek(spanIdEnd);
           break;
-        case 0x22: {
+        case SPAN.PARENT_SPAN_ID: {
           const parentEnd = this.r.lengthEnd(end);
           parentLength = parentEnd - this.r.pos;
           this.r.seek(parentEnd);
           break;
         }
-        case 0x4a:
+        case SPAN.TRACE_STATE:
+        case SPAN.NAME:
+          this.r.stringAt(end);
+          break;
+        case SPAN.ATTRIBUTES:
           this.keyValue(this.r.lengthEnd(end));
           break;
-        case 0x5a:
+        case SPAN.EVENTS:
           this.event(this.r.lengthEnd(end));
           break;
-        case 0x6a:
+        case SPAN.LINKS:
           this.link(this.r.lengthEnd(end));
           break;
-        case 0x7a:
-          this.flat(this.r.lengthEnd(end));
+        case SPAN.STATUS:
+          this.status(this.r.lengthEnd(end));
           break;
         default:
           this.r.skip(tag, end);
@@ -142,64 +140,66 @@ class ProtoScan {
     if (this.r.spanIdsProblem(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentLength) !== undefined) throw INVALID;
   }
 
-  /** Span.Event: 3 = attributes. */
+  private status(end: number): void {
+    while (this.r.pos < end) {
+      const tag = this.r.tag();
+      if (tag === STATUS.MESSAGE) this.r.stringAt(end);
+      else this.r.skip(tag, end);
+    }
+    this.r.checkEnd(end);
+  }
+
   private event(end: number): void {
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x1a) this.keyValue(this.r.lengthEnd(end));
+      const tag = this.r.tag();
+      if (tag === EVENT.ATTRIBUTES) this.keyValue(this.r.lengthEnd(end));
+      else if (tag === EVENT.NAME) this.r.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
   }
 
-  /** Span.Link: 4 = attributes (link ids are passed on whatever their length, as the decoder does). */
+  /** Link ids are passed on whatever their length, as the decoder does. */
   private link(end: number): void {
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x22) this.keyValue(this.r.lengthEnd(end));
+      const tag = this.r.tag();
+      if (tag === LINK.ATTRIBUTES) this.keyValue(this.r.lengthEnd(end));
+      else if (tag === LINK.TRACE_STATE) this.r.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
   }
 
-  /** KeyValue: 2 = AnyValue. */
   private keyValue(end: number): void {
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x12) this.anyValue(this.r.lengthEnd(end));
+      const tag = this.r.tag();
+      if (tag === KEY_VALUE.VALUE) this.anyValue(this.r.lengthEnd(end));
+      else if (tag === KEY_VALUE.KEY) this.r.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
   }
 
-  /** AnyValue: 5 = ArrayValue, 6 = KeyValueList; 4 (double) is checked like any fixed64. */
+  /** A double is checked like any fixed64. */
   private anyValue(end: number): void {
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x2a) this.arrayValue(this.r.lengthEnd(end));
-      else if (tag === 0x32) this.kvlistValue(this.r.lengthEnd(end));
+      const tag = this.r.tag();
+      if (tag === ANY_VALUE.ARRAY_VALUE) this.list(this.r.lengthEnd(end), false);
+      else if (tag === ANY_VALUE.KVLIST_VALUE) this.list(this.r.lengthEnd(end), true);
+      else if (tag === ANY_VALUE.STRING_VALUE) this.r.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
   }
 
-  private arrayValue(end: number): void {
+  /** An ArrayValue (AnyValues) or a KeyValueList (KeyValues), nested no deeper than the decoder takes. */
+  private list(end: number, keyValues: boolean): void {
     if (++this.depth > MAX_DEPTH) throw INVALID;
     while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) this.anyValue(this.r.lengthEnd(end));
-      else this.r.skip(tag, end);
-    }
-    this.r.checkEnd(end);
-    this.depth--;
-  }
-
-  private kvlistValue(end: number): void {
-    if (++this.depth > MAX_DEPTH) throw INVALID;
-    while (this.r.pos < end) {
-      const tag = this.r.varint();
-      if (tag === 0x0a) this.keyValue(this.r.lengthEnd(end));
-      else this.r.skip(tag, end);
+      const tag = this.r.tag();
+      if (tag !== LIST.VALUES) this.r.skip(tag, end);
+      else if (keyValues) this.keyValue(this.r.lengthEnd(end));
+      else this.anyValue(this.r.lengthEnd(end));
     }
     this.r.checkEnd(end);
     this.depth--;

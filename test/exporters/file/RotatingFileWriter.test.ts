@@ -4,7 +4,7 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../../src/stats/PipelineStats.js';
 import type { ExportError } from '../../../src/errors.js';
 import { RotatingFileWriter } from '../../../src/exporters/file/RotatingFileWriter.js';
 import { CAPTURE_FILE_PATTERN, compareCaptureFileNames } from '../../../src/exporters/file/captureFileName.js';

@@ -3,8 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createTracing } from '../../../src/createTracing.js';
-import { type CaptureProblem, readCapture } from '../../../src/exporters/file/readCapture.js';
-import { summarizeTraces } from '../../../src/exporters/file/summarizeTraces.js';
+import { type CaptureProblem, readCapture } from '../../../src/capture/readCapture.js';
+import { summarizeTraces } from '../../../src/capture/summarizeTraces.js';
 import { silentLogger } from '../../../src/logger.js';
 import { tempDirs } from '../../support/tempDirs.js';
 

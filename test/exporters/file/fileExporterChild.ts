@@ -1,6 +1,6 @@
 // Child process for the crash test: exports sample batches as fast as it can, with several
 // exports in flight, until the parent kills it with SIGKILL.
-import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../../src/stats/PipelineStats.js';
 import { FileTraceExporter } from '../../../src/exporters/file/FileTraceExporter.js';
 import { parseExporterUrl } from '../../../src/config/parseExporterUrl.js';
 import type { FileTarget } from '../../../src/config/ExporterTarget.js';

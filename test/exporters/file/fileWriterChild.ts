@@ -4,7 +4,7 @@
 // (with the parent taking away root's permission override, so a 0500 directory refuses new files).
 import { chmodSync } from 'node:fs';
 import { RotatingFileWriter } from '../../../src/exporters/file/RotatingFileWriter.js';
-import { PipelineStats } from '../../../src/diagnostics/PipelineStats.js';
+import { PipelineStats } from '../../../src/stats/PipelineStats.js';
 import { silentLogger } from '../../../src/logger.js';
 import { lineOfSize } from './lineOfSize.js';
 

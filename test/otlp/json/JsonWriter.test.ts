@@ -35,7 +35,7 @@ function* doubles(): Generator<number> {
   }
 }
 
-describe('jsonWriter doubles', () => {
+describe('JsonWriter doubles', () => {
   it('writes every finite double exactly as String() does', () => {
     let checked = 0;
     for (const value of doubles()) {

@@ -191,3 +191,59 @@ describe('decodeTracesJson', () => {
     assert.deepStrictEqual(decodeTracesJson(deep(3)).spans, []);
   });
 });
+
+describe('decodeTracesJson: 64-bit integers written as JSON numbers', () => {
+  /** One span whose fields are spelled as `fields` (raw JSON text), with attributes `attributes`. */
+  const line = (fields: string, attributes = '[]') =>
+    '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174",' +
+    `"name":"n",${fields},"attributes":${attributes}}]}]}]}`;
+  const attribute = (value: string) => `[{"key":"k","value":${value}}]`;
+
+  it('reads times beyond 2^53 exactly, as Go does, up to the largest uint64', () => {
+    const [span] = decodeTracesJson(
+      line('"startTimeUnixNano":1544712660123456789,"endTimeUnixNano":18446744073709551615,"events":[{"timeUnixNano":1544712660123456791}]'),
+    ).spans;
+    assert.deepStrictEqual(span!.startTime, [1544712660, 123456789]);
+    assert.deepStrictEqual(span!.endTime, [18446744073, 709551615]);
+    assert.deepStrictEqual(span!.events[0]!.time, [1544712660, 123456791]);
+  });
+
+  it('reads intValue beyond 2^53 exactly, including the int64 minimum and maximum', () => {
+    const cases: Array<[string, number | bigint]> = [
+      ['9007199254740993', 9007199254740993n],
+      ['-9007199254740993', -9007199254740993n],
+      ['9223372036854775807', 2n ** 63n - 1n],
+      ['-9223372036854775808', -(2n ** 63n)],
+      ['1234567890123456', 1234567890123456],
+      ['9007199254740991', 9007199254740991],
+    ];
+    for (const [literal, expected] of cases) {
+      const [span] = decodeTracesJson(line('"kind":2', attribute(`{"intValue":${literal}}`))).spans;
+      assert.equal(span!.attributes.k, expected, literal);
+    }
+    assert.throws(() => decodeTracesJson(line('"kind":2', attribute('{"intValue":9223372036854775808}'))), INVALID);
+  });
+
+  it('leaves strings, doubles and the types of other fields as they were', () => {
+    const [span] = decodeTracesJson(
+      line(
+        '"kind":2',
+        '[{"key":"s","value":{"stringValue":"12345678901234567890"}},' +
+          '{"key":"q","value":{"stringValue":"a\\"12345678901234567890\\\\"}},' +
+          '{"key":"marker","value":{"stringValue":"\\u0001int:12345678901234567890"}},' +
+          '{"key":"d","value":{"doubleValue":12345678901234567.5}},' +
+          '{"key":"e","value":{"doubleValue":1234567890123456789e3}},' +
+          '{"key":"big","value":{"intValue":12345678901234567}}]',
+      ),
+    ).spans;
+    assert.equal(span!.attributes.s, '12345678901234567890');
+    assert.equal(span!.attributes.q, 'a"12345678901234567890\\');
+    assert.equal(span!.attributes.marker, '\u0001int:12345678901234567890');
+    assert.deepStrictEqual(span!.attributes.d, new OtlpDouble(12345678901234567.5));
+    assert.deepStrictEqual(span!.attributes.e, new OtlpDouble(1234567890123456789e3));
+    assert.equal(span!.attributes.big, 12345678901234567n);
+    // A long number where a string or an object belongs is still the wrong type.
+    assert.throws(() => decodeTracesJson(line('"traceState":12345678901234567890')), INVALID);
+    assert.throws(() => decodeTracesJson(line('"kind":2', '[{"key":"k","value":12345678901234567890}]')), INVALID);
+  });
+});

@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
+import { JsonTranscoder } from '../../../src/otlp/json/JsonTranscoder.js';
+import { ExportTraceServiceRequest } from '../../../src/otlp/otlpRoot.js';
 import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
 import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
 import { scanTracesProto } from '../../../src/otlp/proto/scanTracesProto.js';
 import { makeOtlpSpans } from '../../support/everyFieldSpans.js';
 import { makeTestSpans } from '../../support/makeTestSpans.js';
-import { forEachCorruptedBody, protobufFixtures as fixtures } from '../../support/protobufFuzz.js';
+import { forEachCorruptedBody, mutate, prng, protobufFixtures as fixtures } from '../../support/protobufFuzz.js';
+import { type Field, copyTree, faultTree, parse, serialize } from '../../support/protobufTree.js';
 import { GOOD, SPAN, message } from '../../support/protobufMessages.js';
 
 const protoEncoder = new ProtoTraceEncoder();
@@ -88,6 +91,13 @@ describe('scanTracesProto', () => {
       ['wire type 3', Buffer.from([0x0b, 0x0c])],
       ['wire type 6 in a span', withSpanBytes(Buffer.from([0x9e, 0x06]))],
       ['JSON', Buffer.from('{"resourceSpans":[]}')],
+      ['field number 0 after a valid request', Buffer.concat([good, Buffer.from([0x00, 0x00])])],
+      ['field number 0, length-delimited, in a span', withSpanBytes(Buffer.from([0x02, 0x01, 0x61]))],
+      ['field number 0 written as a two-byte varint', withSpanBytes(Buffer.from([0x85, 0x00, 1, 2, 3, 4]))],
+      ['a tag longer than 32 bits', withSpanBytes(Buffer.from([0xa8, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00]))],
+      ['a span name that is not UTF-8', withSpanBytes(Buffer.from([0x2a, 0x02, 0xc3, 0x28]))],
+      ['an attribute key that is not UTF-8', withSpanBytes(field(0x4a, Buffer.from([0x0a, 0x01, 0xff])))],
+      ['a string value that is a UTF-16 surrogate in UTF-8', withSpanBytes(field(0x4a, Buffer.concat([Buffer.from([0x0a, 0x01, 0x6b]), field(0x12, Buffer.from([0x0a, 0x03, 0xed, 0xa0, 0x80]))])))],
       ['start time cut short', withSpanBytes(Buffer.from([0x39, 1, 2, 3]))],
       ['flags cut short', withSpanBytes(Buffer.from([0x85, 0x01, 1, 2]))],
       ['attribute past the span', Buffer.from([0x0a, 0x06, 0x12, 0x04, 0x12, 0x02, 0x4a, 0x09])],
@@ -132,5 +142,57 @@ describe('scanTracesProto', () => {
     });
     // Both outcomes were exercised, so the agreement above is not vacuous.
     assert.ok(accepted > 100 && refused > 100, `accepted ${accepted}, refused ${refused}`);
+  });
+});
+
+describe('scanTracesProto, decodeTracesProto, JsonTranscoder and protobufjs on faulty requests (property test)', () => {
+  it('agree on every seeded wire fault: the scanner accepts exactly what the decoder takes whole', async () => {
+    const random = prng(0x15f0);
+    const trees: Field[][] = [];
+    for (const { spans } of await fixtures()) trees.push(parse(protoEncoder.encode(spans)), parse(ProtobufTraceSerializer.serializeRequest(spans)!));
+    const transcoder = new JsonTranscoder();
+    const allocate = (size: number) => Buffer.allocUnsafe(size);
+    const verdicts = { accepted: 0, refused: 0, protobufjsRefused: 0, rejectedSpan: 0 };
+    for (let round = 0; round < 3000; round++) {
+      const tree = copyTree(trees[round % trees.length]!);
+      const faults = 1 + Math.floor(random() * 2);
+      for (let f = 0; f < faults; f++) faultTree(tree, random);
+      let bytes = serialize(tree);
+      // A quarter also get a byte-level corruption on top (bit flips, truncations, insertions).
+      if (random() < 0.25) bytes = mutate(bytes, random);
+      const scanned = scanTracesProto(bytes);
+      let decoded: number | undefined;
+      let decodeError = '';
+      try {
+        const result = decodeTracesProto(bytes);
+        if (result.rejected === 0) decoded = result.spans.length;
+        else verdicts.rejectedSpan++;
+      } catch (error) {
+        decodeError = (error as Error).message;
+      }
+      assert.equal(scanned, decoded, `round ${round}: scan ${scanned}, decode ${decoded} ${decodeError}`);
+      if (decoded === undefined) verdicts.refused++;
+      else verdicts.accepted++;
+      // The transcoder's checked path takes nothing the decoder would not take whole, and counts the same.
+      const transcoded = transcoder.transcodeResourceSpans(bytes, allocate);
+      if (transcoded !== undefined) {
+        assert.equal(transcoded.spanCount, decoded, `round ${round}: transcoded`);
+        const json = JSON.parse(`{"resourceSpans":[${transcoded.json.toString('utf8')}]}`) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+        assert.equal(json.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length, decoded);
+      }
+      // protobufjs's opinion on the wire format: what it refuses, ours refuse too.
+      let protobufjsOk = true;
+      try {
+        ExportTraceServiceRequest.decode(bytes);
+      } catch {
+        protobufjsOk = false;
+      }
+      if (!protobufjsOk) {
+        verdicts.protobufjsRefused++;
+        assert.equal(decoded, undefined, `round ${round}: protobufjs refuses what the decoder takes`);
+      }
+    }
+    // Every outcome was exercised, so the agreement is not vacuous.
+    assert.ok(verdicts.accepted > 400 && verdicts.refused > 1000 && verdicts.rejectedSpan > 100, JSON.stringify(verdicts));
   });
 });

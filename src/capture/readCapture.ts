@@ -1,7 +1,7 @@
-import { decodeTracesJson, parseExact } from '../../otlp/json/decodeTracesJson.js';
-import type { OtlpSpan } from '../../otlp/OtlpSpan.js';
-import { TracepipeError } from '../../errors.js';
-import { createLogger } from '../../logger.js';
+import { decodeTracesJson, parseExact } from '../otlp/json/decodeTracesJson.js';
+import type { OtlpSpan } from '../otlp/OtlpSpan.js';
+import { TracepipeError } from '../errors.js';
+import { createLogger } from '../logger.js';
 import { listCaptureFiles } from './listCaptureFiles.js';
 import { type FileLine, readLines } from './readLines.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OtlpSpan } from '../../../src/otlp/OtlpSpan.js';
-import { buildTraceTree, type TraceTreeNode } from '../../../src/exporters/file/buildTraceTree.js';
-import { handSpan } from '../../support/everyFieldSpans.js';
+import type { OtlpSpan } from '../../src/otlp/OtlpSpan.js';
+import { buildTraceTree, type TraceTreeNode } from '../../src/capture/buildTraceTree.js';
+import { handSpan } from '../support/everyFieldSpans.js';
 
 function span(spanId: string, parentSpanId: string, startMs: number): OtlpSpan {
   return handSpan({

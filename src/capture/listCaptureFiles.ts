@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TracepipeError } from '../../errors.js';
-import { CAPTURE_FILE_SUFFIX, compareCaptureFileNames } from './captureFileName.js';
+import { TracepipeError } from '../errors.js';
+import { CAPTURE_FILE_SUFFIX, compareCaptureFileNames } from '../exporters/file/captureFileName.js';
 
 export interface CaptureFile {
   path: string;

@@ -1,12 +1,12 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { ExporterTarget } from '../../config/ExporterTarget.js';
-import type { TlsMaterial } from '../../config/TracepipeConfig.js';
-import { DEFAULTS } from '../../config/validateConfig.js';
-import { PipelineStats } from '../../diagnostics/PipelineStats.js';
-import { ExportError } from '../../errors.js';
-import { type Logger, silentLogger } from '../../logger.js';
-import { createExporter } from '../createExporter.js';
-import type { RetryPolicy } from '../RetryingExporter.js';
+import type { ExporterTarget } from '../config/ExporterTarget.js';
+import type { TlsMaterial } from '../config/TracepipeConfig.js';
+import { DEFAULTS } from '../config/validateConfig.js';
+import { PipelineStats } from '../stats/PipelineStats.js';
+import { ExportError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { createExporter } from '../exporters/createExporter.js';
+import type { RetryPolicy } from '../exporters/RetryingExporter.js';
 import { listCaptureFiles } from './listCaptureFiles.js';
 import { type CaptureProblem, readCapture } from './readCapture.js';
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { type CaptureBatch, type CaptureProblem, readCapture } from '../../../src/exporters/file/readCapture.js';
-import { readLines } from '../../../src/exporters/file/readLines.js';
-import { tempDirs } from '../../support/tempDirs.js';
+import { type CaptureBatch, type CaptureProblem, readCapture } from '../../src/capture/readCapture.js';
+import { readLines } from '../../src/capture/readLines.js';
+import { tempDirs } from '../support/tempDirs.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const tempDir = tempDirs('tracepipe-read-');
 
 async function readAll(path: string) {
