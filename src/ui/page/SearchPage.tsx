@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { getData, getJson } from './api.js';
-import { navigate } from './main.js';
+import { navigate } from './navigate.js';
 import { formatDuration, formatTime, serviceColors, type Status, type Summary } from './model.js';
 
 const FIELDS = ['service', 'operation', 'tags', 'minDuration', 'maxDuration', 'start', 'end', 'limit', 'sort', 'errors'] as const;
