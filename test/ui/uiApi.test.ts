@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { decodeTracesJson } from '../../src/otlp/json/decodeTracesJson.js';
 import { CaptureTraceSource } from '../../src/ui/CaptureTraceSource.js';
@@ -298,5 +299,26 @@ test('an attribute search finds an int64 past 2^53 written as a JSON number, rea
     assert.deepEqual(trace.data[0]!.spans[0]!.tags[0], { key: 'big', type: 'int64', value: 9007199254740992 });
   } finally {
     await bigServer.close();
+  }
+});
+
+test('a Teleport capture (bare ResourceSpans, base64 ids) is indexed and its traces open', async () => {
+  const teleport = fileURLToPath(new URL('../../../test/fixtures/teleport', import.meta.url));
+  const tpSource = await CaptureTraceSource.index([teleport]);
+  const tpServer = await startUiServer({ source: tpSource, addr: '127.0.0.1:0' });
+  try {
+    const services = (await (await fetch(`${tpServer.url}api/services`)).json()) as { data: string[] };
+    assert.deepEqual(services.data, ['teleport']);
+    const trace = (await (await fetch(`${tpServer.url}api/traces/0af7651916cd43dd8448eb211c80319c`)).json()) as { data: { spans: { spanID: string; operationName: string }[] }[] };
+    assert.deepEqual(
+      trace.data[0]!.spans.map((s) => [s.spanID, s.operationName]),
+      [
+        ['b7ad6b7169203331', 'auth/GenerateUserCerts'],
+        ['c7ad6b7169203332', 'backend/Get'],
+      ],
+    );
+    assert.equal(tpSource.status().problems.count, 0);
+  } finally {
+    await tpServer.close();
   }
 });
