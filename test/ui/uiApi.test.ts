@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -14,10 +14,14 @@ const tempDir = tempDirs('tracepipe-ui-api-');
 let server: UiServer;
 let source: CaptureTraceSource;
 
+const progress: number[] = [];
+let captureBytes = 0;
+
 before(async () => {
   const dir = await tempDir();
   await writeUiCapture(dir);
-  source = await CaptureTraceSource.index([dir]);
+  for (const name of await readdir(dir)) captureBytes += (await stat(join(dir, name))).size;
+  source = await CaptureTraceSource.index([dir], { onProgress: (bytes) => progress.push(bytes) });
   server = await startUiServer({ source, addr: '127.0.0.1:0' });
 });
 after(() => server.close());
@@ -42,6 +46,8 @@ test('the index holds the capture: 3 traces, 6 spans, the split trace noted at b
   assert.equal(source.catalog.get(CHECKOUT)!.locations.length, 6, 'two (file, offset, bytes) triples');
   assert.equal(source.catalog.get(JOB)!.locations.length, 6);
   assert.equal(source.catalog.get(XSS)!.locations.length, 3);
+  assert.equal(progress.length, 3, 'progress after each line');
+  assert.equal(progress[2], captureBytes);
 });
 
 test('GET /api/services and /api/services/{service}/operations list exactly what the capture holds', async () => {
