@@ -10,7 +10,7 @@ const KEPT_PROBLEM_MESSAGES = 20;
 const CACHED_LINES = 8;
 
 export interface IndexCaptureOptions {
-  /** Called after each capture line with the bytes read so far, for progress. */
+  /** Called after each capture line with spans, with the bytes of such lines read so far (progress). */
   onProgress?: (bytesRead: number) => void;
 }
 
