@@ -1,6 +1,6 @@
 /**
- * The OTLP trace schema as the wire sees it: field tags (field number << 3 | wire type) and
- * limits, from our .proto files (proto/opentelemetry/proto/{trace,common,resource}/v1/*.proto,
+ * The OTLP trace schema as the wire sees it: field tags (field number << 3 | wire type), JSON
+ * keys and limits, from our .proto files (proto/opentelemetry/proto/{trace,common,resource}/v1/*.proto,
  * transcribed from OTLP v1). The readers check tags against these; a new OTLP field is added here.
  */
 
@@ -68,6 +68,51 @@ export const ANY_VALUE = Object.freeze({
 });
 /** common.proto ArrayValue and KeyValueList: `values`, field 1. */
 export const LIST = Object.freeze({ VALUES: tag(1, LEN) });
+
+/**
+ * OTLP/JSON keys by proto field name: lowerCamelCase, as the OTLP spec requires of JSON keys
+ * (proto3 JSON mapping; the decoder also takes the proto names themselves, which protojson may
+ * write). `instrumentation_library_spans` is the pre-1.0 name of `scope_spans`, read only.
+ */
+export const JSON_KEY = Object.freeze({
+  array_value: 'arrayValue',
+  attributes: 'attributes',
+  bool_value: 'boolValue',
+  bytes_value: 'bytesValue',
+  code: 'code',
+  double_value: 'doubleValue',
+  dropped_attributes_count: 'droppedAttributesCount',
+  dropped_events_count: 'droppedEventsCount',
+  dropped_links_count: 'droppedLinksCount',
+  end_time_unix_nano: 'endTimeUnixNano',
+  events: 'events',
+  flags: 'flags',
+  instrumentation_library_spans: 'instrumentationLibrarySpans',
+  int_value: 'intValue',
+  key: 'key',
+  kind: 'kind',
+  kvlist_value: 'kvlistValue',
+  links: 'links',
+  message: 'message',
+  name: 'name',
+  parent_span_id: 'parentSpanId',
+  resource: 'resource',
+  resource_spans: 'resourceSpans',
+  schema_url: 'schemaUrl',
+  scope: 'scope',
+  scope_spans: 'scopeSpans',
+  span_id: 'spanId',
+  spans: 'spans',
+  start_time_unix_nano: 'startTimeUnixNano',
+  status: 'status',
+  string_value: 'stringValue',
+  time_unix_nano: 'timeUnixNano',
+  trace_id: 'traceId',
+  trace_state: 'traceState',
+  value: 'value',
+  values: 'values',
+  version: 'version',
+});
 
 /**
  * Arrays and maps nested deeper than this are refused by the decoders and the scanner, and

@@ -8,48 +8,48 @@ import { OtlpDouble } from '../OtlpDouble.js';
 import type { OtlpScope } from '../OtlpSpan.js';
 import { linkFlags, spanFlags } from '../spanFlags.js';
 import { TraceStateText } from '../TraceStateText.js';
-import { MAX_DEPTH } from '../schema.js';
+import { JSON_KEY, MAX_DEPTH } from '../schema.js';
 
-const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
+const RESOURCE_SPANS_OPEN = bytes(`{"${JSON_KEY.resource_spans}":[`);
 const CLOSE_ARRAY_OBJECT = bytes(']}');
 const CLOSE_ARRAY = bytes(']');
-const TRACE_ID = bytes('{"traceId":"');
-const SPAN_ID = bytes('","spanId":"');
-const TRACE_STATE = bytes(',"traceState":');
-const PARENT_SPAN_ID = bytes(',"parentSpanId":"');
-const NAME = bytes(',"name":');
-const START_TIME = bytes(',"startTimeUnixNano":');
-const END_TIME = bytes(',"endTimeUnixNano":');
-const TIME = bytes('"timeUnixNano":');
-const ATTRIBUTES = bytes('"attributes":[');
-const EVENTS = bytes(',"events":[');
-const LINKS = bytes(',"links":[');
-const STATUS = bytes(',"status":{');
-const STATUS_MESSAGE = bytes('"message":');
-const STATUS_CODE = bytes('"code":');
-const FLAGS = bytes(',"flags":');
-const KIND = bytes(',"kind":');
-const SCHEMA_URL = bytes(',"schemaUrl":');
-const DROPPED_ATTRIBUTES = bytes('"droppedAttributesCount":');
-const DROPPED_EVENTS = bytes('"droppedEventsCount":');
-const DROPPED_LINKS = bytes('"droppedLinksCount":');
+const TRACE_ID = bytes(`{"${JSON_KEY.trace_id}":"`);
+const SPAN_ID = bytes(`","${JSON_KEY.span_id}":"`);
+const TRACE_STATE = bytes(`,"${JSON_KEY.trace_state}":`);
+const PARENT_SPAN_ID = bytes(`,"${JSON_KEY.parent_span_id}":"`);
+const NAME = bytes(`,"${JSON_KEY.name}":`);
+const START_TIME = bytes(`,"${JSON_KEY.start_time_unix_nano}":`);
+const END_TIME = bytes(`,"${JSON_KEY.end_time_unix_nano}":`);
+const TIME = bytes(`"${JSON_KEY.time_unix_nano}":`);
+const ATTRIBUTES = bytes(`"${JSON_KEY.attributes}":[`);
+const EVENTS = bytes(`,"${JSON_KEY.events}":[`);
+const LINKS = bytes(`,"${JSON_KEY.links}":[`);
+const STATUS = bytes(`,"${JSON_KEY.status}":{`);
+const STATUS_MESSAGE = bytes(`"${JSON_KEY.message}":`);
+const STATUS_CODE = bytes(`"${JSON_KEY.code}":`);
+const FLAGS = bytes(`,"${JSON_KEY.flags}":`);
+const KIND = bytes(`,"${JSON_KEY.kind}":`);
+const SCHEMA_URL = bytes(`,"${JSON_KEY.schema_url}":`);
+const DROPPED_ATTRIBUTES = bytes(`"${JSON_KEY.dropped_attributes_count}":`);
+const DROPPED_EVENTS = bytes(`"${JSON_KEY.dropped_events_count}":`);
+const DROPPED_LINKS = bytes(`"${JSON_KEY.dropped_links_count}":`);
 
 /** `,"flags":N` for the flag values SDK spans use (W3C flags plus the remote-parent bits). */
-const FLAGS_FIELD: readonly (Uint8Array | undefined)[] = Array.from({ length: 0x400 }, (_, flags) => bytes(',"flags":' + flags));
-const KIND_FIELD: readonly (Uint8Array | undefined)[] = Array.from({ length: 6 }, (_, kind) => bytes(',"kind":' + kind));
+const FLAGS_FIELD: readonly (Uint8Array | undefined)[] = Array.from({ length: 0x400 }, (_, flags) => bytes(`,"${JSON_KEY.flags}":` + flags));
+const KIND_FIELD: readonly (Uint8Array | undefined)[] = Array.from({ length: 6 }, (_, kind) => bytes(`,"${JSON_KEY.kind}":` + kind));
 
 interface Parts {
   readonly open: Uint8Array;
   readonly close: Uint8Array;
 }
 
-const RESOURCE_OPEN = bytes('{"resource":{');
-const SCOPE_OPEN = bytes('{"scope":{');
+const RESOURCE_OPEN = bytes(`{"${JSON_KEY.resource}":{`);
+const SCOPE_OPEN = bytes(`{"${JSON_KEY.scope}":{`);
 const OPEN_BRACE = bytes('{');
 const CLOSE_BRACE_COMMA = bytes('},');
-const SCOPE_SPANS_OPEN = bytes('"scopeSpans":[');
-const SPANS_OPEN = bytes('"spans":[');
-const VERSION = bytes(',"version":');
+const SCOPE_SPANS_OPEN = bytes(`"${JSON_KEY.scope_spans}":[`);
+const SPANS_OPEN = bytes(`"${JSON_KEY.spans}":[`);
+const VERSION = bytes(`,"${JSON_KEY.version}":`);
 
 const QUOTE_BYTES = bytes('"');
 
@@ -126,20 +126,20 @@ const MAX_CACHED_VALUE_BYTES = 4 * 1024 * 1024;
 const MAX_CACHED_ARRAY_BYTES = 1024;
 const NO_BYTES = new Uint8Array(0);
 
-const VALUE = bytes('{"value":');
-const KEY = bytes('{"key":');
-const COMMA_VALUE = bytes(',"value":');
-const STRING_VALUE = bytes('{"stringValue":');
-const INT_VALUE = bytes('{"intValue":"');
+const VALUE = bytes(`{"${JSON_KEY.value}":`);
+const KEY = bytes(`{"${JSON_KEY.key}":`);
+const COMMA_VALUE = bytes(`,"${JSON_KEY.value}":`);
+const STRING_VALUE = bytes(`{"${JSON_KEY.string_value}":`);
+const INT_VALUE = bytes(`{"${JSON_KEY.int_value}":"`);
 const QUOTE_BRACE = bytes('"}');
 const EMPTY_VALUE = bytes('{}');
-const TRUE_VALUE = bytes('{"boolValue":true}');
-const FALSE_VALUE = bytes('{"boolValue":false}');
-const BYTES_VALUE = bytes('{"bytesValue":"');
-const EMPTY_ARRAY = bytes('{"arrayValue":{}}');
-const ARRAY_OPEN = bytes('{"arrayValue":{"values":[');
-const EMPTY_KVLIST = bytes('{"kvlistValue":{}}');
-const KVLIST_OPEN = bytes('{"kvlistValue":{"values":[');
+const TRUE_VALUE = bytes(`{"${JSON_KEY.bool_value}":true}`);
+const FALSE_VALUE = bytes(`{"${JSON_KEY.bool_value}":false}`);
+const BYTES_VALUE = bytes(`{"${JSON_KEY.bytes_value}":"`);
+const EMPTY_ARRAY = bytes(`{"${JSON_KEY.array_value}":{}}`);
+const ARRAY_OPEN = bytes(`{"${JSON_KEY.array_value}":{"${JSON_KEY.values}":[`);
+const EMPTY_KVLIST = bytes(`{"${JSON_KEY.kvlist_value}":{}}`);
+const KVLIST_OPEN = bytes(`{"${JSON_KEY.kvlist_value}":{"${JSON_KEY.values}":[`);
 const CLOSE_VALUES = bytes(']}}');
 
 function isCacheable(value: unknown): boolean {

@@ -1,53 +1,53 @@
 import { TracepipeError } from '../../errors.js';
 import { type Allocate, CLOSE_BRACE, COMMA, JsonWriter, OPEN_BRACE, QUOTE, bytes } from './JsonWriter.js';
 import { ProtoReader } from '../proto/ProtoReader.js';
-import { ANY_VALUE, EVENT, KEY_VALUE, LINK, MAX_DEPTH, SPAN, STATUS as STATUS_FIELDS } from '../schema.js';
+import { ANY_VALUE, EVENT, JSON_KEY, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, STATUS as STATUS_FIELDS, TRACES_DATA } from '../schema.js';
 
 /** Thrown (and caught) to hand a checked request to the decoder. */
 const NEEDS_DECODER = new Error('needs the decoder');
 
-const RESOURCE_SPANS_OPEN = bytes('{"resourceSpans":[');
+const RESOURCE_SPANS_OPEN = bytes(`{"${JSON_KEY.resource_spans}":[`);
 const CLOSE_ARRAY_OBJECT = bytes(']}');
-const RESOURCE_OPEN = bytes('{"resource":{');
-const SCOPE_SPANS = bytes('"scopeSpans":[');
-const SCOPE_OPEN = bytes('{"scope":{');
-const SPANS = bytes('"spans":[');
+const RESOURCE_OPEN = bytes(`{"${JSON_KEY.resource}":{`);
+const SCOPE_SPANS_KEY = bytes(`"${JSON_KEY.scope_spans}":[`);
+const SCOPE_OPEN = bytes(`{"${JSON_KEY.scope}":{`);
+const SPANS = bytes(`"${JSON_KEY.spans}":[`);
 const CLOSE_BRACE_COMMA = bytes('},');
-const SCHEMA_URL = field('schemaUrl');
-const NAME = field('name');
-const VERSION = field('version');
-const ATTRIBUTES = field('attributes', '[');
-const DROPPED_ATTRIBUTES = field('droppedAttributesCount');
-const TRACE_ID = bytes('{"traceId":"');
-const SPAN_ID = bytes('","spanId":"');
-const TRACE_STATE = field('traceState');
-const PARENT_SPAN_ID = bytes(',"parentSpanId":"');
-const FLAGS = field('flags');
-const KIND = field('kind');
-const START_TIME = field('startTimeUnixNano');
-const END_TIME = field('endTimeUnixNano');
-const TIME = field('timeUnixNano');
-const EVENTS = field('events', '[');
-const DROPPED_EVENTS = field('droppedEventsCount');
-const LINKS = field('links', '[');
-const DROPPED_LINKS = field('droppedLinksCount');
-const STATUS = bytes(',"status":{');
-const STATUS_MESSAGE = field('message');
-const STATUS_CODE = field('code');
-const KEY = bytes('{"key":');
-const VALUE = bytes('{"value":');
-const COMMA_VALUE = bytes(',"value":');
-const STRING_VALUE = bytes('{"stringValue":');
-const INT_VALUE = bytes('{"intValue":');
-const TRUE_VALUE = bytes('{"boolValue":true}');
-const FALSE_VALUE = bytes('{"boolValue":false}');
-const BYTES_VALUE = bytes('{"bytesValue":"');
+const SCHEMA_URL = field(JSON_KEY.schema_url);
+const NAME = field(JSON_KEY.name);
+const VERSION = field(JSON_KEY.version);
+const ATTRIBUTES = field(JSON_KEY.attributes, '[');
+const DROPPED_ATTRIBUTES = field(JSON_KEY.dropped_attributes_count);
+const TRACE_ID = bytes(`{"${JSON_KEY.trace_id}":"`);
+const SPAN_ID = bytes(`","${JSON_KEY.span_id}":"`);
+const TRACE_STATE = field(JSON_KEY.trace_state);
+const PARENT_SPAN_ID = bytes(`,"${JSON_KEY.parent_span_id}":"`);
+const FLAGS = field(JSON_KEY.flags);
+const KIND = field(JSON_KEY.kind);
+const START_TIME = field(JSON_KEY.start_time_unix_nano);
+const END_TIME = field(JSON_KEY.end_time_unix_nano);
+const TIME = field(JSON_KEY.time_unix_nano);
+const EVENTS = field(JSON_KEY.events, '[');
+const DROPPED_EVENTS = field(JSON_KEY.dropped_events_count);
+const LINKS = field(JSON_KEY.links, '[');
+const DROPPED_LINKS = field(JSON_KEY.dropped_links_count);
+const STATUS = bytes(`,"${JSON_KEY.status}":{`);
+const STATUS_MESSAGE = field(JSON_KEY.message);
+const STATUS_CODE = field(JSON_KEY.code);
+const KEY = bytes(`{"${JSON_KEY.key}":`);
+const VALUE = bytes(`{"${JSON_KEY.value}":`);
+const COMMA_VALUE = bytes(`,"${JSON_KEY.value}":`);
+const STRING_VALUE = bytes(`{"${JSON_KEY.string_value}":`);
+const INT_VALUE = bytes(`{"${JSON_KEY.int_value}":`);
+const TRUE_VALUE = bytes(`{"${JSON_KEY.bool_value}":true}`);
+const FALSE_VALUE = bytes(`{"${JSON_KEY.bool_value}":false}`);
+const BYTES_VALUE = bytes(`{"${JSON_KEY.bytes_value}":"`);
 const QUOTE_BRACE = bytes('"}');
 const EMPTY_VALUE = bytes('{}');
-const EMPTY_ARRAY = bytes('{"arrayValue":{}}');
-const ARRAY_OPEN = bytes('{"arrayValue":{"values":[');
-const EMPTY_KVLIST = bytes('{"kvlistValue":{}}');
-const KVLIST_OPEN = bytes('{"kvlistValue":{"values":[');
+const EMPTY_ARRAY = bytes(`{"${JSON_KEY.array_value}":{}}`);
+const ARRAY_OPEN = bytes(`{"${JSON_KEY.array_value}":{"${JSON_KEY.values}":[`);
+const EMPTY_KVLIST = bytes(`{"${JSON_KEY.kvlist_value}":{}}`);
+const KVLIST_OPEN = bytes(`{"${JSON_KEY.kvlist_value}":{"${JSON_KEY.values}":[`);
 const CLOSE_VALUES = bytes(']}}');
 
 /** A field's name as written first in its object, and after another field. */
@@ -114,7 +114,7 @@ const DOUBLE = 2;
  */
 const KEY_SLOTS = 1024;
 const MAX_CACHED_KEY = 128;
-const TYPE_OPENINGS = [bytes('{"stringValue":'), bytes('{"intValue":"'), bytes('{"doubleValue":')];
+const TYPE_OPENINGS = [bytes(`{"${JSON_KEY.string_value}":`), bytes(`{"${JSON_KEY.int_value}":"`), bytes(`{"${JSON_KEY.double_value}":`)];
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const joined = new Uint8Array(a.length + b.length);
@@ -126,10 +126,10 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 const CLOSE_VALUE = bytes('}}');
 const QUOTE_CLOSE_VALUE = bytes('"}}');
 
-const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(',"kind":' + kind));
-const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(',"flags":' + flags));
+const KIND_FIELD: readonly Uint8Array[] = Array.from({ length: 6 }, (_, kind) => bytes(`,"${JSON_KEY.kind}":` + kind));
+const FLAGS_FIELD: readonly Uint8Array[] = Array.from({ length: 0x400 }, (_, flags) => bytes(`,"${JSON_KEY.flags}":` + flags));
 
-const SPAN_ID_CLOSED = bytes('","spanId":""');
+const SPAN_ID_CLOSED = bytes(`","${JSON_KEY.span_id}":""`);
 
 /**
  * Protobuf OTLP requests to OTLP/JSON in one pass. The forwarder (and whoever else transcodes)
@@ -222,7 +222,7 @@ export class JsonTranscoder {
     const end = this.r.buf.length;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) this.resourceSpans(this.r.lengthEnd(end), this.w.pos === listStart);
+      if (tag === TRACES_DATA.RESOURCE_SPANS) this.resourceSpans(this.r.lengthEnd(end), this.w.pos === listStart);
       else this.r.skip(tag, end);
     }
   }
@@ -249,28 +249,28 @@ export class JsonTranscoder {
     // The resource's fields (a message field that occurs twice is merged, as protobuf requires).
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) {
+      if (tag === RESOURCE_SPANS.RESOURCE) {
         const resourceEnd = this.r.lengthEnd(end);
         while (this.r.pos < resourceEnd) {
           const t = this.r.tag();
-          if (t === 0x0a) {
+          if (t === RESOURCE.ATTRIBUTES) {
             listOpen = this.openListOrComma(listOpen, true);
             this.keyValue(this.r.lengthEnd(resourceEnd));
-          } else if (t === 0x10) dropped = this.r.varint();
+          } else if (t === RESOURCE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else this.r.skip(t, resourceEnd);
         }
         this.r.checkEnd(resourceEnd);
-      } else if (tag === 0x1a) schemaAt = this.stringAt(end);
+      } else if (tag === RESOURCE_SPANS.SCHEMA_URL) schemaAt = this.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
     if (listOpen) this.w.putByte(CLOSE_BRACKET);
-    this.closeHeader(this.countField(DROPPED_ATTRIBUTES, dropped, !listOpen), headerStart - RESOURCE_OPEN.length, SCOPE_SPANS);
+    this.closeHeader(this.countField(DROPPED_ATTRIBUTES, dropped, !listOpen), headerStart - RESOURCE_OPEN.length, SCOPE_SPANS_KEY);
     const scopesStart = this.w.pos;
     this.r.seek(start);
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x12) this.scopeSpans(this.r.lengthEnd(end), this.w.pos === scopesStart);
+      if (tag === RESOURCE_SPANS.SCOPE_SPANS) this.scopeSpans(this.r.lengthEnd(end), this.w.pos === scopesStart);
       else this.r.skip(tag, end);
     }
     if (this.w.pos === scopesStart) return this.forgetAndRewind(mark);
@@ -323,7 +323,9 @@ export class JsonTranscoder {
   /** Where a string field's length starts, stepping over it. */
   private stringAt(end: number): number {
     const at = this.r.pos;
-    this.r.bytesAt(end);
+    const from = this.r.bytesAt(end);
+    // Checked here too: a string of a resource or scope without spans is never written.
+    if (this.checking && !this.r.utf8(from, this.r.pos)) throw NEEDS_DECODER;
     return at;
   }
 
@@ -340,20 +342,20 @@ export class JsonTranscoder {
     let hasAttributes = false;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) {
+      if (tag === SCOPE_SPANS.SCOPE) {
         const scopeEnd = this.r.lengthEnd(end);
         while (this.r.pos < scopeEnd) {
           const t = this.r.tag();
-          if (t === 0x0a) nameAt = this.stringAt(scopeEnd);
-          else if (t === 0x12) versionAt = this.stringAt(scopeEnd);
-          else if (t === 0x20) dropped = this.r.varint();
+          if (t === SCOPE.NAME) nameAt = this.stringAt(scopeEnd);
+          else if (t === SCOPE.VERSION) versionAt = this.stringAt(scopeEnd);
+          else if (t === SCOPE.DROPPED_ATTRIBUTES_COUNT) dropped = this.r.varint();
           else {
-            hasAttributes ||= t === 0x1a;
+            hasAttributes ||= t === SCOPE.ATTRIBUTES;
             this.r.skip(t, scopeEnd);
           }
         }
         this.r.checkEnd(scopeEnd);
-      } else if (tag === 0x1a) schemaAt = this.stringAt(end);
+      } else if (tag === SCOPE_SPANS.SCHEMA_URL) schemaAt = this.stringAt(end);
       else this.r.skip(tag, end);
     }
     this.r.checkEnd(end);
@@ -365,14 +367,14 @@ export class JsonTranscoder {
       let listOpen = false;
       while (this.r.pos < end) {
         const tag = this.r.tag();
-        if (tag !== 0x0a) {
+        if (tag !== SCOPE_SPANS.SCOPE) {
           this.r.skip(tag, end);
           continue;
         }
         const scopeEnd = this.r.lengthEnd(end);
         while (this.r.pos < scopeEnd) {
           const t = this.r.tag();
-          if (t === 0x1a) {
+          if (t === SCOPE.ATTRIBUTES) {
             listOpen = this.openListOrComma(listOpen, fieldFirst);
             this.keyValue(this.r.lengthEnd(scopeEnd));
           } else this.r.skip(t, scopeEnd);
@@ -386,7 +388,7 @@ export class JsonTranscoder {
     this.r.seek(start);
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x12) this.span(this.r.lengthEnd(end), this.w.pos === spansStart);
+      if (tag === SCOPE_SPANS.SPANS) this.span(this.r.lengthEnd(end), this.w.pos === spansStart);
       else this.r.skip(tag, end);
     }
     if (this.w.pos === spansStart) return this.forgetAndRewind(mark);
@@ -496,13 +498,13 @@ export class JsonTranscoder {
   }
 
   private keyValueInOrder(end: number): boolean {
-    if (this.r.buf[this.r.pos] === 0x0a && this.commonKeyValue(end)) return true;
+    if (this.r.buf[this.r.pos] === KEY_VALUE.KEY && this.commonKeyValue(end)) return true;
     let last = 0;
     let valueWritten = false;
     let keyWritten = false;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x0a) {
+      if (tag === KEY_VALUE.KEY) {
         if (last !== 0) return false;
         const from = this.r.bytesAt(end);
         if (from !== this.r.pos) {
@@ -512,7 +514,7 @@ export class JsonTranscoder {
           keyWritten = true;
         }
         last = 1;
-      } else if (tag === 0x12) {
+      } else if (tag === KEY_VALUE.VALUE) {
         if (last === 2) return false;
         if (!keyWritten) this.w.putBytes(VALUE);
         keyWritten = true;
@@ -578,7 +580,7 @@ export class JsonTranscoder {
       this.w.putBytes(COMMA_VALUE);
     });
     const prefixes = TYPE_OPENINGS.map((opening) => concatBytes(keyJson, opening));
-    if (n <= MAX_CACHED_KEY) {
+    if (n <= MAX_CACHED_KEY && this.r.utf8(from, to)) {
       const words = new Int32Array((n + 3) >> 2);
       new Uint8Array(words.buffer).set(this.r.buf.subarray(from, to));
       this.slotKey[slot] = words;
@@ -610,26 +612,26 @@ export class JsonTranscoder {
     this.r.seek(start + 1);
     const keyEnd = this.r.lengthEnd(end);
     const keyFrom = this.r.pos;
-    if (keyEnd === keyFrom || keyEnd >= end || this.r.buf[keyEnd] !== 0x12) return this.notCommon(start);
+    if (keyEnd === keyFrom || keyEnd >= end || this.r.buf[keyEnd] !== KEY_VALUE.VALUE) return this.notCommon(start);
     this.r.seek(keyEnd + 1);
     const valueEnd = this.r.lengthEnd(end);
     const member = this.r.buf[this.r.pos];
     if (valueEnd !== end || this.r.pos === valueEnd) return this.notCommon(start);
     this.r.seek(this.r.pos + 1);
-    if (member === 0x0a) {
+    if (member === ANY_VALUE.STRING_VALUE) {
       const from = this.r.bytesAt(valueEnd);
       if (this.r.pos !== valueEnd) return this.notCommon(start);
       this.w.putBytes(this.keyPrefix(keyFrom, keyEnd, STRING));
       this.putUtf8(from, this.r.pos);
       this.w.putBytes(CLOSE_VALUE);
-    } else if (member === 0x18) {
+    } else if (member === ANY_VALUE.INT_VALUE) {
       const value = this.r.int64();
       if (this.r.pos !== valueEnd) return this.notCommon(start);
       this.w.putBytes(this.keyPrefix(keyFrom, keyEnd, INT));
       if (typeof value === 'number') this.w.putNumber(value);
       else this.w.putAscii(value.toString());
       this.w.putBytes(QUOTE_CLOSE_VALUE);
-    } else if (member === 0x21) {
+    } else if (member === ANY_VALUE.DOUBLE_VALUE) {
       if (valueEnd - this.r.pos !== 8) return this.notCommon(start);
       const value = this.r.double(valueEnd);
       if (!Number.isFinite(value) || Object.is(value, -0)) return this.notCommon(start);
@@ -661,29 +663,29 @@ export class JsonTranscoder {
         written = true;
       }
       switch (tag) {
-        case 0x0a:
+        case ANY_VALUE.STRING_VALUE:
           this.w.putBytes(STRING_VALUE);
           this.putUtf8(this.r.bytesAt(end), this.r.pos);
           this.w.putByte(CLOSE_BRACE);
           break;
-        case 0x10:
+        case ANY_VALUE.BOOL_VALUE:
           this.w.putBytes(this.r.varint() !== 0 ? TRUE_VALUE : FALSE_VALUE);
           break;
-        case 0x18:
+        case ANY_VALUE.INT_VALUE:
           this.w.putBytes(INT_VALUE);
           this.w.putInt64String(this.r.int64());
           this.w.putByte(CLOSE_BRACE);
           break;
-        case 0x21:
+        case ANY_VALUE.DOUBLE_VALUE:
           this.w.putDouble(this.r.double(end));
           break;
-        case 0x2a:
+        case ANY_VALUE.ARRAY_VALUE:
           this.list(this.r.lengthEnd(end), ARRAY_OPEN, EMPTY_ARRAY, false);
           break;
-        case 0x32:
+        case ANY_VALUE.KVLIST_VALUE:
           this.list(this.r.lengthEnd(end), KVLIST_OPEN, EMPTY_KVLIST, true);
           break;
-        case 0x3a: {
+        case ANY_VALUE.BYTES_VALUE: {
           const from = this.r.bytesAt(end);
           this.w.putBytes(BYTES_VALUE);
           this.w.putAscii(this.r.buf.toString('base64', from, this.r.pos));
@@ -707,7 +709,7 @@ export class JsonTranscoder {
     const itemsStart = this.w.pos;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag !== 0x0a) {
+      if (tag !== LIST.VALUES) {
         this.r.skip(tag, end);
         continue;
       }
@@ -765,22 +767,22 @@ export class JsonTranscoder {
       }
       if (last < 2 && field > 2) this.w.putBytes(SPAN_ID_CLOSED);
       switch (tag) {
-        case 0x0a:
+        case SPAN.TRACE_ID:
           traceIdAt = this.r.bytesAt(end);
           traceIdEnd = this.r.pos;
           this.w.putHex(this.r.buf, traceIdAt, this.r.pos);
           break;
-        case 0x12:
+        case SPAN.SPAN_ID:
           spanIdAt = this.r.bytesAt(end);
           spanIdEnd = this.r.pos;
           this.w.putBytes(SPAN_ID);
           this.w.putHex(this.r.buf, spanIdAt, this.r.pos);
           this.w.putByte(QUOTE);
           break;
-        case 0x1a:
+        case SPAN.TRACE_STATE:
           this.stringValue(TRACE_STATE, false, end);
           break;
-        case 0x22: {
+        case SPAN.PARENT_SPAN_ID: {
           const from = this.r.bytesAt(end);
           parentBytes = this.r.pos - from;
           if (from === this.r.pos) break;
@@ -789,10 +791,10 @@ export class JsonTranscoder {
           this.w.putByte(QUOTE);
           break;
         }
-        case 0x2a:
+        case SPAN.NAME:
           this.stringValue(NAME, false, end);
           break;
-        case 0x30: {
+        case SPAN.KIND: {
           const kindValue = this.r.varint() | 0;
           if (kindValue === 0) break;
           if (kindValue > 0 && kindValue < KIND_FIELD.length) this.w.putBytes(KIND_FIELD[kindValue]!);
@@ -802,37 +804,37 @@ export class JsonTranscoder {
           }
           break;
         }
-        case 0x39:
+        case SPAN.START_TIME_UNIX_NANO:
           this.timeValue(START_TIME, false, end);
           break;
-        case 0x41:
+        case SPAN.END_TIME_UNIX_NANO:
           this.timeValue(END_TIME, false, end);
           break;
-        case 0x4a:
+        case SPAN.ATTRIBUTES:
           list = this.openOrNext(list, field, ATTRIBUTES);
           this.keyValueAt(this.r.lengthEnd(end), SPAN_POSITIONS + attribute++);
           break;
-        case 0x5a:
+        case SPAN.EVENTS:
           list = this.openOrNext(list, field, EVENTS);
           this.event(this.r.lengthEnd(end));
           break;
-        case 0x6a:
+        case SPAN.LINKS:
           list = this.openOrNext(list, field, LINKS);
           this.link(this.r.lengthEnd(end));
           break;
-        case 0x50:
+        case SPAN.DROPPED_ATTRIBUTES_COUNT:
           this.countField(DROPPED_ATTRIBUTES, this.r.varint(), false);
           break;
-        case 0x60:
+        case SPAN.DROPPED_EVENTS_COUNT:
           this.countField(DROPPED_EVENTS, this.r.varint(), false);
           break;
-        case 0x70:
+        case SPAN.DROPPED_LINKS_COUNT:
           this.countField(DROPPED_LINKS, this.r.varint(), false);
           break;
-        case 0x7a:
+        case SPAN.STATUS:
           this.status(this.r.lengthEnd(end));
           break;
-        case 0x85:
+        case SPAN.FLAGS:
           flags = this.r.fixed32(end);
           break;
       }
@@ -893,11 +895,11 @@ export class JsonTranscoder {
         this.w.putByte(CLOSE_BRACKET);
         listOpen = false;
       }
-      if (tag === 0x09) {
+      if (tag === EVENT.TIME_UNIX_NANO) {
         if (this.timeValue(TIME, first, end)) first = false;
-      } else if (tag === 0x12) {
+      } else if (tag === EVENT.NAME) {
         if (this.stringValue(NAME, first, end)) first = false;
-      } else if (tag === 0x1a) {
+      } else if (tag === EVENT.ATTRIBUTES) {
         if (listOpen) this.w.putByte(COMMA);
         else this.putField(ATTRIBUTES, first);
         listOpen = true;
@@ -933,31 +935,31 @@ export class JsonTranscoder {
       }
       if (last < 2 && field > 2) this.w.putBytes(SPAN_ID_CLOSED);
       switch (tag) {
-        case 0x0a: {
+        case LINK.TRACE_ID: {
           const from = this.r.bytesAt(end);
           this.w.putHex(this.r.buf, from, this.r.pos);
           break;
         }
-        case 0x12: {
+        case LINK.SPAN_ID: {
           const from = this.r.bytesAt(end);
           this.w.putBytes(SPAN_ID);
           this.w.putHex(this.r.buf, from, this.r.pos);
           this.w.putByte(QUOTE);
           break;
         }
-        case 0x1a:
+        case LINK.TRACE_STATE:
           this.stringValue(TRACE_STATE, false, end);
           break;
-        case 0x22:
+        case LINK.ATTRIBUTES:
           if (listOpen) this.w.putByte(COMMA);
           else this.w.putBytes(ATTRIBUTES.comma);
           listOpen = true;
           this.keyValue(this.r.lengthEnd(end));
           break;
-        case 0x28:
+        case LINK.DROPPED_ATTRIBUTES_COUNT:
           this.countField(DROPPED_ATTRIBUTES, this.r.varint(), false);
           break;
-        case 0x35:
+        case LINK.FLAGS:
           flags = this.r.fixed32(end);
           break;
       }
@@ -988,11 +990,11 @@ export class JsonTranscoder {
     let first = true;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === 0x12) {
+      if (tag === STATUS_FIELDS.MESSAGE) {
         if (last !== 0) return false;
         if (this.stringValue(STATUS_MESSAGE, first, end)) first = false;
         last = 2;
-      } else if (tag === 0x18) {
+      } else if (tag === STATUS_FIELDS.CODE) {
         if (last === 3) return false;
         first = this.countField(STATUS_CODE, this.r.varint() | 0, first);
         last = 3;

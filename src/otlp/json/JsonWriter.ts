@@ -1,5 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import { hrTimeToNanosString } from '../hrTime.js';
+import { JSON_KEY } from '../schema.js';
 
 /**
  * The byte writer both OTLP/JSON encoders share (from SDK spans, and straight from protobuf):
@@ -70,7 +71,7 @@ function needsEscape(w: number): boolean {
 /** Two decimal digits per entry, as one little-endian 16-bit store. */
 const DIGIT_PAIRS = Uint16Array.from({ length: 100 }, (_, v) => (48 + ((v / 10) | 0)) | ((48 + (v % 10)) << 8));
 
-const DOUBLE_VALUE = bytes('{"doubleValue":');
+const DOUBLE_VALUE = bytes(`{"${JSON_KEY.double_value}":`);
 
 /** 10^k for the fractional digit counts the short path tries; exact as doubles. */
 const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];

@@ -8,7 +8,7 @@ import { OtlpResource } from '../OtlpResource.js';
 import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
 import { OtlpTraceState } from '../OtlpTraceState.js';
 import { setAttribute } from '../setAttribute.js';
-import { MAX_DEPTH } from '../schema.js';
+import { JSON_KEY, MAX_DEPTH } from '../schema.js';
 
 /**
  * Spans from OTLP/JSON (text, UTF-8 bytes or an already parsed value): a `TracesData` /
@@ -33,7 +33,7 @@ export function decodeTracesJson(value: string | Uint8Array | object): DecodeRes
   }
   if (!isObject(root)) fail('', 'expected a JSON object');
   const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
-  const list = field(root, 'resourceSpans', 'resource_spans');
+  const list = field(root, JSON_KEY.resource_spans, 'resource_spans');
   if (list !== undefined) {
     const items = array(list, 'resourceSpans');
     for (let i = 0; i < items.length; i++) resourceSpans(items[i], `resourceSpans[${i}]`, result);
@@ -118,8 +118,8 @@ export function parseExact(text: string): unknown {
 
 function isResourceSpans(value: Json): boolean {
   return (
-    field(value, 'scopeSpans', 'scope_spans') !== undefined ||
-    field(value, 'instrumentationLibrarySpans', 'instrumentation_library_spans') !== undefined ||
+    field(value, JSON_KEY.scope_spans, 'scope_spans') !== undefined ||
+    field(value, JSON_KEY.instrumentation_library_spans, 'instrumentation_library_spans') !== undefined ||
     value.resource !== undefined
   );
 }
@@ -227,20 +227,20 @@ function traceState(value: unknown, path: string): OtlpTraceState | undefined {
 
 function resourceSpans(value: unknown, path: string, result: DecodeResult): void {
   const rs = object(value, path);
-  const res = field(rs, 'resource', 'resource');
+  const res = field(rs, JSON_KEY.resource, 'resource');
   let attributes: Attributes = {};
   let dropped = 0;
   if (res !== undefined) {
     const r = object(res, `${path}.resource`);
-    attributes = attributeMap(field(r, 'attributes', 'attributes'), `${path}.resource.attributes`);
-    dropped = uint32(field(r, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.resource.droppedAttributesCount`);
+    attributes = attributeMap(field(r, JSON_KEY.attributes, 'attributes'), `${path}.resource.attributes`);
+    dropped = uint32(field(r, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.resource.droppedAttributesCount`);
   }
-  const schemaUrl = string(field(rs, 'schemaUrl', 'schema_url'), `${path}.schemaUrl`);
+  const schemaUrl = string(field(rs, JSON_KEY.schema_url, 'schema_url'), `${path}.schemaUrl`);
   const resource = new OtlpResource(attributes, schemaUrl || undefined, dropped);
-  const scopes = array(field(rs, 'scopeSpans', 'scope_spans'), `${path}.scopeSpans`);
+  const scopes = array(field(rs, JSON_KEY.scope_spans, 'scope_spans'), `${path}.scopeSpans`);
   for (let i = 0; i < scopes.length; i++) scopeSpans(scopes[i], `${path}.scopeSpans[${i}]`, resource, result, 'scope');
   const legacy = array(
-    field(rs, 'instrumentationLibrarySpans', 'instrumentation_library_spans'),
+    field(rs, JSON_KEY.instrumentation_library_spans, 'instrumentation_library_spans'),
     `${path}.instrumentationLibrarySpans`,
   );
   for (let i = 0; i < legacy.length; i++) {
@@ -265,26 +265,26 @@ function scopeSpans(
     const s = object(raw, `${path}.${scopeKey}`);
     name = string(s.name, `${path}.${scopeKey}.name`);
     version = string(s.version, `${path}.${scopeKey}.version`);
-    const attrs = field(s, 'attributes', 'attributes');
+    const attrs = field(s, JSON_KEY.attributes, 'attributes');
     if (attrs !== undefined) attributes = attributeMap(attrs, `${path}.${scopeKey}.attributes`);
-    dropped = uint32(field(s, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.${scopeKey}.droppedAttributesCount`);
+    dropped = uint32(field(s, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.${scopeKey}.droppedAttributesCount`);
   }
   const scope: OtlpScope = {
     name,
     version: version || undefined,
-    schemaUrl: string(field(ss, 'schemaUrl', 'schema_url'), `${path}.schemaUrl`) || undefined,
+    schemaUrl: string(field(ss, JSON_KEY.schema_url, 'schema_url'), `${path}.schemaUrl`) || undefined,
     attributes,
     droppedAttributesCount: dropped,
   };
-  const spans = array(field(ss, 'spans', 'spans'), `${path}.spans`);
+  const spans = array(field(ss, JSON_KEY.spans, 'spans'), `${path}.spans`);
   for (let i = 0; i < spans.length; i++) span(spans[i], `${path}.spans[${i}]`, resource, scope, result);
 }
 
 function span(value: unknown, path: string, resource: OtlpResource, scope: OtlpScope, result: DecodeResult): void {
   const s = object(value, path);
-  const traceId = id(field(s, 'traceId', 'trace_id'), 24, `${path}.traceId`);
-  const spanId = id(field(s, 'spanId', 'span_id'), 12, `${path}.spanId`);
-  const parentId = id(field(s, 'parentSpanId', 'parent_span_id'), 12, `${path}.parentSpanId`);
+  const traceId = id(field(s, JSON_KEY.trace_id, 'trace_id'), 24, `${path}.traceId`);
+  const spanId = id(field(s, JSON_KEY.span_id, 'span_id'), 12, `${path}.spanId`);
+  const parentId = id(field(s, JSON_KEY.parent_span_id, 'parent_span_id'), 12, `${path}.parentSpanId`);
   const kind = enumValue(s.kind, SPAN_KINDS, `${path}.kind`);
   const statusValue = s.status;
   let status: SpanStatus = { code: 0 };
@@ -300,18 +300,18 @@ function span(value: unknown, path: string, resource: OtlpResource, scope: OtlpS
     traceId: traceId.hex,
     spanId: spanId.hex,
     parentSpanId: parentId.hex,
-    traceState: traceState(field(s, 'traceState', 'trace_state'), `${path}.traceState`),
+    traceState: traceState(field(s, JSON_KEY.trace_state, 'trace_state'), `${path}.traceState`),
     flags: uint32(s.flags, `${path}.flags`),
     name: string(s.name, `${path}.name`),
     kind: kind - 1,
-    startTime: time(field(s, 'startTimeUnixNano', 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
-    endTime: time(field(s, 'endTimeUnixNano', 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
+    startTime: time(field(s, JSON_KEY.start_time_unix_nano, 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
+    endTime: time(field(s, JSON_KEY.end_time_unix_nano, 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
     attributes: attributeMap(s.attributes, `${path}.attributes`),
-    droppedAttributesCount: uint32(field(s, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
+    droppedAttributesCount: uint32(field(s, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
     events,
-    droppedEventsCount: uint32(field(s, 'droppedEventsCount', 'dropped_events_count'), `${path}.droppedEventsCount`),
+    droppedEventsCount: uint32(field(s, JSON_KEY.dropped_events_count, 'dropped_events_count'), `${path}.droppedEventsCount`),
     links,
-    droppedLinksCount: uint32(field(s, 'droppedLinksCount', 'dropped_links_count'), `${path}.droppedLinksCount`),
+    droppedLinksCount: uint32(field(s, JSON_KEY.dropped_links_count, 'dropped_links_count'), `${path}.droppedLinksCount`),
     status,
     resource,
     instrumentationScope: scope,
@@ -327,10 +327,10 @@ function span(value: unknown, path: string, resource: OtlpResource, scope: OtlpS
 function event(value: unknown, path: string): TimedEvent {
   const e = object(value, path);
   return {
-    time: time(field(e, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
+    time: time(field(e, JSON_KEY.time_unix_nano, 'time_unix_nano'), `${path}.timeUnixNano`),
     name: string(e.name, `${path}.name`),
     attributes: attributeMap(e.attributes, `${path}.attributes`),
-    droppedAttributesCount: uint32(field(e, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
+    droppedAttributesCount: uint32(field(e, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
   };
 }
 
@@ -339,14 +339,14 @@ function link(value: unknown, path: string): OtlpLink {
   const flags = uint32(l.flags, `${path}.flags`);
   return {
     context: {
-      traceId: id(field(l, 'traceId', 'trace_id'), 24, `${path}.traceId`).hex,
-      spanId: id(field(l, 'spanId', 'span_id'), 12, `${path}.spanId`).hex,
+      traceId: id(field(l, JSON_KEY.trace_id, 'trace_id'), 24, `${path}.traceId`).hex,
+      spanId: id(field(l, JSON_KEY.span_id, 'span_id'), 12, `${path}.spanId`).hex,
       traceFlags: flags & 0xff,
       isRemote: (flags & 0x200) !== 0,
-      traceState: traceState(field(l, 'traceState', 'trace_state'), `${path}.traceState`),
+      traceState: traceState(field(l, JSON_KEY.trace_state, 'trace_state'), `${path}.traceState`),
     },
     attributes: attributeMap(l.attributes, `${path}.attributes`),
-    droppedAttributesCount: uint32(field(l, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
+    droppedAttributesCount: uint32(field(l, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
     flags,
   };
 }
@@ -374,22 +374,22 @@ const INT64 = /^-?[0-9]+$/;
 function anyValue(value: unknown, path: string, depth: number): unknown {
   const v = object(value, path);
   let x: unknown;
-  if ((x = field(v, 'stringValue', 'string_value')) !== undefined) return string(x, `${path}.stringValue`);
-  if ((x = field(v, 'boolValue', 'bool_value')) !== undefined) {
+  if ((x = field(v, JSON_KEY.string_value, 'string_value')) !== undefined) return string(x, `${path}.stringValue`);
+  if ((x = field(v, JSON_KEY.bool_value, 'bool_value')) !== undefined) {
     if (typeof x !== 'boolean') fail(`${path}.boolValue`, 'expected a boolean');
     return x;
   }
-  if ((x = field(v, 'intValue', 'int_value')) !== undefined) return int64(x, `${path}.intValue`);
-  if ((x = field(v, 'doubleValue', 'double_value')) !== undefined) return double(x, `${path}.doubleValue`);
-  if ((x = field(v, 'arrayValue', 'array_value')) !== undefined) {
+  if ((x = field(v, JSON_KEY.int_value, 'int_value')) !== undefined) return int64(x, `${path}.intValue`);
+  if ((x = field(v, JSON_KEY.double_value, 'double_value')) !== undefined) return double(x, `${path}.doubleValue`);
+  if ((x = field(v, JSON_KEY.array_value, 'array_value')) !== undefined) {
     const inner = enter(path, depth);
     const values = array(object(x, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
     return values.map((item, i) => (item === null ? null : anyValue(item, `${path}.arrayValue.values[${i}]`, inner)));
   }
-  if ((x = field(v, 'kvlistValue', 'kvlist_value')) !== undefined) {
+  if ((x = field(v, JSON_KEY.kvlist_value, 'kvlist_value')) !== undefined) {
     return attributeMap(object(x, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, enter(path, depth));
   }
-  if ((x = field(v, 'bytesValue', 'bytes_value')) !== undefined) {
+  if ((x = field(v, JSON_KEY.bytes_value, 'bytes_value')) !== undefined) {
     const text = string(x, `${path}.bytesValue`);
     if (!BASE64.test(text) || text.length % 4 === 1) fail(`${path}.bytesValue`, 'expected base64');
     return new Uint8Array(Buffer.from(text, 'base64'));

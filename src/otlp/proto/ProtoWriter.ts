@@ -1,5 +1,6 @@
 import type { HrTime } from '@opentelemetry/api';
 import { hrTimeToFixed64 } from '../hrTime.js';
+import { ANY_VALUE } from '../schema.js';
 
 const INITIAL_BUFFER = 256 * 1024;
 
@@ -170,7 +171,7 @@ export class ProtoWriter {
 
   writeDouble(value: number): void {
     this.ensure(9);
-    this.buf[this.pos++] = 0x21;
+    this.buf[this.pos++] = ANY_VALUE.DOUBLE_VALUE;
     this.buf.writeDoubleLE(value, this.pos);
     this.pos += 8;
   }

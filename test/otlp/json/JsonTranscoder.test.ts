@@ -248,6 +248,20 @@ describe('JsonTranscoder.transcodeResourceSpans', () => {
     assert.deepStrictEqual(transcoder.transcodeResourceSpans(new Uint8Array(0), pool()), { json: Buffer.alloc(0), spanCount: 0 });
   });
 
+  it('hands over a request with a string that is not UTF-8, even in a resource or scope without spans, as the decoder refuses it', () => {
+    const field = (tag: number, body: Uint8Array): Uint8Array => protobuf.Writer.create().uint32(tag).bytes(body).finish();
+    const goodScope = field(0x12, field(0x12, SPAN.encode({ traceId: TRACE_ID, spanId: SPAN_ID, name: 'ok' }).finish()));
+    const cases: Array<[string, Uint8Array]> = [
+      ['scope name of a scope without spans', field(0x0a, Buffer.concat([field(0x12, field(0x0a, field(0x0a, Buffer.from([0xc3])))), goodScope]))],
+      ['schema URL of a resource without spans', Buffer.concat([field(0x0a, field(0x1a, Buffer.from([0xff]))), field(0x0a, goodScope)])],
+      ['span name', field(0x0a, field(0x12, field(0x12, Buffer.concat([SPAN.encode({ traceId: TRACE_ID, spanId: SPAN_ID }).finish(), Buffer.from([0x2a, 0x01, 0x80])]))))],
+    ];
+    for (const [name, body] of cases) {
+      assert.throws(() => decodeTracesProto(body), { code: 'TRACEPIPE_INVALID_OTLP' }, name);
+      assert.equal(transcoder.transcodeResourceSpans(body, pool()), undefined, name);
+    }
+  });
+
   it('allocates next to nothing on the JS heap per span once warm (the forwarder transcodes every request it receives)', async () => {
     // The forwarding benchmark's spans: 10 attributes of mixed types and an event each.
     const body = protoEncoder.encode(await makeRealisticSpans(512));
