@@ -72,8 +72,10 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
   if (!t.enabled) return disabledTracing(resolved, stats);
 
   const logger = options.logger ?? createLogger();
+  for (const note of resolved.environmentNotes) logger.warn(note);
   const exporter =
-    options.exporter ?? createExporter(t.exporter!, { tls: t.tls, timeoutMs: t.exportTimeoutMs, maxBatchBytes: t.maxExportBatchBytes, stats, logger });
+    options.exporter ??
+    createExporter(t.exporter!, { tls: t.tls, headers: t.headers, timeoutMs: t.exportTimeoutMs, maxBatchBytes: t.maxExportBatchBytes, stats, logger });
   const queue = new ExportQueue({
     exporter,
     stats,
@@ -95,7 +97,20 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
     spanProcessors: [processor],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
-  const shared: SamplingTracerShared = { root: sampler.root, ids, pool, contextManager, stats, stopped: false };
+  const onUnsampledRoot = (): void => {
+    if (stats.sampled === 0) {
+      logger.warn('nothing is sampled: sampling_rate_per_million is 0, so new traces are not kept (only spans whose parent is sampled are); set tracing_service.sampling_rate_per_million or OTEL_TRACES_SAMPLER');
+    }
+  };
+  const shared: SamplingTracerShared = {
+    root: sampler.root,
+    ids,
+    pool,
+    contextManager,
+    stats,
+    stopped: false,
+    onUnsampledRoot: t.samplingRatePerMillion === 0 ? onUnsampledRoot : undefined,
+  };
   const provider = new SamplingTracerProvider(sdk, shared);
   const propagator = w3cPropagator();
   const registered = options.register === true ? register(provider, contextManager, propagator, logger) : [];
@@ -106,7 +121,7 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
     try {
       await sdk.shutdown();
     } catch (error) {
-      logger.warn('tracing shutdown failed', { error: String(error) });
+      logger.warn({ error: String(error) }, 'tracing shutdown failed');
     }
     contextManager.disable();
     for (const api of registered) api.disable();

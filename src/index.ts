@@ -28,7 +28,7 @@ export { startForwarder, type Forwarder, type ForwarderOptions } from './receive
 export { PipelineStats, type DropReason, type ExportOutcome } from './stats/PipelineStats.js';
 export { startDiagnostics, type DiagnosticsOptions, type DiagnosticsServer } from './diagnostics/startDiagnostics.js';
 export type { Readiness, ProcessState, ReadinessReport, ServiceStatus } from './diagnostics/Readiness.js';
-export { createLogger, silentLogger, type Logger } from './logger.js';
+export { createLogger, silentLogger, type Logger, type LogFn } from './logger.js';
 
 // Captures
 export { readCapture, type CaptureBatch, type CaptureProblem, type ReadCaptureOptions } from './capture/readCapture.js';

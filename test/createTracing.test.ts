@@ -5,7 +5,7 @@ import { ConfigError } from '../src/errors.js';
 import { createTracing } from '../src/createTracing.js';
 import { validateConfig } from '../src/config/validateConfig.js';
 import { PipelineStats } from '../src/stats/PipelineStats.js';
-import { silentLogger } from '../src/logger.js';
+import { createLogger, silentLogger } from '../src/logger.js';
 import { RecordingExporter } from './support/RecordingExporter.js';
 
 function enabled(rate: number, extra: Record<string, unknown> = {}) {
@@ -132,7 +132,7 @@ test('register: true installs the provider, context manager and propagator, and 
     propagation.inject(context.active(), carrier, defaultTextMapSetter);
     span.end();
   });
-  assert.match(carrier.traceparent!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  assert.match(carrier.traceparent!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/); // not sampled; random trace id
   assert.equal(tracing.stats.notSampled, 1);
   await tracing.shutdown();
   const after: Record<string, string> = {};
@@ -151,4 +151,35 @@ test('without register the globals are untouched', async () => {
   span.end();
   assert.equal(tracing.stats.sampled, 0);
   await tracing.shutdown();
+});
+
+/** A logger that keeps its JSON lines. */
+function recordingLogger(): { logger: ReturnType<typeof createLogger>; lines: Array<{ level: string; msg: string }> } {
+  const lines: Array<{ level: string; msg: string }> = [];
+  return { logger: createLogger('debug', (l) => lines.push(JSON.parse(l) as { level: string; msg: string })), lines };
+}
+
+test('at rate 0, the first new root warns once that nothing is sampled', async () => {
+  const { logger, lines } = recordingLogger();
+  const tracing = createTracing(enabled(0), { exporter: new RecordingExporter(), logger });
+  for (let i = 0; i < 3; i++) tracing.tracer('t').startSpan('root').end();
+  const warnings = lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^nothing is sampled: sampling_rate_per_million is 0/);
+  await tracing.shutdown();
+});
+
+test('at rate 0 no warning once a span with a sampled parent was kept, nor at a rate above 0', async () => {
+  for (const [rate, sampledParentFirst] of [[0, true], [1, false]] as const) {
+    const { logger, lines } = recordingLogger();
+    const tracing = createTracing(enabled(rate), { exporter: new RecordingExporter(), logger });
+    const tracer = tracing.tracer('t');
+    if (sampledParentFirst) {
+      const parent = trace.setSpanContext(context.active(), { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true });
+      tracer.startSpan('server', undefined, parent).end();
+    }
+    tracer.startSpan('root').end();
+    assert.deepEqual(lines.filter((l) => l.level === 'warn'), [], `rate ${rate}`);
+    await tracing.shutdown();
+  }
 });

@@ -92,5 +92,5 @@ async function* linesOf(path: string): AsyncGenerator<FileLine> {
 
 function warnOnStderr(): (problem: CaptureProblem) => void {
   const logger = createLogger('warn');
-  return (p) => logger.warn(p.message, { kind: p.kind, file: p.file, line: p.line });
+  return (p) => logger.warn({ kind: p.kind, file: p.file, line: p.line }, p.message);
 }

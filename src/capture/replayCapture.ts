@@ -5,6 +5,7 @@ import { DEFAULTS } from '../config/validateConfig.js';
 import { PipelineStats } from '../stats/PipelineStats.js';
 import { ExportError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { untraced } from '../pipeline/untraced.js';
 import { createExporter } from '../exporters/createExporter.js';
 import type { RetryPolicy } from '../exporters/RetryingExporter.js';
 import { listCaptureFiles } from './listCaptureFiles.js';
@@ -68,7 +69,7 @@ export async function replayCapture(path: string, target: ExporterTarget, option
   const progress = () => options.onProgress?.({ bytesRead, totalBytes, replayed: result.replayed, failed: result.failed });
   const inFlight = new Set<Promise<void>>();
   const send = (spans: ReadableSpan[]): Promise<void> => {
-    const done = exporter.export(spans).then(
+    const done = untraced(() => exporter.export(spans)).then(
       (rejected) => {
         result.replayed += spans.length - (rejected ?? 0);
         result.failed += rejected ?? 0;

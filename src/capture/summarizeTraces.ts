@@ -1,14 +1,19 @@
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { hrTimeToNs } from './spanTime.js';
 
 /** One trace of a capture, as `tracepipe view` lists it. */
 export interface TraceSummary {
   traceId: string;
-  /** The span without a parent; when the capture lacks it, the earliest span. */
+  /**
+   * The span without a parent; in a trace continued from an upstream caller, its local entry
+   * span (remote parent, else a server or consumer span); otherwise the earliest span.
+   */
   rootName: string;
-  /** False when no span of the trace is a root (its root was not captured). */
+  /** False when no span of the trace is a root (its root is upstream, or was not captured). */
   hasRoot: boolean;
+  /** No root, but `rootName` is an entry span: the trace came from an upstream caller. */
+  continued: boolean;
   /** `service.name` of the root span's resource ('' when unset). */
   service: string;
   /** Every service with a span in the trace, sorted. */
@@ -26,6 +31,15 @@ interface Pending {
   summary: TraceSummary;
   services: Set<string>;
   rootStartNs: bigint | undefined;
+  rootRank: number;
+}
+
+/** How well a span names its trace: a root, an entry span under a remote parent, a server or consumer span, any span. */
+function rank(span: ReadableSpan): number {
+  const parent = span.parentSpanContext;
+  if (parent === undefined) return 3;
+  if (parent.isRemote === true) return 2;
+  return span.kind === SpanKind.SERVER || span.kind === SpanKind.CONSUMER ? 1 : 0;
 }
 
 /** The `service.name` of a span's resource, or ''. */
@@ -46,14 +60,27 @@ export class TraceSummarizer {
     const start = hrTimeToNs(span.startTime);
     const end = hrTimeToNs(span.endTime);
     const service = serviceOf(span);
-    const isRoot = span.parentSpanContext === undefined;
+    const spanRank = rank(span);
     const error = span.status.code === SpanStatusCode.ERROR ? 1 : 0;
     let t = this.traces.get(traceId);
     if (t === undefined) {
       t = {
-        summary: { traceId, rootName: span.name, hasRoot: isRoot, service, services: [], spanCount: 0, startNs: start, endNs: end, durationNs: 0n, errorCount: 0 },
+        summary: {
+          traceId,
+          rootName: span.name,
+          hasRoot: spanRank === 3,
+          continued: spanRank === 2 || spanRank === 1,
+          service,
+          services: [],
+          spanCount: 0,
+          startNs: start,
+          endNs: end,
+          durationNs: 0n,
+          errorCount: 0,
+        },
         services: new Set(),
         rootStartNs: start,
+        rootRank: spanRank,
       };
       this.traces.set(traceId, t);
     }
@@ -63,12 +90,14 @@ export class TraceSummarizer {
     t.services.add(service);
     if (start < s.startNs) s.startNs = start;
     if (end > s.endNs) s.endNs = end;
-    // A real root wins over any stand-in; among equals the earliest start wins.
-    if ((isRoot && !s.hasRoot) || (isRoot === s.hasRoot && start < t.rootStartNs!)) {
+    // A real root wins over an entry span, which wins over any other stand-in; among equals the earliest start.
+    if (spanRank > t.rootRank || (spanRank === t.rootRank && start < t.rootStartNs!)) {
       s.rootName = span.name;
       s.service = service;
-      s.hasRoot = isRoot;
+      s.hasRoot = spanRank === 3;
+      s.continued = spanRank === 2 || spanRank === 1;
       t.rootStartNs = start;
+      t.rootRank = spanRank;
     }
   }
 

@@ -12,7 +12,7 @@ export function renderTraceList(traces: readonly TraceSummary[], p: Paint): stri
   const rows = traces.map((t) => [
     isoTime(t.startNs),
     t.traceId,
-    t.hasRoot ? t.rootName : `(no root) ${t.rootName}`,
+    t.hasRoot ? t.rootName : t.continued ? `(continued) ${t.rootName}` : `(no root) ${t.rootName}`,
     t.service,
     String(t.spanCount),
     formatDuration(t.durationNs),

@@ -100,7 +100,7 @@ export function serveCommand(): Command {
       const config = resolveConfig(opts);
       const stopped = firstSignal(logger);
       if (tuneHeapForForwarding()) {
-        logger.debug('V8 heap growing factor fixed for forwarding', { heapGrowingPercent: FORWARDER_HEAP_GROWING_PERCENT });
+        logger.debug({ heapGrowingPercent: FORWARDER_HEAP_GROWING_PERCENT }, 'V8 heap growing factor fixed for forwarding');
       } else {
         logger.debug('V8 heap growing factor left as --heap-growing-percent sets it');
       }
@@ -161,7 +161,7 @@ export function serveCommand(): Command {
         droppedAtShutdown: s.dropped.shutdown,
         rejectedInvalid: s.dropped.invalid,
       };
-      if (s.exportFailed + s.dropped.shutdown > 0) logger.error('stopped with spans not delivered', summary);
-      else logger.info('stopped', summary);
+      if (s.exportFailed + s.dropped.shutdown > 0) logger.error(summary, 'stopped with spans not delivered');
+      else logger.info(summary, 'stopped');
     });
 }

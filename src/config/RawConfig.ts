@@ -15,6 +15,8 @@ export interface RawTracingService {
   https_keypairs?: RawKeypair[];
   /** Alias of `https_keypairs`: the key Teleport's own code reads. */
   keypairs?: RawKeypair[];
+  /** Sent with every export: HTTP headers, or gRPC metadata (an API key for a hosted backend). */
+  headers?: Record<string, string>;
   queue_max_bytes?: number;
   max_export_batch_size?: number;
   max_export_batch_bytes?: number;

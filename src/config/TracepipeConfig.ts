@@ -16,6 +16,8 @@ export interface TracingServiceConfig {
   samplingRatePerMillion: number;
   /** Undefined when no `ca_certs` and no keypairs are configured. */
   tls: TlsMaterial | undefined;
+  /** Lowercased names; values are secrets, never logged. */
+  headers: Record<string, string>;
   /** Memory budget of the span queue between the provider and the exporter. */
   queueMaxBytes: number;
   maxExportBatchSize: number;
@@ -66,6 +68,8 @@ export interface TracepipeConfig {
   tracing: TracingServiceConfig;
   receiver: ReceiverConfig;
   diagnostics: DiagnosticsConfig;
+  /** OpenTelemetry environment variables that are set but not (fully) honoured: createTracing logs each once. */
+  environmentNotes: string[];
 }
 
 /** Brands a validated config so `createTracing` can take either form without validating twice. */

@@ -2,6 +2,8 @@ import { ConfigError } from '../errors.js';
 import { parseDiagAddr } from '../diagnostics/parseDiagAddr.js';
 import { readCertificates, readKeypair } from '../tls/readPem.js';
 import { didYouMean } from './didYouMean.js';
+import { type EnvironmentConfig, environmentConfig } from './environmentConfig.js';
+import { exporterHeaders } from './exporterHeaders.js';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from './ExporterTarget.js';
 import { parseExporterUrl } from './parseExporterUrl.js';
 import type { RawConfig } from './RawConfig.js';
@@ -40,6 +42,7 @@ const TRACING_KEYS = [
   'ca_certs',
   'https_keypairs',
   'keypairs',
+  'headers',
   'queue_max_bytes',
   'max_export_batch_size',
   'max_export_batch_bytes',
@@ -150,9 +153,15 @@ const MAX_BYTES = 2 ** 40;
 const MIN_EXPORT_BATCH_BYTES = 1024;
 const MAX_MS = 24 * 3600 * 1000;
 
-function tracingService(raw: unknown): TracingServiceConfig {
-  const t = object(raw, 'tracing_service', TRACING_KEYS);
-  const enabled = boolean(t.enabled, 'tracing_service.enabled', false);
+/**
+ * The `tracing_service` block over what the environment says: each key the user wrote wins over
+ * its variable (header by header for `headers`); OTEL_SDK_DISABLED=true wins over everything.
+ */
+function tracingService(raw: unknown, env: EnvironmentConfig): TracingServiceConfig {
+  const written = object(raw, 'tracing_service', TRACING_KEYS);
+  const t: Obj = { ...env.tracing };
+  for (const [k, v] of Object.entries(written)) if (v !== undefined) t[k] = v;
+  const enabled = !env.disabled && boolean(t.enabled, 'tracing_service.enabled', false);
   const url = string(t.exporter_url, 'tracing_service.exporter_url');
   if (enabled && (url === undefined || url.trim() === '')) {
     throw new ConfigError('tracing_service is enabled but no exporter_url is specified', {
@@ -166,11 +175,20 @@ function tracingService(raw: unknown): TracingServiceConfig {
     });
   }
   const keypairsKey = t.keypairs !== undefined ? 'tracing_service.keypairs' : 'tracing_service.https_keypairs';
+  const exporter = url === undefined || url.trim() === '' ? undefined : parseExporterUrl(url);
+  const tls = tlsMaterial(t.ca_certs, t.keypairs ?? t.https_keypairs, keypairsKey);
+  if (env.grpcTlsRequiredBy !== undefined && written.exporter_url === undefined && tls === undefined) {
+    throw new ConfigError(
+      `${env.grpcTlsRequiredBy} is https:// with protocol grpc, but the gRPC exporter uses TLS only with a CA or a client keypair: set OTEL_EXPORTER_OTLP_CERTIFICATE or tracing_service.ca_certs`,
+      { key: env.grpcTlsRequiredBy },
+    );
+  }
   return {
     enabled,
-    exporter: url === undefined || url.trim() === '' ? undefined : parseExporterUrl(url),
+    exporter,
     samplingRatePerMillion: ratePerMillion(t.sampling_rate_per_million, 'tracing_service.sampling_rate_per_million') ?? 0,
-    tls: tlsMaterial(t.ca_certs, t.keypairs ?? t.https_keypairs, keypairsKey),
+    tls,
+    headers: { ...exporterHeaders(env.tracing.headers, 'OTEL_EXPORTER_OTLP_HEADERS'), ...exporterHeaders(written.headers, 'tracing_service.headers') },
     queueMaxBytes: integer(t.queue_max_bytes, 'tracing_service.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
     maxExportBatchSize: integer(t.max_export_batch_size, 'tracing_service.max_export_batch_size', 1, 1_000_000, DEFAULTS.maxExportBatchSize),
     maxExportBatchBytes: integer(t.max_export_batch_bytes, 'tracing_service.max_export_batch_bytes', MIN_EXPORT_BATCH_BYTES, MAX_BYTES, DEFAULTS.maxExportBatchBytes),
@@ -286,10 +304,12 @@ function envResourceAttributes(env: NodeJS.ProcessEnv): Record<string, string> {
  * Validates a raw configuration once, applies every default and reads every TLS file.
  * Resource precedence, lowest first: OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, then the
  * config's `resource_attributes` and `service_name` (explicit configuration wins, as in the
- * OTel NodeSDK where code-given options override the environment).
+ * OTel NodeSDK where code-given options override the environment). `tracing_service` keys take
+ * the OpenTelemetry variables the same way (environmentConfig).
  */
 export function validateConfig(raw: RawConfig | unknown, env: NodeJS.ProcessEnv = process.env): TracepipeConfig {
   const top = object(raw, '', TOP_KEYS);
+  const fromEnv = environmentConfig(env);
   const attrs: Record<string, string | number | boolean> = { ...envResourceAttributes(env) };
   if (env.OTEL_SERVICE_NAME !== undefined && env.OTEL_SERVICE_NAME !== '') attrs['service.name'] = env.OTEL_SERVICE_NAME;
   Object.assign(attrs, resourceAttributes(top.resource_attributes));
@@ -301,8 +321,9 @@ export function validateConfig(raw: RawConfig | unknown, env: NodeJS.ProcessEnv 
     [RESOLVED]: true,
     serviceName,
     resourceAttributes: attrs,
-    tracing: tracingService(top.tracing_service),
+    tracing: tracingService(top.tracing_service, fromEnv),
     receiver: receiver(top.receiver),
     diagnostics: diagnostics(top.diag_addr, top.debug, top.diagnostics),
+    environmentNotes: fromEnv.notes,
   };
 }

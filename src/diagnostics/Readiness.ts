@@ -91,8 +91,8 @@ export class Readiness {
     if (next === this.reported) return;
     const previous = this.reported;
     this.reported = next;
-    if (next === 'degraded' && !planned) this.logger.warn('diagnostics: process is degraded', { previous, reason });
-    else this.logger.info(`diagnostics: process is ${next}`, { previous, ...(reason !== undefined && { reason }) });
+    if (next === 'degraded' && !planned) this.logger.warn({ previous, reason }, 'diagnostics: process is degraded');
+    else this.logger.info({ previous, ...(reason !== undefined && { reason }) }, `diagnostics: process is ${next}`);
   }
 }
 

@@ -70,7 +70,7 @@ export async function startDiagnostics(options: DiagnosticsOptions): Promise<Dia
   // The profiler's native addon (~12 MB) is loaded only when profiles are served.
   const profiler = options.debug ? new (await import('./Profiler.js')).Profiler() : undefined;
   const heapProblem = profiler?.startHeap();
-  if (heapProblem !== undefined) logger.warn('diagnostics: heap profiling is unavailable', { reason: heapProblem });
+  if (heapProblem !== undefined) logger.warn({ reason: heapProblem }, 'diagnostics: heap profiling is unavailable');
 
   const routes = buildRoutes(readiness, metrics, profiler, logger);
   const inFlight = new Set<Promise<void>>();
@@ -97,11 +97,12 @@ export async function startDiagnostics(options: DiagnosticsOptions): Promise<Dia
   const bound = server.address() as AddressInfo;
   const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   if (!addr.loopback) {
-    logger.warn('diagnostics: listening on a non-loopback address; anyone who can reach it can read metrics' + (options.debug ? ' and take profiles' : ''), {
-      addr: options.addr,
-    });
+    logger.warn(
+      { addr: options.addr },
+      'diagnostics: listening on a non-loopback address; anyone who can reach it can read metrics' + (options.debug ? ' and take profiles' : ''),
+    );
   }
-  logger.info('diagnostics: listening', { url, debug: options.debug === true });
+  logger.info({ url, debug: options.debug === true }, 'diagnostics: listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -153,7 +154,7 @@ function buildRoutes(
           try {
             text = await metrics.scrape();
           } catch (err) {
-            logger.error('diagnostics: cannot render metrics', { error: err instanceof Error ? err.message : String(err) });
+            logger.error({ error: err instanceof Error ? err.message : String(err) }, 'diagnostics: cannot render metrics');
             sendJson(res, 500, { error: 'cannot render metrics' });
             return;
           }
@@ -237,7 +238,7 @@ async function serve(routes: (path: string) => Route | undefined, req: IncomingM
   try {
     await route.handle(req, res, url);
   } catch (err) {
-    logger.error('diagnostics: request failed', { path: url.pathname, error: err instanceof Error ? err.message : String(err) });
+    logger.error({ path: url.pathname, error: err instanceof Error ? err.message : String(err) }, 'diagnostics: request failed');
     if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     else res.destroy();
   }

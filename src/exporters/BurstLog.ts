@@ -23,13 +23,13 @@ export class BurstLog {
     const now = performance.now();
     if (this.failures === 1 || now - this.lastLoggedAt >= this.intervalMs) {
       this.lastLoggedAt = now;
-      this.logger[this.level](msg, { ...fields, failuresInBurst: this.failures });
+      this.logger[this.level]({ ...fields, failuresInBurst: this.failures }, msg);
     }
   }
 
   recovered(msg: string, fields: Record<string, unknown>): void {
     if (this.failures === 0) return;
-    this.logger.info(msg, { ...fields, failuresInBurst: this.failures });
+    this.logger.info({ ...fields, failuresInBurst: this.failures }, msg);
     this.failures = 0;
   }
 }

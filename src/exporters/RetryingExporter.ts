@@ -117,11 +117,11 @@ export class RetryingExporter<F extends WireForm = WireForm> implements TraceExp
     if (sent.ok) return sent.rejected;
     if (!sent.refused || batch.requests.length === 1) throw sent.error;
     // Refused whole: find the request at fault by halving, delivering the rest.
-    this.logger.debug('destination refused a batch of several requests; sending each half alone', {
+    this.logger.debug({
       exporter: String(transport),
       requests: batch.requests.length,
       error: sent.error.message,
-    });
+    }, 'destination refused a batch of several requests; sending each half alone');
     const halves = batch.split(batch.requests.length >> 1);
     const results = [await settled(this.exportEncoded(transport, halves[0])), await settled(this.exportEncoded(transport, halves[1]))];
     return combine(results, [halves[0].spanCount, halves[1].spanCount]);
@@ -162,11 +162,11 @@ export class RetryingExporter<F extends WireForm = WireForm> implements TraceExp
     this.stats.drop('too_large', spans);
     if (!this.warnedTooLarge) {
       this.warnedTooLarge = true;
-      this.logger.warn('a span is larger than max_export_batch_bytes on its own and was dropped; further ones are counted in tracepipe_spans_dropped_total{reason="too_large"}', {
+      this.logger.warn({
         exporter: String(this.inner),
         bytes,
         maxExportBatchBytes: this.maxBatchBytes,
-      });
+      }, 'a span is larger than max_export_batch_bytes on its own and was dropped; further ones are counted in tracepipe_spans_dropped_total{reason="too_large"}');
     }
     return spans;
   }
@@ -184,7 +184,7 @@ export class RetryingExporter<F extends WireForm = WireForm> implements TraceExp
         const wait = error.retryAfterMs ?? this.jittered(backoff);
         if (performance.now() + wait >= deadline) return { ok: false, error: gaveUp(error, attempt, this.timeoutMs), refused: false };
         this.stats.retries++;
-        this.logger.debug('export attempt failed; retrying', { exporter: String(transport), attempt, waitMs: Math.round(wait), error: error.message });
+        this.logger.debug({ exporter: String(transport), attempt, waitMs: Math.round(wait), error: error.message }, 'export attempt failed; retrying');
         await sleep(wait);
         backoff = Math.min(backoff * this.policy.multiplier, this.policy.maxBackoffMs);
       }

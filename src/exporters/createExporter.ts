@@ -17,6 +17,8 @@ export interface CreateExporterOptions {
   maxBatchBytes?: number;
   stats: PipelineStats;
   logger: Logger;
+  /** `tracing_service.headers`: HTTP headers or gRPC metadata on every export (and probe). */
+  headers?: Record<string, string> | undefined;
   /** Backoff of the network exporters; the defaults suit production. */
   retryPolicy?: Partial<RetryPolicy>;
   /** The file exporter's Buffers (shared with whoever queues OTLP/JSON for it); its own by default. */
@@ -30,16 +32,16 @@ export interface CreateExporterOptions {
  * count with `stats.recordExport` (ExportQueue does).
  */
 export function createExporter(target: ExporterTarget, options: CreateExporterOptions): TraceExporter {
-  const { tls, timeoutMs, maxBatchBytes, stats, logger } = options;
+  const { tls, timeoutMs, maxBatchBytes, stats, logger, headers } = options;
   const retrying = { timeoutMs, stats, logger, policy: options.retryPolicy };
   switch (target.kind) {
     case 'grpc':
-      return new RetryingExporter(new GrpcTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger }), retrying);
+      return new RetryingExporter(new GrpcTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger, headers }), retrying);
     case 'http':
       if (!target.secure && tls !== undefined) {
-        logger.warn('ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS', { url: target.url });
+        logger.warn({ url: target.url }, 'ca_certs/https_keypairs are ignored for a plaintext http:// exporter_url; use https:// for TLS');
       }
-      return new RetryingExporter(new HttpTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger }), retrying);
+      return new RetryingExporter(new HttpTraceExporter(target, { tls, timeoutMs, maxBatchBytes, stats, logger, headers }), retrying);
     case 'file':
       return new FileTraceExporter(target, { stats, logger, lines: options.lines });
   }

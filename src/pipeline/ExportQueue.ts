@@ -4,6 +4,7 @@ import { ExportError } from '../errors.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import type { Logger } from '../logger.js';
 import { EncodedSpans, framingBytes, type EncodedRequest, type WireForm } from './EncodedSpans.js';
+import { untraced } from './untraced.js';
 
 export interface ExportQueueOptions<F extends WireForm> {
   /** Its `wireForm` is what `offerEncoded` takes; its `maxBatchBytes` bounds a batch of requests. */
@@ -213,8 +214,8 @@ export class ExportQueue<F extends WireForm = WireForm> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (!drained) this.dropQueued();
-    const closed = this.exporter.shutdown().catch((error: unknown) => {
-      this.logger.warn('exporter shutdown failed', { exporter: String(this.exporter), error: String(error) });
+    const closed = untraced(() => this.exporter.shutdown()).catch((error: unknown) => {
+      this.logger.warn({ exporter: String(this.exporter), error: String(error) }, 'exporter shutdown failed');
     });
     await within(closed, Math.max(0, deadline - performance.now()));
   }
@@ -292,7 +293,8 @@ export class ExportQueue<F extends WireForm = WireForm> {
     const startedAt = performance.now();
     let exported: Promise<number | void>;
     try {
-      exported = this.exporter.export(batch.requests.length > 0 ? new EncodedSpans(this.form, batch.requests, batch.requestSpans) : batch.spans);
+      const items = batch.requests.length > 0 ? new EncodedSpans(this.form, batch.requests, batch.requestSpans) : batch.spans;
+      exported = untraced(() => this.exporter.export(items));
     } catch (error) {
       exported = Promise.reject(error);
     }
@@ -320,18 +322,17 @@ export class ExportQueue<F extends WireForm = WireForm> {
     if (error === undefined) {
       this.stats.recordExport({ ok: true, spans: spans - rejected, durationMs });
       if (this.failures > 0) {
-        this.logger.info('export recovered', { exporter: String(this.exporter), failedExports: this.failures, failedSpans: this.failedSpans });
+        this.logger.info({ exporter: String(this.exporter), failedExports: this.failures, failedSpans: this.failedSpans }, 'export recovered');
         this.failures = 0;
         this.failedSpans = 0;
       }
     } else {
       this.stats.recordExport({ ok: false, spans, durationMs, error });
       if (this.failures === 0) {
-        this.logger.error('export failed; further failures are counted, and logged again once an export succeeds', {
-          exporter: String(this.exporter),
-          spans,
-          error: error.message,
-        });
+        this.logger.error(
+          { exporter: String(this.exporter), spans, error: error.message },
+          'export failed; further failures are counted, and logged again once an export succeeds',
+        );
       }
       this.failures++;
       this.failedSpans += spans;
@@ -353,7 +354,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
     }
     if (spans > 0) {
       this.stats.drop('shutdown', spans);
-      this.logger.warn('shutdown timed out; queued spans were dropped', { exporter: String(this.exporter), spans });
+      this.logger.warn({ exporter: String(this.exporter), spans }, 'shutdown timed out; queued spans were dropped');
     }
     this.wake();
   }

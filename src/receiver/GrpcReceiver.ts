@@ -98,7 +98,7 @@ function exportHandler(options: ReceiverOptions, counting: Counting): grpc.handl
     try {
       result = intake.acceptProto(call.request, 'grpc', sender);
     } catch (err) {
-      options.logger.error('receiver failed on a gRPC request', { error: (err as Error).message });
+      options.logger.error({ error: (err as Error).message }, 'receiver failed on a gRPC request');
       record('INTERNAL');
       callback({ code: grpc.status.INTERNAL, details: 'internal error' });
       return;

@@ -66,7 +66,7 @@ export class HttpReceiver {
       });
     });
     // A listening server's errors (EMFILE...) are logged, never thrown out of the event loop.
-    server.on('error', (err) => options.logger.error('OTLP/HTTP receiver error', { error: err.message }));
+    server.on('error', (err) => options.logger.error({ error: err.message }, 'OTLP/HTTP receiver error'));
     const port = (server.address() as AddressInfo).port;
     const address = `${host}:${port}`;
     return new HttpReceiver(server, state, address, `${tls === undefined ? 'http' : 'https'}://${address}${DEFAULT_HTTP_PATH}`);
@@ -150,7 +150,7 @@ function requestHandler(options: ReceiverOptions, state: { closing: boolean }): 
       try {
         result = encoding === 'json' ? intake.acceptJson(read.body, 'http', sender) : intake.acceptProto(read.body, 'http', sender);
       } catch (err) {
-        logger.error('receiver failed on an HTTP request', { error: (err as Error).message });
+        logger.error({ error: (err as Error).message }, 'receiver failed on an HTTP request');
         return fail(req, res, 500, RPC_INTERNAL, encoding, 'internal error');
       }
       switch (result.kind) {
@@ -169,7 +169,7 @@ function requestHandler(options: ReceiverOptions, state: { closing: boolean }): 
       }
     }).catch((err: unknown) => {
       // One broken request must never take the process down.
-      logger.error('receiver failed to answer an HTTP request', { error: (err as Error).message });
+      logger.error({ error: (err as Error).message }, 'receiver failed to answer an HTTP request');
       res.destroy();
     });
   };

@@ -190,7 +190,7 @@ export class SpanIntake<F extends WireForm = WireForm> {
 
   private noteNotFull(): void {
     if (this.fullSince !== 0) {
-      this.logger.info('forwarder queue accepts requests again', { refusedForMs: Date.now() - this.fullSince });
+      this.logger.info({ refusedForMs: Date.now() - this.fullSince }, 'forwarder queue accepts requests again');
       this.fullSince = 0;
     }
   }

@@ -79,6 +79,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   const resolved = isResolvedConfig(config) ? config : validateConfig(config);
   const { receiver, tracing } = resolved;
   const logger = options.logger ?? createLogger();
+  for (const note of resolved.environmentNotes) logger.warn(note);
   const stats = options.stats ?? new PipelineStats();
   if (receiver.grpcAddr === undefined && receiver.httpAddr === undefined) {
     throw new ConfigError('receiver.grpc_listen and receiver.http_listen are both off: nothing would be received', { key: 'receiver' });
@@ -89,6 +90,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   const lines = target.kind === 'file' ? new LineBufferPool(FORWARDER_FREE_BUFFERS) : undefined;
   const exporter = createExporter(target, {
     tls: tracing.tls,
+    headers: tracing.headers,
     timeoutMs: tracing.exportTimeoutMs,
     maxBatchBytes: tracing.maxExportBatchBytes,
     stats,

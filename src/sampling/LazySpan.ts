@@ -1,11 +1,13 @@
 import type { Attributes, AttributeValue, Exception, Link, Span, SpanContext, SpanStatus, TimeInput } from '@opentelemetry/api';
 import type { RandomPool } from './RandomPool.js';
+import { TRACE_FLAG_RANDOM } from './traceFlagRandom.js';
 
 /**
  * An unsampled, non-recording span whose ids do not exist until someone asks for its context
  * (to propagate it or to parent a child on it): an unsampled span that nobody propagates costs
- * one small object and no id generation. Its context, once made, is a valid W3C context with
- * trace flags 00, so `traceparent` injection works and downstream services see "not sampled".
+ * one small object and no id generation. Its context, once made, is a valid W3C context, not
+ * sampled, so `traceparent` injection works and downstream services see "not sampled"; the
+ * random flag (02) is set on a new trace and kept from the parent otherwise.
  */
 export class LazySpan implements Span {
   private context: SpanContext | undefined;
@@ -29,7 +31,7 @@ export class LazySpan implements Span {
       this.context = {
         traceId: from !== undefined ? from.traceId : this.hi >= 0 ? this.pool.traceId(this.hi, this.lo) : this.pool.traceId(this.pool.bits28(), this.pool.bits28()),
         spanId: this.pool.spanId(),
-        traceFlags: 0,
+        traceFlags: from !== undefined ? from.traceFlags & TRACE_FLAG_RANDOM : TRACE_FLAG_RANDOM,
         traceState: from?.traceState,
       };
     }

@@ -14,6 +14,7 @@ import { LazySpan } from './LazySpan.js';
 import type { PerMillionSampler } from './PerMillionSampler.js';
 import type { PresetIdGenerator } from './PresetIdGenerator.js';
 import type { RandomPool } from './RandomPool.js';
+import { TRACE_FLAG_RANDOM, withTraceFlags } from './traceFlagRandom.js';
 
 /** What the tracer shares with the provider that made it. */
 export interface SamplingTracerShared {
@@ -25,6 +26,11 @@ export interface SamplingTracerShared {
   stats: PipelineStats;
   /** Set once the pipeline has shut down: every later span is a lazy, unsampled one. */
   stopped: boolean;
+  /**
+   * Called at the first new root while the rate is 0, then cleared: the provider warns when no
+   * span has had a sampled parent yet, since then nothing at all is being exported.
+   */
+  onUnsampledRoot: (() => void) | undefined;
 }
 
 /**
@@ -65,17 +71,21 @@ export class SamplingTracer implements Tracer {
           return new LazySpan(shared.pool, undefined, pc, -1, 0);
         }
         shared.stats.sampled++;
-        return this.sdk.startSpan(name, options, ctx);
+        return withTraceFlags(this.sdk.startSpan(name, options, ctx), pc.traceFlags & TRACE_FLAG_RANDOM);
       }
-      if (pc.traceState !== undefined && !shared.stopped) return this.counted(this.sdk.startSpan(name, options, ctx));
+      if (pc.traceState !== undefined && !shared.stopped) return this.counted(withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM));
     }
     if (this.never || shared.stopped) {
+      if (shared.onUnsampledRoot !== undefined && !shared.stopped) {
+        shared.onUnsampledRoot();
+        shared.onUnsampledRoot = undefined;
+      }
       shared.stats.notSampled++;
       return new LazySpan(shared.pool, undefined, undefined, -1, 0);
     }
     if (this.always) {
       shared.stats.sampled++;
-      return this.sdk.startSpan(name, options, ctx);
+      return withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM);
     }
     const hi = shared.pool.bits28();
     const lo = shared.pool.bits28();
@@ -87,7 +97,7 @@ export class SamplingTracer implements Tracer {
     shared.ids.preset(hi, lo);
     const span = this.sdk.startSpan(name, options, ctx);
     shared.ids.clear();
-    return span;
+    return withTraceFlags(span, TRACE_FLAG_RANDOM);
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;

@@ -14,6 +14,7 @@ test('an empty config is a disabled tracing service with every default', () => {
     exporter: undefined,
     samplingRatePerMillion: 0,
     tls: undefined,
+    headers: {},
     queueMaxBytes: 67108864,
     maxExportBatchSize: 512,
     maxExportBatchBytes: 4194304,

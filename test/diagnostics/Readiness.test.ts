@@ -5,7 +5,7 @@ import { PROCESS_STATE_HTTP, PROCESS_STATE_VALUE, Readiness } from '../../src/di
 
 function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const at = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
+  const at = (level: string) => (first: Record<string, unknown> | string, msg?: string) => void lines.push(`${level} ${typeof first === 'string' ? first : msg}`);
   return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 

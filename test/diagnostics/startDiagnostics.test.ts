@@ -295,7 +295,7 @@ describe('startDiagnostics: binding', () => {
 
   it('warns when bound to a non-loopback address, and not on loopback', async () => {
     const warnings: string[] = [];
-    const logger: Logger = { ...silentLogger, warn: (msg) => void warnings.push(msg) };
+    const logger: Logger = { ...silentLogger, warn: (first: Record<string, unknown> | string, msg?: string) => void warnings.push(typeof first === 'string' ? first : msg!) };
     await start({ addr: '127.0.0.1:0', logger });
     assert.deepEqual(warnings, []);
     const d = await start({ addr: '0.0.0.0:0', logger });

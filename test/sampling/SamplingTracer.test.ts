@@ -21,7 +21,7 @@ function setup(rate: number): { tracing: Tracing; exporter: RecordingExporter } 
   return { tracing, exporter };
 }
 
-function remoteParent(tracing: Tracing, flags: '00' | '01', tracestate?: string): Context {
+function remoteParent(tracing: Tracing, flags: '00' | '01' | '03', tracestate?: string): Context {
   const carrier: Record<string, string> = { traceparent: `00-${PARENT_TRACE}-${PARENT_SPAN}-${flags}` };
   if (tracestate !== undefined) carrier.tracestate = tracestate;
   return tracing.propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
@@ -33,7 +33,7 @@ function inject(tracing: Tracing, ctx: Context): Record<string, string> {
   return carrier;
 }
 
-test('at rate 0 a root is a lazy, non-recording span; its ids exist only once asked for and propagate with flags 00', async () => {
+test('at rate 0 a root is a lazy, non-recording span; its ids exist only once asked for and propagate with flags 02 (not sampled, random trace id)', async () => {
   const { tracing, exporter } = setup(0);
   const tracer = tracing.tracer('t');
   const root = tracer.startSpan('root');
@@ -46,11 +46,11 @@ test('at rate 0 a root is a lazy, non-recording span; its ids exist only once as
   assert.equal(root.spanContext(), rootCtx, 'made once');
   assert.match(rootCtx.traceId, /^[0-9a-f]{32}$/);
   assert.match(rootCtx.spanId, /^[0-9a-f]{16}$/);
-  assert.equal(rootCtx.traceFlags, 0);
+  assert.equal(rootCtx.traceFlags, 2);
   assert.equal(child.spanContext().traceId, rootCtx.traceId, 'a lazy child shares the lazy parent trace');
   assert.notEqual(child.spanContext().spanId, rootCtx.spanId);
   assert.deepEqual(inject(tracing, trace.setSpan(ROOT_CONTEXT, child)), {
-    traceparent: `00-${rootCtx.traceId}-${child.spanContext().spanId}-00`,
+    traceparent: `00-${rootCtx.traceId}-${child.spanContext().spanId}-02`,
   });
   child.end();
   root.end();
@@ -153,5 +153,39 @@ test('suppressed tracing makes an invalid span and counts nothing', async () => 
   assert.equal(span.isRecording(), false);
   assert.equal(span.spanContext().traceId, '0'.repeat(32));
   assert.equal(tracing.stats.sampled + tracing.stats.notSampled, 0);
+  await tracing.shutdown();
+});
+
+for (const rate of [1_000_000, 999_999]) {
+  test(`sampled new roots set the W3C random flag (flags 03) and their children keep it (rate ${rate})`, async () => {
+    const { tracing, exporter } = setup(rate);
+    const tracer = tracing.tracer('t');
+    const roots: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const span = tracer.startSpan('root');
+      if (!span.isRecording()) continue;
+      roots.push(span.spanContext().traceFlags);
+      const child = tracer.startSpan('child', undefined, trace.setSpan(ROOT_CONTEXT, span));
+      assert.equal(child.spanContext().traceFlags, 3);
+      assert.match(inject(tracing, trace.setSpan(ROOT_CONTEXT, child)).traceparent!, /-03$/);
+      child.end();
+      span.end();
+    }
+    assert.equal(roots.length > 0, true);
+    assert.deepEqual([...new Set(roots)], [3]);
+    await tracing.forceFlush();
+    assert.deepEqual([...new Set(exporter.spans.map((s) => s.spanContext().traceFlags))], [3]);
+    await tracing.shutdown();
+  });
+}
+
+test('a continued trace keeps its parent\'s random flag, set or not', async () => {
+  const { tracing } = setup(0);
+  const tracer = tracing.tracer('t');
+  for (const flags of ['01', '03', '00'] as const) {
+    const span = tracer.startSpan('server', undefined, remoteParent(tracing, flags));
+    assert.equal(span.spanContext().traceFlags, Number(flags), flags);
+    span.end();
+  }
   await tracing.shutdown();
 });

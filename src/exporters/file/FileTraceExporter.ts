@@ -106,11 +106,11 @@ export class FileTraceExporter implements TraceExporter<'json'> {
     this.stats.fileOversizeSpans += spans;
     if (this.warnedOversize) return;
     this.warnedOversize = true;
-    this.logger.warn('a span is longer than max_line_bytes on its own; it is written on a line of its own, which readers with that limit (the Collector\'s file reader: 1 MiB) will not read. Further ones are counted in tracepipe_file_oversize_spans_total', {
+    this.logger.warn({
       dir: this.target.dir,
       bytes,
       maxLineBytes: this.maxBatchBytes,
-    });
+    }, 'a span is longer than max_line_bytes on its own; it is written on a line of its own, which readers with that limit (the Collector\'s file reader: 1 MiB) will not read. Further ones are counted in tracepipe_file_oversize_spans_total');
   }
 
   async probe(): Promise<void> {

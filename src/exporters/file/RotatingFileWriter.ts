@@ -215,7 +215,7 @@ export class RotatingFileWriter {
     try {
       names = (await readdirAsync(this.dir)).filter((n) => CAPTURE_FILE_PATTERN.test(n)).sort(compareCaptureFileNames);
     } catch (err) {
-      this.logger.warn('capture retention: cannot list directory', { dir: this.dir, error: (err as Error).message });
+      this.logger.warn({ dir: this.dir, error: (err as Error).message }, 'capture retention: cannot list directory');
       return;
     }
     const current = this.path === undefined ? undefined : basename(this.path);
@@ -228,7 +228,7 @@ export class RotatingFileWriter {
         this.stats.fileDeletedByRetention++;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-          this.logger.warn('capture retention: cannot delete file', { file: name, error: (err as Error).message });
+          this.logger.warn({ file: name, error: (err as Error).message }, 'capture retention: cannot delete file');
           continue;
         }
       }

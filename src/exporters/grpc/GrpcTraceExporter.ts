@@ -28,6 +28,8 @@ export interface GrpcTraceExporterOptions {
   maxBatchBytes?: number;
   stats: PipelineStats;
   logger: Logger;
+  /** Metadata sent with every call (lowercased names, checked by the config). */
+  headers?: Record<string, string> | undefined;
 }
 
 const passThrough = (bytes: Buffer): Buffer => bytes;
@@ -47,10 +49,12 @@ export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
   private readonly description: string;
   private readonly inFlight: InFlight;
   private readonly encoder = new ProtoTraceEncoder();
+  private readonly metadata = new Metadata();
 
   constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
     this.timeoutMs = options.timeoutMs;
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_EXPORT_BATCH_BYTES;
+    for (const [name, value] of Object.entries(options.headers ?? {})) this.metadata.set(name, value);
     this.description = `grpc ${target.address}${options.tls ? ' (TLS)' : ''}${target.compression === 'gzip' ? ' gzip' : ''}`;
     const channelOptions: ChannelOptions = {
       'grpc.primary_user_agent': `tracepipe/${VERSION}`,
@@ -103,7 +107,7 @@ export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
         passThrough,
         passThrough,
         body,
-        new Metadata(),
+        this.metadata.clone(),
         { deadline: Date.now() + Math.max(0, deadline - performance.now()) },
         (error, response) => {
           if (error) reject(grpcExportError(error, this.description));

@@ -32,6 +32,8 @@ export interface HttpTraceExporterOptions {
   maxBatchBytes?: number;
   stats: PipelineStats;
   logger: Logger;
+  /** Sent with every request (lowercased names, checked by the config: none that the exporter sets). */
+  headers?: Record<string, string> | undefined;
 }
 
 interface Response {
@@ -82,6 +84,7 @@ export class HttpTraceExporter implements ExportTransport {
       : new HttpAgent({ keepAlive: true });
     this.request = target.secure ? httpsRequest : httpRequest;
     this.headers = {
+      ...options.headers,
       'content-type': this.json ? 'application/json' : 'application/x-protobuf',
       'user-agent': `tracepipe/${VERSION}`,
       ...(this.gzip && { 'content-encoding': 'gzip' }),
