@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/loadConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import type { TracepipeConfig } from '../config/TracepipeConfig.js';
-import { DEFAULTS, listenAddress, ratePerMillion, validateConfig } from '../config/validateConfig.js';
+import { checkQueueFitsRequest, DEFAULTS, listenAddress, ratePerMillion, validateConfig } from '../config/validateConfig.js';
 import { createLogger, type Logger } from '../logger.js';
 import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
 import { FORWARDER_HEAP_GROWING_PERCENT, tuneHeapForForwarding } from '../receiver/tuneHeapForForwarding.js';
@@ -37,6 +37,11 @@ function byteCount(value: string): number {
   return n;
 }
 
+/** How long past `receiver.shutdown_timeout_ms` serve may take before it exits regardless. */
+const SHUTDOWN_GRACE_MS = 1_000;
+/** How long serve lets its last writes (stdout, stderr) flush once it has stopped. */
+const EXIT_LINGER_MS = 100;
+
 /** The config file (or the built-in defaults) with the command-line flags applied on top. */
 function resolveConfig(opts: ServeOptions): TracepipeConfig {
   const base = opts.config === undefined ? validateConfig({}) : loadConfig(opts.config);
@@ -53,6 +58,12 @@ function resolveConfig(opts: ServeOptions): TracepipeConfig {
   }
   if (opts.queueMaxBytes !== undefined) receiver.queueMaxBytes = opts.queueMaxBytes;
   if (opts.maxRequestBytes !== undefined) receiver.maxRequestBytes = opts.maxRequestBytes;
+  checkQueueFitsRequest(
+    receiver.queueMaxBytes,
+    receiver.maxRequestBytes,
+    opts.queueMaxBytes === undefined ? 'receiver.queue_max_bytes' : '--queue-max-bytes',
+    opts.maxRequestBytes === undefined ? 'receiver.max_request_bytes' : '--max-request-bytes',
+  );
   const diagnostics = { ...base.diagnostics };
   if (opts.diagAddr !== undefined) diagnostics.addr = opts.diagAddr === '' ? undefined : opts.diagAddr;
   if (opts.debug === true) diagnostics.debug = true;
@@ -127,6 +138,9 @@ export function serveCommand(): Command {
               probe: () => forwarder.probe(),
               heartbeatIntervalMs: d.heartbeatIntervalMs,
               heartbeatRetryIntervalMs: d.heartbeatRetryIntervalMs,
+              busy: () => forwarder.queued.spans > 0,
+              // A destination that does not answer a probe for that long is as good as down.
+              probeTimeoutMs: d.heartbeatRetryIntervalMs,
               logger,
             }).catch(async (err: unknown) => {
               await forwarder.close();
@@ -146,6 +160,11 @@ export function serveCommand(): Command {
       if (diagnostics !== undefined) process.stdout.write(`tracepipe serve: diagnostics on ${diagnostics.url}\n`);
 
       const signal = await stopped;
+      // close() keeps to the deadline; this is the backstop should anything in it not.
+      setTimeout(() => {
+        logger.error('shutdown overran receiver.shutdown_timeout_ms; exiting');
+        process.exit(1);
+      }, config.receiver.shutdownTimeoutMs + SHUTDOWN_GRACE_MS).unref();
       const { spans } = forwarder.queued;
       logger.info(`${signal}: stopping, draining ${spans} queued span(s)`);
       diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'unhealthy', reason: 'shutting down' }, true);
@@ -163,5 +182,7 @@ export function serveCommand(): Command {
       };
       if (s.exportFailed + s.dropped.shutdown > 0) logger.error(summary, 'stopped with spans not delivered');
       else logger.info(summary, 'stopped');
+      // Everything is counted; a connection to an unresponsive destination must not keep the process up.
+      setTimeout(() => process.exit(), EXIT_LINGER_MS).unref();
     });
 }

@@ -36,6 +36,10 @@ export interface RawReceiver {
   /** Samples forwarded traces again at this rate; unset honours the senders' decisions. */
   sampling_rate_per_million?: number;
   shutdown_timeout_ms?: number;
+  handshake_timeout_ms?: number;
+  request_timeout_ms?: number;
+  idle_timeout_ms?: number;
+  max_retry_age_ms?: number;
 }
 
 export interface RawDiagnostics {

@@ -50,6 +50,14 @@ export interface ReceiverConfig {
   /** Re-sampling of forwarded traces; undefined (the default) honours the senders' decisions. */
   samplingRatePerMillion: number | undefined;
   shutdownTimeoutMs: number;
+  /** TLS handshake plus the HTTP/2 preface (gRPC) or the request headers (HTTP) must arrive within this. */
+  handshakeTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** A connection with no request in progress is closed after this. */
+  idleTimeoutMs: number;
+  /** A batch that has failed to export for this long is dropped (counted); undefined retries while the queue holds it. */
+  maxRetryAgeMs: number | undefined;
 }
 
 export interface DiagnosticsConfig {

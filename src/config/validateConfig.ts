@@ -30,6 +30,9 @@ export const DEFAULTS = {
   httpListen: '127.0.0.1:4318',
   maxRequestBytes: 20 * 1024 * 1024, // 20 MiB, as the OTLP spec suggests for receivers
   tagSenderAttribute: 'tracepipe.forwarded_for',
+  handshakeTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
   heartbeatIntervalMs: 60_000, // tbot's diagnostics heartbeat
   heartbeatRetryIntervalMs: 5_000,
 } as const;
@@ -59,6 +62,10 @@ const RECEIVER_KEYS = [
   'tag_sender',
   'sampling_rate_per_million',
   'shutdown_timeout_ms',
+  'handshake_timeout_ms',
+  'request_timeout_ms',
+  'idle_timeout_ms',
+  'max_retry_age_ms',
 ];
 const RECEIVER_TLS_KEYS = ['cert_file', 'key_file', 'client_ca_file'];
 const KEYPAIR_KEYS = ['key_file', 'cert_file'];
@@ -242,16 +249,42 @@ function receiver(raw: unknown): ReceiverConfig {
   if (tag !== undefined && typeof tag !== 'boolean' && (typeof tag !== 'string' || tag === '')) {
     fail('receiver.tag_sender', 'true, false or an attribute name', tag);
   }
+  const maxRequestBytes = integer(r.max_request_bytes, 'receiver.max_request_bytes', 1024, MAX_BYTES, DEFAULTS.maxRequestBytes);
+  const queueMaxBytes = integer(r.queue_max_bytes, 'receiver.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes);
+  checkQueueFitsRequest(queueMaxBytes, maxRequestBytes, 'receiver.queue_max_bytes', 'receiver.max_request_bytes');
+  const handshakeTimeoutMs = integer(r.handshake_timeout_ms, 'receiver.handshake_timeout_ms', 1, MAX_MS, DEFAULTS.handshakeTimeoutMs);
+  const requestTimeoutMs = integer(r.request_timeout_ms, 'receiver.request_timeout_ms', 1, MAX_MS, DEFAULTS.requestTimeoutMs);
+  // The headers are part of the request, so the whole request cannot have less time than they do.
+  if (requestTimeoutMs < handshakeTimeoutMs) {
+    fail('receiver.request_timeout_ms', `at least receiver.handshake_timeout_ms (${handshakeTimeoutMs})`, requestTimeoutMs);
+  }
   return {
     grpcAddr: listenAddress(r.grpc_listen, 'receiver.grpc_listen', DEFAULTS.grpcListen),
     httpAddr: listenAddress(r.http_listen, 'receiver.http_listen', DEFAULTS.httpListen),
     tls,
-    maxRequestBytes: integer(r.max_request_bytes, 'receiver.max_request_bytes', 1024, MAX_BYTES, DEFAULTS.maxRequestBytes),
-    queueMaxBytes: integer(r.queue_max_bytes, 'receiver.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes),
+    maxRequestBytes,
+    queueMaxBytes,
     tagSenderAttribute: tag === true ? DEFAULTS.tagSenderAttribute : typeof tag === 'string' ? tag : undefined,
     samplingRatePerMillion: ratePerMillion(r.sampling_rate_per_million, 'receiver.sampling_rate_per_million'),
     shutdownTimeoutMs: integer(r.shutdown_timeout_ms, 'receiver.shutdown_timeout_ms', 1, MAX_MS, DEFAULTS.shutdownTimeoutMs),
+    handshakeTimeoutMs,
+    requestTimeoutMs,
+    idleTimeoutMs: integer(r.idle_timeout_ms, 'receiver.idle_timeout_ms', 1, MAX_MS, DEFAULTS.idleTimeoutMs),
+    maxRetryAgeMs: r.max_retry_age_ms === undefined ? undefined : integer(r.max_retry_age_ms, 'receiver.max_retry_age_ms', 1, MAX_MS, 0),
   };
+}
+
+/**
+ * One request of the largest accepted size must fit the queue, or its sender would be told
+ * "retry later" for ever. `queueKey`/`requestKey` name the settings as the user gave them.
+ */
+export function checkQueueFitsRequest(queueMaxBytes: number, maxRequestBytes: number, queueKey: string, requestKey: string): void {
+  if (queueMaxBytes < maxRequestBytes) {
+    throw new ConfigError(
+      `${queueKey} must be at least ${requestKey} (${maxRequestBytes}) so that the largest request accepted fits the queue, got ${queueMaxBytes}`,
+      { key: queueKey },
+    );
+  }
 }
 
 function diagnostics(addr: unknown, debug: unknown, raw: unknown): DiagnosticsConfig {

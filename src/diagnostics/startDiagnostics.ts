@@ -23,6 +23,13 @@ export interface DiagnosticsOptions {
   heartbeatIntervalMs?: number;
   /** Probe period after a failed heartbeat; default 5 s. */
   heartbeatRetryIntervalMs?: number;
+  /**
+   * True while spans wait for the exporter: then a probe runs as soon as no heartbeat came for
+   * `heartbeatRetryIntervalMs`, so an export that hangs does not hide an outage.
+   */
+  busy?: () => boolean;
+  /** A probe that has not answered within this is a failed heartbeat; unbounded by default. */
+  probeTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -65,6 +72,8 @@ export async function startDiagnostics(options: DiagnosticsOptions): Promise<Dia
     probe: options.probe,
     intervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     retryIntervalMs: options.heartbeatRetryIntervalMs ?? DEFAULT_HEARTBEAT_RETRY_INTERVAL_MS,
+    busy: options.busy,
+    probeTimeoutMs: options.probeTimeoutMs,
   });
   const metrics = new DiagnosticsMetrics(options.stats, readiness, heartbeats);
   // The profiler's native addon (~12 MB) is loaded only when profiles are served.

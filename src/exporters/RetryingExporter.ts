@@ -180,6 +180,8 @@ export class RetryingExporter<F extends WireForm = WireForm> implements TraceExp
         return { ok: true, rejected: await this.attempt(transport, body, spans, deadline) };
       } catch (cause) {
         const error = asExportError(cause);
+        // Each failed attempt is news for readiness at once, not only the export's final outcome.
+        this.stats.notifyExport({ ok: false, spans, durationMs: 0, error });
         if (!error.retryable) return { ok: false, error, refused: error.badRequest };
         const wait = error.retryAfterMs ?? this.jittered(backoff);
         if (performance.now() + wait >= deadline) return { ok: false, error: gaveUp(error, attempt, this.timeoutMs), refused: false };

@@ -18,6 +18,20 @@ export interface ExportQueueOptions<F extends WireForm> {
   scheduleDelayMs: number;
   /** Exports in flight at once, so a slow round trip does not stall a sustained stream. Default 4. */
   maxConcurrentExports?: number;
+  /**
+   * Keep a batch whose export failed for a reason that may pass (unreachable, timed out,
+   * throttled) and export it again after a capped exponential backoff, still charged to the
+   * budget; undefined gives a failed batch up at once (the library's processor).
+   */
+  retry?: QueueRetryPolicy | undefined;
+}
+
+export interface QueueRetryPolicy {
+  /** A batch failing for longer than this is given up (counted as failed); undefined: never. */
+  maxAgeMs: number | undefined;
+  /** First pause after a failure; doubled after each failure that follows, up to `maxBackoffMs`. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
 }
 
 /** Spans, or encoded requests (never both): a batch holds one kind, exported as it is. */
@@ -31,6 +45,10 @@ interface Batch<F extends WireForm> {
   bytes: number;
   /** Order of sealing; flush() waits for every batch up to a sequence number. */
   seq: number;
+  /** When its first export failed (retry), for `maxAgeMs`. */
+  failingSince: number | undefined;
+  /** Counted as dropped by `abandon()`: its export's outcome, whenever it comes, is ignored. */
+  abandoned: boolean;
 }
 
 interface Waiter {
@@ -74,11 +92,19 @@ export class ExportQueue<F extends WireForm = WireForm> {
   private openWireBytes = 0;
   private openBytes = 0;
   private nextSeq = 0;
-  private readonly inFlight = new Set<number>();
+  private readonly inFlight = new Map<number, Batch<F>>();
+  /** Failed batches waiting for the backoff to pass (retry); exported again before newer ones. */
+  private retrying: Batch<F>[] = [];
+  private readonly retry: QueueRetryPolicy | undefined;
+  private backoffMs = 0;
+  /** Set while the destination is failing: no export starts until it fires. */
+  private resumeTimer: NodeJS.Timeout | undefined;
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private closed = false;
+  /** Shutdown ran out of time: nothing more is exported or retried. */
+  private givenUp = false;
   private shutdownPromise: Promise<void> | undefined;
   private failures = 0;
   private failedSpans = 0;
@@ -101,6 +127,8 @@ export class ExportQueue<F extends WireForm = WireForm> {
     this.maxConcurrent = Math.max(1, options.maxConcurrentExports ?? DEFAULT_CONCURRENCY);
     this.form = options.exporter.wireForm;
     this.maxBatchBytes = options.exporter.maxBatchBytes;
+    this.retry = options.retry;
+    this.backoffMs = options.retry?.initialBackoffMs ?? 0;
     this.stats.queueSpans = () => this.heldSpans;
     this.stats.queueBytes = () => this.heldBytes;
   }
@@ -207,6 +235,28 @@ export class ExportQueue<F extends WireForm = WireForm> {
     return this.shutdownPromise;
   }
 
+  /**
+   * Gives up the exports still in flight (after `shutdown` ran out of time, for a process about to
+   * exit): their spans are counted as dropped `shutdown` now, and their outcomes, if they ever
+   * come, are ignored. Returns the spans given up.
+   */
+  abandon(): number {
+    let spans = 0;
+    for (const batch of this.inFlight.values()) {
+      batch.abandoned = true;
+      spans += batch.count;
+      this.heldSpans -= batch.count;
+      this.heldBytes -= batch.bytes;
+    }
+    this.inFlight.clear();
+    if (spans > 0) {
+      this.stats.drop('shutdown', spans);
+      this.logger.warn({ exporter: String(this.exporter), spans }, 'shutdown timed out; spans in exports still running were given up');
+    }
+    this.wake();
+    return spans;
+  }
+
   private async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     const deadline = performance.now() + timeoutMs;
@@ -250,13 +300,31 @@ export class ExportQueue<F extends WireForm = WireForm> {
   private seal(): void {
     if (this.openRequests.length > 0) {
       const { openRequests: requests, openRequestSpans: requestSpans } = this;
-      this.ready.push({ spans: NO_SPANS, requests, requestSpans, count: this.openEncodedSpans, bytes: this.openBytes, seq: this.nextSeq++ });
+      this.ready.push({
+        spans: NO_SPANS,
+        requests,
+        requestSpans,
+        count: this.openEncodedSpans,
+        bytes: this.openBytes,
+        seq: this.nextSeq++,
+        failingSince: undefined,
+        abandoned: false,
+      });
       this.openRequests = [];
       this.openRequestSpans = [];
       this.openEncodedSpans = 0;
       this.openWireBytes = 0;
     } else {
-      this.ready.push({ spans: this.open, requests: [], requestSpans: [], count: this.open.length, bytes: this.openBytes, seq: this.nextSeq++ });
+      this.ready.push({
+        spans: this.open,
+        requests: [],
+        requestSpans: [],
+        count: this.open.length,
+        bytes: this.openBytes,
+        seq: this.nextSeq++,
+        failingSince: undefined,
+        abandoned: false,
+      });
       this.open = [];
     }
     this.openBytes = 0;
@@ -277,6 +345,8 @@ export class ExportQueue<F extends WireForm = WireForm> {
 
   private pump(): void {
     this.pumpScheduled = false;
+    if (this.resumeTimer !== undefined || this.givenUp) return;
+    while (this.inFlight.size < this.maxConcurrent && this.retrying.length > 0) this.start(this.retrying.shift()!);
     while (this.inFlight.size < this.maxConcurrent && this.readyHead < this.ready.length) {
       const batch = this.ready[this.readyHead]!;
       this.ready[this.readyHead++] = undefined;
@@ -289,7 +359,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
   }
 
   private start(batch: Batch<F>): void {
-    this.inFlight.add(batch.seq);
+    this.inFlight.set(batch.seq, batch);
     const startedAt = performance.now();
     let exported: Promise<number | void>;
     try {
@@ -309,10 +379,13 @@ export class ExportQueue<F extends WireForm = WireForm> {
    * already counted. An error with `failedSpans` failed only those: the rest were delivered.
    */
   private settle(batch: Batch<F>, startedAt: number, error: Error | undefined, rejected: number): void {
+    if (batch.abandoned) return;
     this.inFlight.delete(batch.seq);
+    const durationMs = performance.now() - startedAt;
+    if (error !== undefined && this.keepForRetry(batch, error, durationMs)) return;
+    if (error === undefined && this.retry !== undefined) this.backoffMs = this.retry.initialBackoffMs;
     this.heldSpans -= batch.count;
     this.heldBytes -= batch.bytes;
-    const durationMs = performance.now() - startedAt;
     let spans = batch.count;
     if (error instanceof ExportError && error.failedSpans !== undefined) {
       const delivered = batch.count - error.failedSpans - error.rejectedSpans;
@@ -341,10 +414,63 @@ export class ExportQueue<F extends WireForm = WireForm> {
     this.wake();
   }
 
+  /**
+   * Whether a failed batch is kept to be exported again: with a retry policy, when the failure may
+   * pass and the batch has not been failing for longer than `maxAgeMs`. Then no export starts
+   * until a backoff has passed (one pause for all the failures it covers), doubling while the
+   * failures go on. Each such failure is reported to the export listeners (readiness) without
+   * being counted as failed: the spans are still held.
+   */
+  private keepForRetry(batch: Batch<F>, error: Error, durationMs: number): boolean {
+    const retry = this.retry;
+    if (retry === undefined || this.givenUp || !mayPass(error)) return false;
+    const now = performance.now();
+    batch.failingSince ??= now;
+    if (retry.maxAgeMs !== undefined && now - batch.failingSince >= retry.maxAgeMs) {
+      this.logger.warn(
+        { exporter: String(this.exporter), spans: batch.count, maxRetryAgeMs: retry.maxAgeMs, error: error.message },
+        'giving up a batch that has failed for longer than its max retry age',
+      );
+      return false;
+    }
+    this.stats.retries++;
+    this.stats.notifyExport({ ok: false, spans: batch.count, durationMs, error });
+    if (this.failures === 0) {
+      this.logger.error(
+        { exporter: String(this.exporter), spans: batch.count, error: error.message },
+        'export failed; the spans stay queued and are retried until the destination takes them',
+      );
+    }
+    this.failures++;
+    this.failedSpans += batch.count;
+    this.retrying.push(batch);
+    this.retrying.sort((a, b) => a.seq - b.seq);
+    if (this.resumeTimer === undefined) {
+      // Not unref'd: spans waiting for a retry are work still to do.
+      this.resumeTimer = setTimeout(this.resume, this.backoffMs);
+      this.backoffMs = Math.min(this.backoffMs * 2, retry.maxBackoffMs);
+    }
+    return true;
+  }
+
+  private readonly resume = (): void => {
+    this.resumeTimer = undefined;
+    this.pump();
+  };
+
   /** Shutdown ran out of time: what never left the queue is counted and let go. */
   private dropQueued(): void {
+    this.givenUp = true;
+    if (this.resumeTimer !== undefined) clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
     if (this.hasOpen()) this.seal();
     let spans = 0;
+    for (const batch of this.retrying) {
+      spans += batch.count;
+      this.heldSpans -= batch.count;
+      this.heldBytes -= batch.bytes;
+    }
+    this.retrying = [];
     while (this.readyHead < this.ready.length) {
       const batch = this.ready[this.readyHead]!;
       this.ready[this.readyHead++] = undefined;
@@ -362,7 +488,8 @@ export class ExportQueue<F extends WireForm = WireForm> {
   /** Highest sequence number at or below which every batch has settled (or been dropped). */
   private settledThrough(): number {
     let lowest = this.readyHead < this.ready.length ? this.ready[this.readyHead]!.seq : this.nextSeq;
-    for (const seq of this.inFlight) if (seq < lowest) lowest = seq;
+    for (const seq of this.inFlight.keys()) if (seq < lowest) lowest = seq;
+    if (this.retrying.length > 0 && this.retrying[0]!.seq < lowest) lowest = this.retrying[0]!.seq;
     return lowest - 1;
   }
 
@@ -376,6 +503,21 @@ export class ExportQueue<F extends WireForm = WireForm> {
     }
     this.waiters = waiting;
   }
+}
+
+/**
+ * Whether an export failure may pass by itself: a destination that is unreachable, slow,
+ * throttling or out of space, as opposed to one that refuses the batch itself (an invalid
+ * request, an exporter that was shut down, a batch that cannot be encoded), or one that was
+ * partly delivered (its outcome is final, counted part by part). RetryingExporter
+ * rethrows a retryable failure it ran out of time for as final, with that failure as its cause.
+ */
+function mayPass(error: Error): boolean {
+  if (!(error instanceof ExportError)) return true;
+  // Part of the batch was delivered: sending it whole again would repeat those spans.
+  if (error.failedSpans !== undefined) return false;
+  if (error.retryable || error.code === 'TRACEPIPE_EXPORT_TIMEOUT') return true;
+  return error.cause instanceof ExportError && (error.cause.retryable || error.cause.code === 'TRACEPIPE_EXPORT_TIMEOUT');
 }
 
 /** True when `promise` settled within `ms`; never rejects. */

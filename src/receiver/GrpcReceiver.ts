@@ -4,7 +4,9 @@ import { encodeRpcStatus } from './encodeRpcStatus.js';
 import { senderIdentity, stripPort } from './senderIdentity.js';
 import { RETRY_DELAY_MS } from './SpanIntake.js';
 import type { ReceiverOptions } from './ReceiverOptions.js';
+import { boundGrpcConnections } from './boundGrpcConnections.js';
 import { countGrpcAnswers } from './countGrpcAnswers.js';
+import { reserveGrpcBodies } from './reserveGrpcBodies.js';
 import { RECEIVE_WINDOW_BYTES, widenReceiveWindow } from './widenReceiveWindow.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -46,6 +48,7 @@ export class GrpcReceiver {
       'grpc.max_receive_message_length': options.maxRequestBytes,
       // Nothing here serves channelz, so its per-call and per-session bookkeeping is work for nothing.
       'grpc.enable_channelz': 0,
+      'grpc.max_connection_idle_ms': options.idleTimeoutMs,
     });
     const counting: Counting = { byStream: false };
     server.addService(TRACE_SERVICE, { Export: exportHandler(options, counting) });
@@ -62,6 +65,8 @@ export class GrpcReceiver {
     });
     widenReceiveWindow(server, RECEIVE_WINDOW_BYTES, options.logger);
     counting.byStream = countGrpcAnswers(server, options.stats, options.logger);
+    boundGrpcConnections(server, { handshakeMs: options.handshakeTimeoutMs, requestMs: options.requestTimeoutMs }, options.logger);
+    reserveGrpcBodies(server, options.intake, options.maxRequestBytes, options.logger);
     const host = options.address.slice(0, options.address.lastIndexOf(':'));
     return new GrpcReceiver(server, `${host}:${port}`);
   }
@@ -123,6 +128,11 @@ function exportHandler(options: ReceiverOptions, counting: Counting): grpc.handl
         callback({ code: grpc.status.RESOURCE_EXHAUSTED, details, metadata });
         return;
       }
+      case 'tooLarge':
+        // No RetryInfo: the same request will never fit, so its sender should not retry it.
+        record('RESOURCE_EXHAUSTED');
+        callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: result.message });
+        return;
     }
   };
 }

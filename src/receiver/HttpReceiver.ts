@@ -43,11 +43,20 @@ export class HttpReceiver {
     const state = { closing: false };
     const handler = requestHandler(options, state);
     const tls = options.tls;
+    // Node checks headersTimeout and requestTimeout every connectionsCheckingInterval (30 s by default).
+    const timeouts = {
+      headersTimeout: options.handshakeTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      keepAliveTimeout: options.idleTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(options.handshakeTimeoutMs / 4))),
+    };
     const server: Server =
       tls === undefined
-        ? createHttpServer(handler)
+        ? createHttpServer(timeouts, handler)
         : createHttpsServer(
             {
+              ...timeouts,
+              handshakeTimeout: options.handshakeTimeoutMs,
               cert: tls.cert,
               key: tls.key,
               ca: tls.clientCa,
@@ -135,15 +144,33 @@ function requestHandler(options: ReceiverOptions, state: { closing: boolean }): 
       return fail(req, res, 415, RPC_INVALID_ARGUMENT, encoding, `unsupported content encoding ${JSON.stringify(contentEncoding)}; use gzip or none`);
     }
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared <= maxRequestBytes && !intake.hasRoomFor(declared)) {
+    // The body's memory is taken from the queue budget before it is read (BodyBudget): the
+    // declared length up front, the rest (chunked, or gunzipped past it) as it arrives.
+    let reserved = 0;
+    const reserve = (size: number): boolean => {
+      if (size <= reserved) return true;
+      if (!intake.reserve(size - reserved)) return false;
+      reserved = size;
+      return true;
+    };
+    const release = (): void => {
+      intake.release(reserved);
+      reserved = 0;
+    };
+    if (Number.isFinite(declared) && declared <= maxRequestBytes && (!intake.hasRoomFor(declared) || !reserve(declared))) {
       intake.full();
       return refuseFull(req, res, encoding);
     }
     const sender = tagging
       ? senderIdentity(req.socket.remoteAddress, mtls ? (req.socket as TLSSocket).getPeerCertificate() : undefined)
       : undefined;
-    readLimitedBody(req, maxRequestBytes, contentEncoding === 'gzip').then((read) => {
+    readLimitedBody(req, maxRequestBytes, contentEncoding === 'gzip', reserve).then((read) => {
+      release();
       if (!read.ok) {
+        if (read.status === 429) {
+          intake.full();
+          return refuseFull(req, res, encoding);
+        }
         return fail(req, res, read.status, read.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT, encoding, read.message);
       }
       let result: IntakeResult;
@@ -166,8 +193,11 @@ function requestHandler(options: ReceiverOptions, state: { closing: boolean }): 
           return fail(req, res, 400, RPC_INVALID_ARGUMENT, encoding, result.message);
         case 'full':
           return refuseFull(req, res, encoding);
+        case 'tooLarge':
+          return fail(req, res, 413, RPC_RESOURCE_EXHAUSTED, encoding, result.message);
       }
     }).catch((err: unknown) => {
+      release();
       // One broken request must never take the process down.
       logger.error({ error: (err as Error).message }, 'receiver failed to answer an HTTP request');
       res.destroy();

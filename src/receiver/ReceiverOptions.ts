@@ -9,6 +9,12 @@ export interface ReceiverOptions {
   address: string;
   tls: ServerTlsConfig | undefined;
   maxRequestBytes: number;
+  /** TLS handshake plus the HTTP/2 preface (gRPC) or the request headers (HTTP). */
+  handshakeTimeoutMs: number;
+  /** A whole request, headers and body. */
+  requestTimeoutMs: number;
+  /** A connection with no request in progress. */
+  idleTimeoutMs: number;
   intake: SpanIntake;
   stats: PipelineStats;
   logger: Logger;

@@ -8,6 +8,7 @@ import { encodeWithin } from '../exporters/encodeWithin.js';
 import type { Logger } from '../logger.js';
 import { framingBytes, type EncodedRequest, type WireForm } from '../pipeline/EncodedSpans.js';
 import type { ForwardingSampler } from '../sampling/ForwardingSampler.js';
+import type { BodyBudget } from './BodyBudget.js';
 import type { QueuedRequest, RequestCodec } from './RequestCodec.js';
 
 /**
@@ -28,7 +29,9 @@ export type IntakeResult =
   /** The request does not decode: nothing was queued. */
   | { kind: 'invalid'; message: string }
   /** The queue is full: nothing was queued, the sender keeps the spans and retries. */
-  | { kind: 'full' };
+  | { kind: 'full' }
+  /** The request needs more than the whole queue budget: retrying can never succeed. */
+  | { kind: 'tooLarge'; message: string };
 
 export interface SpanIntakeOptions<F extends WireForm> {
   queue: SpanQueue<F>;
@@ -67,7 +70,7 @@ export const RETRY_DELAY_MS = 1000;
  * (the sender did nothing wrong) and counted in `sampledOut`. A request larger in wire form than
  * one export may be (`maxBatchBytes`) is decoded and queued as several, never refused for that.
  */
-export class SpanIntake<F extends WireForm = WireForm> {
+export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
   private readonly queue: SpanQueue<F>;
   private readonly codec: RequestCodec<F>;
   /** The largest request queued, so that a batch of it alone stays within `maxBatchBytes`. */
@@ -79,6 +82,8 @@ export class SpanIntake<F extends WireForm = WireForm> {
   private readonly sampler: ForwardingSampler | undefined;
   private readonly observer: ((spans: readonly OtlpSpan[]) => void) | undefined;
   private fullSince = 0;
+  /** Bytes of request bodies being read (BodyBudget). */
+  private reserved = 0;
   private readonly decoder = new ProtoTraceDecoder();
 
   constructor(options: SpanIntakeOptions<F>) {
@@ -101,7 +106,18 @@ export class SpanIntake<F extends WireForm = WireForm> {
    * OTLP/JSON, a request's cost is the codec's guess (the queue itself has the last word).
    */
   hasRoomFor(wireBytes: number): boolean {
-    return this.queue.bytes + wireBytes * this.codec.bytesPerWireByte <= this.queueMaxBytes;
+    // An estimate past the whole budget is no reason to refuse: the exact charge decides (tooLarge).
+    return this.queue.bytes + Math.min(wireBytes * this.codec.bytesPerWireByte, this.queueMaxBytes) <= this.queueMaxBytes;
+  }
+
+  reserve(bytes: number): boolean {
+    if (this.queue.bytes + this.reserved + bytes > this.queueMaxBytes) return false;
+    this.reserved += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.reserved -= bytes;
   }
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
@@ -110,8 +126,7 @@ export class SpanIntake<F extends WireForm = WireForm> {
       const passed = this.codec.passThrough(body);
       if (passed !== undefined) {
         if (passed.request.byteLength <= this.maxRequestBytes) {
-          if (passed.spanCount > 0 && !this.enqueue(passed, transport)) return this.full();
-          return ALL_ACCEPTED;
+          return passed.spanCount > 0 ? (this.enqueue(passed, transport) ?? ALL_ACCEPTED) : ALL_ACCEPTED;
         }
         // Valid, but more than one export may carry: decoded below and queued in parts.
         this.codec.discard(passed.request);
@@ -149,7 +164,8 @@ export class SpanIntake<F extends WireForm = WireForm> {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
       }
-      if (!this.enqueueSpans(spans, transport)) return this.full();
+      const refused = this.enqueueSpans(spans, transport);
+      if (refused !== undefined) return refused;
       this.observer?.(spans);
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
@@ -163,29 +179,45 @@ export class SpanIntake<F extends WireForm = WireForm> {
     return kept;
   }
 
-  /** Decoded spans as one request, or as several when one would be larger than an export may be. */
-  private enqueueSpans(spans: OtlpSpan[], transport: Transport): boolean {
+  /**
+   * Decoded spans as one request, or as several when one would be larger than an export may be.
+   * Undefined once queued; otherwise why not.
+   */
+  private enqueueSpans(spans: OtlpSpan[], transport: Transport): IntakeResult | undefined {
     const codec = this.codec;
     const parts = encodeWithin(spans, (run) => codec.encode(run), this.maxRequestBytes, requestBytes, (part) => codec.discard(part.request));
     if (parts.length === 1) return this.enqueue(parts[0]!.body, transport);
     const bodies = parts.map((part) => part.body);
-    if (!this.queue.offerEncodedAll(bodies.map((b) => b.request), bodies.map((b) => b.spanCount), bodies.map((b) => b.bytes))) {
+    const bytes = bodies.map((b) => b.bytes);
+    const refused = this.neverFits(bytes.reduce((a, b) => a + b, 0));
+    if (refused !== undefined || !this.queue.offerEncodedAll(bodies.map((b) => b.request), bodies.map((b) => b.spanCount), bytes)) {
       for (const b of bodies) codec.discard(b.request);
-      return false;
+      return refused ?? this.full();
     }
     this.noteNotFull();
     this.stats.received[transport] += spans.length;
-    return true;
+    return undefined;
   }
 
-  private enqueue(queued: QueuedRequest<F>, transport: Transport): boolean {
-    if (!this.queue.offerEncoded(queued.request, queued.spanCount, queued.bytes)) {
+  /** Undefined once queued; otherwise why not. */
+  private enqueue(queued: QueuedRequest<F>, transport: Transport): IntakeResult | undefined {
+    const refused = this.neverFits(queued.bytes);
+    if (refused !== undefined || !this.queue.offerEncoded(queued.request, queued.spanCount, queued.bytes)) {
       this.codec.discard(queued.request);
-      return false;
+      return refused ?? this.full();
     }
     this.noteNotFull();
     this.stats.received[transport] += queued.spanCount;
-    return true;
+    return undefined;
+  }
+
+  /** A definitive refusal for a request that needs more than the whole queue budget, which no retry can change. */
+  private neverFits(bytes: number): IntakeResult | undefined {
+    if (bytes <= this.queueMaxBytes) return undefined;
+    return {
+      kind: 'tooLarge',
+      message: `request needs ${bytes} bytes of queue, more than the whole queue budget (receiver.queue_max_bytes ${this.queueMaxBytes}): it can never be accepted; send smaller requests`,
+    };
   }
 
   private noteNotFull(): void {

@@ -1,15 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 
-export type BodyResult = { ok: true; body: Buffer } | { ok: false; status: 400 | 413; message: string };
+export type BodyResult = { ok: true; body: Buffer } | { ok: false; status: 400 | 413 | 429; message: string };
 
 /**
  * Reads a request body while enforcing `maxBytes` on the bytes received and, for gzip, on the
  * bytes decompressed: reading stops at the first byte past the limit, so neither an oversized
  * body nor a gzip bomb is ever held in memory. A declared Content-Length over the limit is
- * refused before a byte is read.
+ * refused before a byte is read. `reserve(size)` is asked for memory before the body held grows
+ * to `size` bytes; when it says no, reading stops with 429.
  */
-export function readLimitedBody(req: IncomingMessage, maxBytes: number, gzip: boolean): Promise<BodyResult> {
+export function readLimitedBody(req: IncomingMessage, maxBytes: number, gzip: boolean, reserve: (size: number) => boolean): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     return Promise.resolve({ ok: false, status: 413, message: `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes` });
@@ -33,6 +34,7 @@ export function readLimitedBody(req: IncomingMessage, maxBytes: number, gzip: bo
     const collect = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) return tooLarge(gzip ? 'decompressed request body' : 'request body');
+      if (!reserve(size)) return finish({ ok: false, status: 429, message: 'forwarder queue is full, retry later' });
       chunks.push(chunk);
     };
     const onWire = (chunk: Buffer): void => {

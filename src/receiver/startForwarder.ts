@@ -1,7 +1,7 @@
 import type { RawConfig } from '../config/RawConfig.js';
 import { isResolvedConfig, type TracepipeConfig } from '../config/TracepipeConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
-import { validateConfig } from '../config/validateConfig.js';
+import { checkQueueFitsRequest, validateConfig } from '../config/validateConfig.js';
 import { PipelineStats } from '../stats/PipelineStats.js';
 import { ConfigError, TracepipeError } from '../errors.js';
 import { createExporter } from '../exporters/createExporter.js';
@@ -35,6 +35,13 @@ const FORWARDER_FREE_BUFFERS = 16;
  */
 const FILE_EXPORTS_IN_FLIGHT = 64;
 
+/**
+ * Pauses of the queue's retries while the destination fails (after the exporter's own retries
+ * within `export_timeout_ms` gave up): short at first, as a destination restart is usually quick,
+ * then capped like the OpenTelemetry SDKs' 5 s so the queue resumes soon after it is back.
+ */
+const QUEUE_RETRY_BACKOFF = { initialBackoffMs: 500, maxBackoffMs: 5_000 } as const;
+
 /** The name under which `serve` reports the receiver's health (`/readyz/receiver`). */
 export const RECEIVER_SERVICE = 'receiver';
 
@@ -62,8 +69,8 @@ export interface Forwarder {
   probe(): Promise<void>;
   /**
    * Stops accepting, drains the queue to the exporter and closes it, all within
-   * `receiver.shutdown_timeout_ms`. Whatever the timeout leaves undelivered is counted as
-   * dropped (`shutdown`). Idempotent.
+   * `receiver.shutdown_timeout_ms`. Whatever the timeout leaves undelivered, exports still
+   * running included, is counted as dropped (`shutdown`). Idempotent.
    */
   close(): Promise<void>;
 }
@@ -78,6 +85,7 @@ export interface Forwarder {
 export async function startForwarder(config: TracepipeConfig | RawConfig, options: ForwarderOptions = {}): Promise<Forwarder> {
   const resolved = isResolvedConfig(config) ? config : validateConfig(config);
   const { receiver, tracing } = resolved;
+  checkQueueFitsRequest(receiver.queueMaxBytes, receiver.maxRequestBytes, 'receiver.queue_max_bytes', 'receiver.max_request_bytes');
   const logger = options.logger ?? createLogger();
   for (const note of resolved.environmentNotes) logger.warn(note);
   const stats = options.stats ?? new PipelineStats();
@@ -109,7 +117,16 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   const { queue, intake } = isWireForm(exporter, 'json')
     ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
     : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
-  const common = { tls: receiver.tls, maxRequestBytes: receiver.maxRequestBytes, intake, stats, logger };
+  const common = {
+    tls: receiver.tls,
+    maxRequestBytes: receiver.maxRequestBytes,
+    handshakeTimeoutMs: receiver.handshakeTimeoutMs,
+    requestTimeoutMs: receiver.requestTimeoutMs,
+    idleTimeoutMs: receiver.idleTimeoutMs,
+    intake,
+    stats,
+    logger,
+  };
 
   let grpc: GrpcReceiver | undefined;
   let http: HttpReceiver | undefined;
@@ -128,6 +145,8 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     // Requests in flight finish and are queued before the queue drains (and closes the exporter).
     await Promise.all([grpc?.close(receiver.shutdownTimeoutMs), http?.close(receiver.shutdownTimeoutMs)]);
     await queue.shutdown(Math.max(0, deadline - Date.now()));
+    // The deadline has passed: exports still running are counted now, not after the process is gone.
+    queue.abandon();
   };
 
   return {
@@ -168,6 +187,7 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
     maxBatchSize: settings.maxBatchSize,
     scheduleDelayMs: settings.scheduleDelayMs,
     maxConcurrentExports: settings.maxConcurrentExports,
+    retry: { maxAgeMs: receiver.maxRetryAgeMs, ...QUEUE_RETRY_BACKOFF },
   });
   const intake = new SpanIntake<F>({
     queue,

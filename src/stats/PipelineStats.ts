@@ -72,6 +72,11 @@ export class PipelineStats {
   recordExport(outcome: ExportOutcome): void {
     if (outcome.ok) this.exported += outcome.spans;
     else this.exportFailed += outcome.spans;
+    this.notifyExport(outcome);
+  }
+
+  /** Tells the listeners (readiness) of an export's outcome without counting its spans: a failed batch kept to be retried. */
+  notifyExport(outcome: ExportOutcome): void {
     for (const l of this.listeners) l(outcome);
   }
 

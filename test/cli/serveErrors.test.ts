@@ -55,6 +55,15 @@ describe('tracepipe serve: start-up errors', () => {
     assert.match(r.stderr, /^tracepipe: --listen-grpc must be an address host:port with a port from 0 to 65535, got "localhost" \[TRACEPIPE_CONFIG_INVALID\]$/m);
   });
 
+  it('refuses a queue smaller than the largest request, naming both flags and values, exit 2', async () => {
+    const r = await runServe(['--queue-max-bytes', '1048576', '--max-request-bytes', '2097152', '--listen-grpc', '127.0.0.1:0', '--listen-http', ''], dir);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^tracepipe: --queue-max-bytes must be at least --max-request-bytes \(2097152\) so that the largest request accepted fits the queue, got 1048576 \[TRACEPIPE_CONFIG_INVALID\]$/m,
+    );
+  });
+
   it('reports a port already in use with the config key', async () => {
     const r = await runServe(['--listen-grpc', '', '--listen-http', `127.0.0.1:${port}`], dir);
     assert.equal(r.code, 2);

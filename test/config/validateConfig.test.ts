@@ -31,6 +31,10 @@ test('an empty config is a disabled tracing service with every default', () => {
     tagSenderAttribute: undefined,
     samplingRatePerMillion: undefined,
     shutdownTimeoutMs: 10000,
+    handshakeTimeoutMs: 10000,
+    requestTimeoutMs: 30000,
+    idleTimeoutMs: 60000,
+    maxRetryAgeMs: undefined,
   });
   assert.deepEqual(c.diagnostics, { addr: undefined, debug: false, heartbeatIntervalMs: 60000, heartbeatRetryIntervalMs: 5000 });
 });
@@ -128,6 +132,19 @@ test('bad configs are typed errors with exact messages', () => {
     ['tag_sender empty', { receiver: { tag_sender: '' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.tag_sender must be true, false or an attribute name, got ""'],
     ['receiver rate fraction', { receiver: { sampling_rate_per_million: 1.5 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.sampling_rate_per_million must be an integer from 0 to 1000000, got 1.5'],
     ['receiver rate too high', { receiver: { sampling_rate_per_million: 1000001 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.sampling_rate_per_million must be an integer from 0 to 1000000, got 1000001'],
+    [
+      'queue smaller than one request',
+      { receiver: { queue_max_bytes: 1048576, max_request_bytes: 2097152 } },
+      'TRACEPIPE_CONFIG_INVALID',
+      'receiver.queue_max_bytes must be at least receiver.max_request_bytes (2097152) so that the largest request accepted fits the queue, got 1048576',
+    ],
+    [
+      'request timeout under the handshake timeout',
+      { receiver: { handshake_timeout_ms: 5000, request_timeout_ms: 1000 } },
+      'TRACEPIPE_CONFIG_INVALID',
+      'receiver.request_timeout_ms must be at least receiver.handshake_timeout_ms (5000), got 1000',
+    ],
+    ['max_retry_age_ms zero', { receiver: { max_retry_age_ms: 0 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.max_retry_age_ms must be an integer from 1 to 86400000, got 0'],
     ['diag_addr bad', { diag_addr: 3000 }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got 3000'],
     ['diag_addr port too large', { diag_addr: ':70000' }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got ":70000"'],
     ['heartbeat zero', { diagnostics: { heartbeat_interval_ms: 0 } }, 'TRACEPIPE_CONFIG_INVALID', 'diagnostics.heartbeat_interval_ms must be an integer from 1 to 86400000, got 0'],

@@ -178,6 +178,37 @@ describe('startDiagnostics: readiness from heartbeats', () => {
     assert.equal(calls, afterFailure);
   });
 
+  it('probes a busy pipeline once no heartbeat came for heartbeatRetryIntervalMs: hanging exports do not hide an outage', async () => {
+    const stats = new PipelineStats();
+    let up = true;
+    const d = await start({
+      stats,
+      probe: async () => {
+        if (!up) throw new Error('connect ECONNREFUSED');
+      },
+      heartbeatIntervalMs: 60_000,
+      heartbeatRetryIntervalMs: 50,
+      busy: () => true,
+    });
+    stats.recordExport({ ok: true, spans: 1, durationMs: 1 });
+    await until(() => d.readiness.state === 'ok', 'healthy');
+    // The destination goes away while exports hang: no export outcome comes for a minute.
+    up = false;
+    await until(() => d.readiness.state === 'degraded', 'the outage seen by a probe', 2_000);
+    assert.deepEqual(d.readiness.service('exporter'), { status: 'unhealthy', reason: 'connect ECONNREFUSED' });
+  });
+
+  it('counts a probe that never answers as failed after probeTimeoutMs', async () => {
+    const d = await start({
+      probe: () => new Promise<void>(() => undefined),
+      heartbeatIntervalMs: 60_000,
+      heartbeatRetryIntervalMs: 60_000,
+      probeTimeoutMs: 50,
+    });
+    await until(() => d.readiness.state === 'degraded', 'the unanswered probe', 2_000);
+    assert.deepEqual(d.readiness.service('exporter'), { status: 'unhealthy', reason: "the exporter's probe did not answer within 50 ms" });
+  });
+
   it('an export postpones the idle probe', async () => {
     const stats = new PipelineStats();
     let calls = 0;

@@ -71,6 +71,17 @@ describe('RetryingExporter', () => {
     assert.equal(stats.retries, 3);
   });
 
+  it('tells the export listeners (readiness) of each failed attempt as it happens, before the export settles', async () => {
+    const transport = new ScriptedTransport((n) => (n < 3 ? unavailable() : Promise.resolve(0)));
+    const stats = new PipelineStats();
+    const outcomes: boolean[] = [];
+    stats.onExport((outcome) => outcomes.push(outcome.ok));
+    const exporter = new RetryingExporter(transport, { timeoutMs: 10_000, stats, logger: silentLogger, policy: { initialBackoffMs: 10 } });
+    await exporter.export(await makeRichSpans());
+    assert.deepEqual(outcomes, [false, false]);
+    assert.equal(stats.exportFailed, 0, 'attempts are not counted as failed spans');
+  });
+
   it('backs off exponentially', async () => {
     const transport = new ScriptedTransport((n) => (n < 4 ? unavailable() : Promise.resolve(0)));
     const exporter = new RetryingExporter(transport, {

@@ -304,3 +304,58 @@ test('a queue cannot be assembled with an exporter of another wire form: it does
     new ExportQueue<'protobuf'>({ exporter: new RecordingExporter('json'), stats: new PipelineStats(), logger: silentLogger, maxBytes: 1024, maxBatchSize: 1, scheduleDelayMs: 1 });
   assert.equal(typeof misassembled, 'function');
 });
+
+const RETRY = { maxAgeMs: undefined, initialBackoffMs: 20, maxBackoffMs: 80 };
+
+test('with a retry policy, a batch whose export failed for a reason that may pass stays queued and charged, and is exported again', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, maxBytes: 1500, retry: RETRY });
+  exporter.failWith = new ExportError('destination unreachable', { retryable: true });
+  const spans = await makeTestSpans(10);
+  assert.equal(q.offer(spans, 1000), true);
+  const flushed = q.flush();
+  await waitFor('a few failed attempts', () => stats.retries >= 3);
+  assert.equal(q.spans, 10, 'still held');
+  assert.equal(q.bytes, 1000, 'still charged');
+  assert.equal(q.offer(spans.slice(0, 1), 600), false, 'the budget still counts it');
+  assert.equal(stats.exportFailed, 0);
+  exporter.failWith = undefined;
+  await flushed;
+  assert.equal(exporter.spans.length, 10);
+  assert.equal(stats.exported, 10);
+  assert.equal(stats.exportFailed, 0);
+  assert.equal(q.bytes, 0);
+  await q.shutdown(1000);
+});
+
+test('with a retry policy, a batch the destination refuses for good is given up at once, counted as failed', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, retry: RETRY });
+  exporter.failWith = new ExportError('invalid argument', { retryable: false });
+  assert.equal(q.offer(await makeTestSpans(10), 1000), true);
+  await q.flush();
+  assert.equal(stats.exportFailed, 10);
+  assert.equal(stats.retries, 0);
+  assert.equal(q.spans, 0);
+  await q.shutdown(1000);
+});
+
+test('a shutdown that runs out of time while batches are being retried counts them as dropped shutdown; abandon() counts the exports still running', async () => {
+  const exporter = new RecordingExporter();
+  const { q, stats } = queue(exporter, { maxBatchSize: 10, maxConcurrentExports: 1, retry: RETRY });
+  exporter.failWith = new ExportError('destination unreachable', { retryable: true });
+  assert.equal(q.offer(await makeTestSpans(30), 3000), true);
+  void q.flush();
+  await waitFor('a failed attempt', () => stats.retries >= 1);
+  exporter.hold();
+  await waitFor('an export in flight', () => exporter.inFlight === 1);
+  await q.shutdown(50);
+  assert.equal(stats.dropped.shutdown, 20, 'the two batches waiting');
+  assert.equal(q.abandon(), 10);
+  assert.equal(stats.dropped.shutdown, 30);
+  assert.equal(q.spans, 0);
+  exporter.failWith = undefined;
+  exporter.release();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(stats.exported + stats.exportFailed + stats.dropped.shutdown, 30, 'every span counted once');
+});

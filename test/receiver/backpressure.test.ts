@@ -28,7 +28,7 @@ describe('backpressure: a stalled destination', () => {
       {
         // A long export timeout: exports wait for the stalled sink instead of failing.
         tracing_service: { exporter_url: sink.grpcUrl, schedule_delay_ms: 5, max_export_batch_size: 8, export_timeout_ms: 120_000 },
-        receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', queue_max_bytes: QUEUE_BYTES },
+        receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', queue_max_bytes: QUEUE_BYTES, max_request_bytes: QUEUE_BYTES },
       },
       { logger: silentLogger },
     );
@@ -98,7 +98,7 @@ describe('backpressure with the official OTLP/HTTP exporter as the sender', () =
     forwarder = await startForwarder(
       {
         tracing_service: { exporter_url: sink.grpcUrl, schedule_delay_ms: 5, max_export_batch_size: 8, export_timeout_ms: 120_000 },
-        receiver: { grpc_listen: '', http_listen: '127.0.0.1:0', queue_max_bytes: QUEUE_BYTES },
+        receiver: { grpc_listen: '', http_listen: '127.0.0.1:0', queue_max_bytes: QUEUE_BYTES, max_request_bytes: QUEUE_BYTES },
       },
       { logger: silentLogger },
     );

@@ -16,6 +16,7 @@
  *       DEADLINE_EXCEEDED↔504, UNAUTHENTICATED↔401, INTERNAL↔500); retryAfterMs becomes an
  *       HTTP Retry-After header (whole seconds, rounded up) or a gRPC RetryInfo detail
  *   sink.partialSuccess = { rejectedSpans, errorMessage }   answer every later request with it
+ *   sink.recover()                 drop the failures failNext still has queued
  *   sink.refuseSpansNamed = 'poison'   refuse a request holding a span of that name whole
  *       (INVALID_ARGUMENT / 400), as a destination that validates content refuses a bad request
  *   start({ maxReceiveBytes })   a Collector's receive limit: larger gRPC messages are refused by
@@ -154,6 +155,11 @@ export class OtlpSink {
     const grpc = typeof failure === 'number' ? (GRPC_OF_HTTP[failure] ?? GrpcStatus.INTERNAL) : GrpcStatus[failure];
     const http = typeof failure === 'number' ? failure : (HTTP_OF_GRPC[grpc] ?? 500);
     this.failures.push({ count, reply: { grpc, http, retryAfterMs: options.retryAfterMs, message: options.message ?? `test sink: ${failure}` } });
+  }
+
+  /** Forgets the failures still queued by failNext: the sink answers normally again. */
+  recover(): void {
+    this.failures.length = 0;
   }
 
   stall(): void {

@@ -25,12 +25,15 @@ export class LineBufferPool {
    * queue and RSS are charged for all of them).
    */
   readonly allocate = (size: number): Buffer => {
+    let power = this.minSlabBytes;
+    while (power < size) power *= 2;
+    const step = Math.ceil(power / 8);
+    const fits = Math.max(this.minSlabBytes, Math.ceil(size / step) * step);
     let slab = this.free.pop();
-    if (slab === undefined || slab.length < size) {
-      let power = this.minSlabBytes;
-      while (power < size) power *= 2;
-      const step = Math.ceil(power / 8);
-      slab = Buffer.allocUnsafeSlow(Math.max(this.minSlabBytes, Math.ceil(size / step) * step));
+    // A slab far larger than needed is let go rather than lent: whoever holds a line is charged
+    // its whole slab, and one large request must not make every later small one cost as much.
+    if (slab === undefined || slab.length < size || slab.length > 2 * fits) {
+      slab = Buffer.allocUnsafeSlow(fits);
       this.own.add(slab.buffer);
     }
     return slab.subarray(0, size);

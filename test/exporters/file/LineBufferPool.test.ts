@@ -58,4 +58,16 @@ describe('LineBufferPool', () => {
     assert.notEqual(line.buffer, foreign.buffer);
     assert.equal(line.buffer.byteLength, 64, 'a fresh slab of its own, not the foreign 128-byte one');
   });
+
+  it('never lends a slab far larger than the line: the holder is charged the whole slab', () => {
+    const pool = new LineBufferPool(4, 1024);
+    pool.release(pool.allocate(10 * 1024 * 1024));
+    const small = pool.allocate(1000);
+    assert.equal(small.buffer.byteLength, 1024, 'a slab sized for 1000 bytes, not the 10 MiB one');
+    // Within twice the slab it would get, a free slab is still reused.
+    const pool2 = new LineBufferPool(4, 1024);
+    const mid = pool2.allocate(2048);
+    pool2.release(mid);
+    assert.equal(pool2.allocate(1000).buffer, mid.buffer);
+  });
 });
