@@ -6,6 +6,7 @@ import type { EncodingSample, Encoder } from './encodingWorker.js';
 import type { ForwardPath, ForwardSample } from './measureForwarding.js';
 import type { ThroughputSample } from './throughputWorker.js';
 import type { WorkloadSample } from './workloadWorker.js';
+import type { UiIndexSample } from './uiSearches.js';
 
 export interface BenchSettings {
   quick: boolean;
@@ -25,9 +26,11 @@ export interface BenchSettings {
   tightLoopSpans: number;
   encodingMs: number;
   forwardMs: number;
+  /** Size of the capture the trace viewer indexes. */
+  uiCaptureBytes: number;
 }
 
-export type SectionName = 'overhead' | 'throughput' | 'burst' | 'workload' | 'encoding' | 'forwarding';
+export type SectionName = 'overhead' | 'throughput' | 'burst' | 'workload' | 'encoding' | 'forwarding' | 'ui';
 
 /** Everything one `npm run bench` measured: raw samples, so the report can show medians, ranges and ratios. */
 export interface BenchResults {
@@ -48,6 +51,8 @@ export interface BenchResults {
   forwarding?: Partial<Record<ForwardPath, ForwardSample[]>>;
   /** Why the one-core forwarding run was left out, when it was. */
   forwardingOneCoreSkipped?: string;
+  /** `tracepipe ui` indexing a generated capture, then searching it. */
+  ui?: UiIndexSample[];
   /** Sections that could not be measured, with the reason. */
   errors: Partial<Record<SectionName, string>>;
   elapsedSec: number;

@@ -8,6 +8,7 @@ import type { Destination, ThroughputContender } from './createThroughputPipelin
 import type { Encoder } from './encodingWorker.js';
 import { FORWARD_WARMUP_MS, type ForwardPath } from './measureForwarding.js';
 import type { ThroughputSample } from './throughputWorker.js';
+import { UI_SEARCH_RUNS, UI_SEARCHES } from './uiSearches.js';
 
 export const OVERHEAD_SVG = 'benchmarks-overhead.svg';
 
@@ -508,6 +509,30 @@ function forwardingSection(r: BenchResults): string[] {
   return out;
 }
 
+function uiSection(r: BenchResults): string[] {
+  const out = ['## 6. Trace viewer (`tracepipe ui`) over a large capture', ''];
+  const u = r.ui;
+  if (!u?.length) return [...out, `Not measured: ${r.errors.ui ?? 'skipped'}.`, ''];
+  const first = u[0]!;
+  out.push(
+    `A generated capture of ${(first.bytes / 1e9).toFixed(2)} GB (${first.spans.toLocaleString('en-US')} spans in ${first.traces.toLocaleString('en-US')} traces of 10 spans over 5 services, about ${Math.round(first.bytes / first.spans)} bytes of OTLP/JSON per span, 100 MiB files) is indexed by a fresh process (\`CaptureTraceSource.index\`, streaming); that process then answers each search ${UI_SEARCH_RUNS} times through the HTTP API (\`/api/summaries\`) and opens one trace (\`/api/traces/{id}\`, its spans read back from the capture). Peak RSS is the indexing process's. Median (min–max) of ${u.length} runs; search times are medians of each run's ${UI_SEARCH_RUNS}.`,
+    '',
+  );
+  out.push(
+    table(
+      ['figure', 'measured', 'goal'],
+      [
+        ['indexing time', ranged(pick(u, (s) => s.indexSec), (v) => `${v.toFixed(1)} s`), '< 60 s'],
+        ['peak RSS', ranged(pick(u, (s) => s.peakRssMB), (v) => `${num(v)} MB`), '< 500 MB'],
+        ...Object.keys(UI_SEARCHES).map((name) => [`search: ${name}`, ranged(pick(u, (s) => s.searchMs[name]!.median), (v) => `${v.toFixed(1)} ms`), '< 200 ms']),
+        ['open a trace', ranged(pick(u, (s) => s.openTraceMs.median), (v) => `${v.toFixed(1)} ms`), '—'],
+      ],
+    ),
+    '',
+  );
+  return out;
+}
+
 /** The whole `docs/benchmarks.md`, generated from one run. */
 export function renderReport(r: BenchResults): string {
   const m = r.machine;
@@ -544,6 +569,7 @@ export function renderReport(r: BenchResults): string {
     ...workloadSection(r),
     ...encodingSection(r),
     ...forwardingSection(r),
+    ...uiSection(r),
   ];
   const errors = Object.entries(r.errors);
   if (errors.length > 0) {

@@ -16,9 +16,11 @@ import { packageVersions } from './packageVersions.js';
 import { renderOverheadSvg } from './renderOverheadSvg.js';
 import { OVERHEAD_SVG, renderReport } from './renderReport.js';
 import { runInterleaved } from './runInterleaved.js';
+import { generateUiCapture } from './generateUiCapture.js';
 import { startSink, type SinkHandle } from './startSink.js';
 import type { ThroughputSample } from './throughputWorker.js';
 import type { WorkloadSample } from './workloadWorker.js';
+import type { UiIndexSample } from './uiSearches.js';
 
 /**
  * `npm run bench`: every section of the benchmark, each measurement in a fresh process,
@@ -26,7 +28,7 @@ import type { WorkloadSample } from './workloadWorker.js';
  * Flags: --quick (3 shorter repetitions), --sections a,b (a subset), --out-dir DIR,
  * --cpu-prof DIR (every measured process writes a V8 CPU profile there).
  */
-const SECTIONS: readonly SectionName[] = ['overhead', 'throughput', 'burst', 'workload', 'encoding', 'forwarding'];
+const SECTIONS: readonly SectionName[] = ['overhead', 'throughput', 'burst', 'workload', 'encoding', 'forwarding', 'ui'];
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 const { values } = parseArgs({
@@ -55,6 +57,8 @@ const settings: BenchSettings = {
   tightLoopSpans: 200_000,
   encodingMs: quick ? 500 : 800,
   forwardMs: quick ? 1500 : 3000,
+  // The issue's figure: a 1 GB capture (about 2M spans).
+  uiCaptureBytes: 1_000_000_000,
 };
 const sections = new Set((values.sections?.split(',') ?? SECTIONS) as SectionName[]);
 const outDir = resolve(values['out-dir'] ?? 'docs');
@@ -203,6 +207,23 @@ await section('forwarding', async () => {
     (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB`),
   );
   results.forwarding = Object.fromEntries(samples);
+});
+
+await section('ui', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-ui-'));
+  try {
+    const t = performance.now();
+    const capture = await generateUiCapture(dir, settings.uiCaptureBytes);
+    log(`  generated ${(capture.bytes / 1e9).toFixed(2)} GB, ${capture.spans} spans in ${capture.files} files in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    results.ui = [];
+    for (let i = 0; i < Math.min(3, settings.repetitions); i++) {
+      const s = await spawnJsonWorker<UiIndexSample>(here('./uiIndexWorker.js'), ['--dir', dir, '--bytes', String(capture.bytes)], { nodeArgs, timeoutMs: 600_000 });
+      log(`  indexed ${s.spans} spans in ${s.indexSec.toFixed(1)} s, peak RSS ${s.peakRssMB.toFixed(0)} MB`);
+      results.ui.push(s);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 await sink?.stop();

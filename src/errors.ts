@@ -20,7 +20,9 @@ export type TracepipeErrorCode =
   | 'TRACEPIPE_QUEUE_FULL'
   | 'TRACEPIPE_RECEIVER_LISTEN'
   | 'TRACEPIPE_DIAGNOSTICS_LISTEN'
-  | 'TRACEPIPE_DIAGNOSTICS_REQUEST';
+  | 'TRACEPIPE_DIAGNOSTICS_REQUEST'
+  | 'TRACEPIPE_UI_BAD_QUERY'
+  | 'TRACEPIPE_UI_LISTEN';
 
 export class TracepipeError extends Error {
   readonly code: TracepipeErrorCode;

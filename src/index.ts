@@ -35,6 +35,12 @@ export { readCapture, type CaptureBatch, type CaptureProblem, type ReadCaptureOp
 export { replayCapture, type ReplayOptions, type ReplayProgress, type ReplayResult } from './capture/replayCapture.js';
 export { summarizeTraces, type TraceSummary } from './capture/summarizeTraces.js';
 
+// Trace viewer
+export { startUiServer, type UiServer, type UiServerOptions } from './ui/startUiServer.js';
+export { CaptureTraceSource, type IndexCaptureOptions } from './ui/CaptureTraceSource.js';
+export { LiveTraceStore } from './ui/LiveTraceStore.js';
+export type { TraceSource, TraceSourceStatus } from './ui/TraceSource.js';
+
 // Errors
 export { TracepipeError, ConfigError, ExportError, type TracepipeErrorCode } from './errors.js';
 export { VERSION } from './version.js';

@@ -12,6 +12,8 @@ export interface CaptureBatch {
   line: number;
   /** Bytes of the line including its `\n`, for progress by bytes. */
   bytes: number;
+  /** Byte offset of the line in `file`: `bytes` from there read the line again. */
+  offset: number;
   spans: OtlpSpan[];
 }
 
@@ -43,7 +45,7 @@ export interface ReadCaptureOptions {
 export async function* readCapture(pathOrDir: string, options: ReadCaptureOptions = {}): AsyncGenerator<CaptureBatch> {
   const onProblem = options.onProblem ?? warnOnStderr();
   for (const { path } of await listCaptureFiles(pathOrDir)) {
-    for await (const { text, line, bytes, terminated } of linesOf(path)) {
+    for await (const { text, line, bytes, offset, terminated } of linesOf(path)) {
       if (text.trim() === '') continue;
       let value: unknown;
       try {
@@ -72,7 +74,7 @@ export async function* readCapture(pathOrDir: string, options: ReadCaptureOption
           message: `${path}:${line} ${unread ? 'is not OTLP JSON' : `has ${decoded.rejected} invalid span(s)`}: ${decoded.errors.join('; ')}`,
         });
       }
-      if (decoded.spans.length > 0) yield { file: path, line, bytes, spans: decoded.spans };
+      if (decoded.spans.length > 0) yield { file: path, line, bytes, offset, spans: decoded.spans };
     }
   }
 }

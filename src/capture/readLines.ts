@@ -5,6 +5,8 @@ export interface FileLine {
   text: string;
   line: number;
   bytes: number;
+  /** Byte offset of the line's first byte in the file, to read it again later. */
+  offset: number;
   /** False for a last line with no `\n` after it (a write cut short by a crash, or a hand-edited file). */
   terminated: boolean;
 }
@@ -19,13 +21,16 @@ export async function* readLines(file: string, chunkBytes = 1 << 20): AsyncGener
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let line = 0;
+  let offset = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, nl);
       const text =
         pendingBytes === 0 ? piece.toString('utf8') : Buffer.concat([...pending, piece], pendingBytes + piece.length).toString('utf8');
-      yield { text, line: ++line, bytes: pendingBytes + piece.length + 1, terminated: true };
+      const bytes = pendingBytes + piece.length + 1;
+      yield { text, line: ++line, bytes, offset, terminated: true };
+      offset += bytes;
       pending = [];
       pendingBytes = 0;
       start = nl + 1;
@@ -36,6 +41,6 @@ export async function* readLines(file: string, chunkBytes = 1 << 20): AsyncGener
     }
   }
   if (pendingBytes > 0) {
-    yield { text: Buffer.concat(pending, pendingBytes).toString('utf8'), line: ++line, bytes: pendingBytes, terminated: false };
+    yield { text: Buffer.concat(pending, pendingBytes).toString('utf8'), line: ++line, bytes: pendingBytes, offset, terminated: false };
   }
 }

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serveCommand.js')).serveCommand(),
   view: async () => (await import('./viewCommand.js')).viewCommand(),
+  ui: async () => (await import('./uiCommand.js')).uiCommand(),
   replay: async () => (await import('./replayCommand.js')).replayCommand(),
   debug: async () => (await import('./debugCommand.js')).debugCommand(),
   bench: async () => (await import('./benchCommand.js')).benchCommand(),

@@ -6,6 +6,8 @@ import { checkQueueFitsRequest, DEFAULTS, listenAddress, ratePerMillion, validat
 import { createLogger, type Logger } from '../logger.js';
 import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
 import { FORWARDER_HEAP_GROWING_PERCENT, tuneHeapForForwarding } from '../receiver/tuneHeapForForwarding.js';
+import { DEFAULT_LIVE_MAX_SPANS, LiveTraceStore } from '../ui/LiveTraceStore.js';
+import { parseUiAddr } from '../ui/parseUiAddr.js';
 
 interface ServeOptions {
   config?: string;
@@ -18,7 +20,15 @@ interface ServeOptions {
   maxRequestBytes?: number;
   diagAddr?: string;
   debug?: boolean;
+  ui?: string;
+  uiMaxSpans?: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+function spanCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" must be a positive integer (spans)`);
+  return n;
 }
 
 function byteCount(value: string): number {
@@ -93,6 +103,8 @@ export function serveCommand(): Command {
     .option('--max-request-bytes <bytes>', 'largest request body accepted, also after gzip decompression', byteCount)
     .option('--diag-addr <host:port>', 'serve /healthz, /readyz, /metrics there (off by default)')
     .option('--debug', 'also serve CPU and heap profiles under /debug/pprof on the diagnostics address')
+    .option('--ui <host:port>', 'also serve the trace viewer there, live over what is received (off by default)')
+    .option('--ui-max-spans <spans>', `spans the viewer keeps in memory; the oldest traces are evicted past it [default: ${DEFAULT_LIVE_MAX_SPANS}]`, spanCount)
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .action(async (opts: ServeOptions) => {
       const logger = createLogger(opts.logLevel);
@@ -103,7 +115,18 @@ export function serveCommand(): Command {
       } else {
         logger.debug('V8 heap growing factor left as --heap-growing-percent sets it');
       }
-      const forwarder = await startForwarder(config, { logger });
+      // Checked before anything listens, so a bad --ui is a config error like the others.
+      if (opts.ui !== undefined) parseUiAddr(opts.ui, '--ui');
+      const store = opts.ui === undefined ? undefined : new LiveTraceStore(opts.uiMaxSpans);
+      const forwarder = await startForwarder(config, { logger, observer: store?.add });
+      const ui =
+        store === undefined
+          ? undefined
+          : await (await import('../ui/startUiServer.js')).startUiServer({ source: store, addr: opts.ui!, addrKey: '--ui' }).catch(async (err: unknown) => {
+              await forwarder.close();
+              throw err;
+            });
+      if (store !== undefined) store.sources.push(...[forwarder.grpcAddress, forwarder.httpUrl].filter((a) => a !== undefined));
       const d = config.diagnostics;
       const diagnostics =
         d.addr === undefined
@@ -121,6 +144,7 @@ export function serveCommand(): Command {
               logger,
             }).catch(async (err: unknown) => {
               await forwarder.close();
+              await ui?.close();
               throw err;
             });
       diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'healthy' });
@@ -129,6 +153,7 @@ export function serveCommand(): Command {
         forwarder.httpUrl === undefined ? undefined : `OTLP/HTTP on ${forwarder.httpUrl}`,
       ].filter((s) => s !== undefined);
       process.stdout.write(`tracepipe serve: receiving ${listening.join(' and ')}\n`);
+      if (ui !== undefined) process.stdout.write(`tracepipe serve: trace viewer on ${ui.url}\n`);
       process.stdout.write(`tracepipe serve: forwarding to ${forwarder.destination}\n`);
       const rate = config.receiver.samplingRatePerMillion;
       if (rate !== undefined) process.stdout.write(`tracepipe serve: sampling forwarded traces again at ${rate} per million\n`);
@@ -144,6 +169,7 @@ export function serveCommand(): Command {
       logger.info(`${signal}: stopping, draining ${spans} queued span(s)`);
       diagnostics?.readiness.setService(RECEIVER_SERVICE, { status: 'unhealthy', reason: 'shutting down' }, true);
       await forwarder.close();
+      await ui?.close();
       await diagnostics?.close();
       const s = forwarder.stats;
       const summary = {

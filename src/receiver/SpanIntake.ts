@@ -47,6 +47,11 @@ export interface SpanIntakeOptions<F extends WireForm> {
   tagSenderAttribute: string | undefined;
   /** Samples the spans again before they are queued; undefined honours the senders' decisions. */
   sampler?: ForwardingSampler | undefined;
+  /**
+   * Also given every span once it is queued (the live trace viewer, `serve --ui`). When set,
+   * every request takes the decode path, as with tagging and sampling.
+   */
+  observer?: ((spans: readonly OtlpSpan[]) => void) | undefined;
 }
 
 /** How long a refused sender is asked to wait (Retry-After, google.rpc.RetryInfo) before retrying. */
@@ -75,6 +80,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
   private readonly logger: Logger;
   readonly tagSenderAttribute: string | undefined;
   private readonly sampler: ForwardingSampler | undefined;
+  private readonly observer: ((spans: readonly OtlpSpan[]) => void) | undefined;
   private fullSince = 0;
   /** Bytes of request bodies being read (BodyBudget). */
   private reserved = 0;
@@ -89,6 +95,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     this.logger = options.logger;
     this.tagSenderAttribute = options.tagSenderAttribute;
     this.sampler = options.sampler;
+    this.observer = options.observer;
   }
 
   /**
@@ -115,7 +122,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
 
   acceptProto(body: Uint8Array, transport: Transport, sender: string | undefined): IntakeResult {
     if (!this.hasRoomFor(body.length)) return this.full();
-    if (this.sampler === undefined && (sender === undefined || this.tagSenderAttribute === undefined)) {
+    if (this.sampler === undefined && this.observer === undefined && (sender === undefined || this.tagSenderAttribute === undefined)) {
       const passed = this.codec.passThrough(body);
       if (passed !== undefined) {
         if (passed.request.byteLength <= this.maxRequestBytes) {
@@ -159,6 +166,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
       }
       const refused = this.enqueueSpans(spans, transport);
       if (refused !== undefined) return refused;
+      this.observer?.(spans);
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
     return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };

@@ -14,7 +14,7 @@ import { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import { GrpcReceiver } from './GrpcReceiver.js';
 import { HttpReceiver } from './HttpReceiver.js';
 import { JsonRequests, ProtobufRequests, type RequestCodec } from './RequestCodec.js';
-import { SpanIntake } from './SpanIntake.js';
+import { SpanIntake, type SpanIntakeOptions } from './SpanIntake.js';
 
 /** Where `serve` writes when nothing else is configured: capture files next to where it runs. */
 export const DEFAULT_FORWARD_URL = 'file://./traces';
@@ -49,6 +49,8 @@ export interface ForwarderOptions {
   logger?: Logger;
   /** Counters shared with the diagnostics service; a fresh set by default. */
   stats?: PipelineStats;
+  /** Given every span the forwarder queues, decoded (the live trace viewer of `serve --ui`). */
+  observer?: SpanIntakeOptions<WireForm>['observer'];
 }
 
 export interface Forwarder {
@@ -110,6 +112,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
     maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
+    observer: options.observer,
   };
   const { queue, intake } = isWireForm(exporter, 'json')
     ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
@@ -170,6 +173,7 @@ interface PipelineSettings {
   maxBatchSize: number;
   scheduleDelayMs: number;
   maxConcurrentExports: number | undefined;
+  observer: SpanIntakeOptions<WireForm>['observer'];
 }
 
 /** The queue and the intake in front of it, in the exporter's wire form: one form throughout, checked by the compiler. */
@@ -194,6 +198,7 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
     logger,
     tagSenderAttribute: receiver.tagSenderAttribute,
     sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
+    observer: settings.observer,
   });
   return { queue, intake };
 }

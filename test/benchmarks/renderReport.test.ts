@@ -61,7 +61,7 @@ const results: BenchResults = {
   machine: { cpuModel: 'Test CPU', cores: 2, memoryGB: 4, platform: 'Linux test x64', node: 'v20.0.0', date: '2026-11-21T12:00:00Z' },
   versions: { tracepipe: '0.1.0', '@opentelemetry/sdk-trace': '2.12.1' },
   calibration: { before: one(1.8), after: one(1.9) },
-  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, workloadMs: 2000, workloadChunk: 512, tightLoopSpans: 200_000, encodingMs: 1000, forwardMs: 3000 },
+  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, workloadMs: 2000, workloadChunk: 512, tightLoopSpans: 200_000, encodingMs: 1000, forwardMs: 3000, uiCaptureBytes: 1_000_000_000 },
   overhead,
   throughput: {
     file: { tracepipe: [throughput(330_000, 660_000, 0, 90)], stock: [throughput(110_000, 440_000, 220_000, 100)] },
@@ -155,4 +155,19 @@ test('renderOverheadSvg draws one panel per scenario with a point per rate and c
   assert.equal(svg.match(/stroke-dasharray/g)?.length, 2, 'the no-op floor line and its legend entry');
   assert.ok(svg.includes('>root span: start + 5 attributes + end</text>'));
   assert.ok(svg.trimEnd().endsWith('</svg>'));
+});
+
+test('the trace viewer section shows indexing time, peak RSS and each search against the issue\'s goals', () => {
+  const ms = (v: number) => ({ median: v, min: v, max: v, samples: [v] });
+  const sample = {
+    bytes: 1_000_000_000, spans: 1_900_000, traces: 190_000, indexSec: 31.5, peakRssMB: 420,
+    searchMs: { 'recent 20': ms(40), 'service + operation': ms(30), 'errors, longest first': ms(20), 'min duration': ms(25), 'attribute (reads spans)': ms(150) },
+    openTraceMs: ms(12),
+  };
+  const md = renderReport({ ...results, ui: [sample] });
+  assert.ok(md.includes('A generated capture of 1.00 GB (1,900,000 spans in 190,000 traces of 10 spans over 5 services, about 526 bytes of OTLP/JSON per span'));
+  assert.ok(md.includes('| indexing time | 31.5 s (31.5 s–31.5 s) | < 60 s |'));
+  assert.ok(md.includes('| peak RSS | 420 MB (420 MB–420 MB) | < 500 MB |'));
+  assert.ok(md.includes('| search: attribute (reads spans) | 150.0 ms (150.0 ms–150.0 ms) | < 200 ms |'));
+  assert.ok(renderReport(results).includes('## 6. Trace viewer (`tracepipe ui`) over a large capture\n\nNot measured: skipped.'));
 });

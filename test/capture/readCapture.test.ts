@@ -122,11 +122,12 @@ test('readLines splits lines across chunk boundaries, keeps UTF-8 intact and fla
   await writeFile(file, text);
   const lines = [];
   for await (const l of readLines(file, 5)) lines.push(l);
+  const first = Buffer.byteLength('héllo wörld 🚀') + 1;
   assert.deepEqual(lines, [
-    { text: 'héllo wörld 🚀', line: 1, bytes: Buffer.byteLength('héllo wörld 🚀') + 1, terminated: true },
-    { text: '', line: 2, bytes: 1, terminated: true },
-    { text: 'second line, longer than a chunk', line: 3, bytes: 33, terminated: true },
-    { text: 'end', line: 4, bytes: 3, terminated: false },
+    { text: 'héllo wörld 🚀', line: 1, bytes: first, offset: 0, terminated: true },
+    { text: '', line: 2, bytes: 1, offset: first, terminated: true },
+    { text: 'second line, longer than a chunk', line: 3, bytes: 33, offset: first + 1, terminated: true },
+    { text: 'end', line: 4, bytes: 3, offset: first + 34, terminated: false },
   ]);
   assert.equal(lines.reduce((n, l) => n + l.bytes, 0), (await readFile(file)).length);
 });
