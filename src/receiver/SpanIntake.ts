@@ -179,7 +179,8 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
     if (rejected === 0) return durable === undefined ? ALL_ACCEPTED : accepted(durable);
-    return { kind: 'accepted', rejected, message: summarize(rejected, errors), durable };
+    const result: IntakeResult = { kind: 'accepted', rejected, message: summarize(rejected, errors) };
+    return durable === undefined ? result : { ...result, durable };
   }
 
   /** The spans `sampler` keeps; the others are counted as sampled out. */
