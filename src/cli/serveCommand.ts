@@ -18,6 +18,8 @@ interface ServeOptions {
   samplingRatePerMillion?: string;
   queueMaxBytes?: number;
   maxRequestBytes?: number;
+  queueDir?: string;
+  queueMaxDiskBytes?: number;
   diagAddr?: string;
   debug?: boolean;
   ui?: string;
@@ -58,10 +60,18 @@ function resolveConfig(opts: ServeOptions): TracepipeConfig {
   }
   if (opts.queueMaxBytes !== undefined) receiver.queueMaxBytes = opts.queueMaxBytes;
   if (opts.maxRequestBytes !== undefined) receiver.maxRequestBytes = opts.maxRequestBytes;
+  if (opts.queueDir !== undefined) receiver.queueDir = opts.queueDir;
+  if (opts.queueMaxDiskBytes !== undefined) receiver.queueMaxDiskBytes = opts.queueMaxDiskBytes;
   checkQueueFitsRequest(
     receiver.queueMaxBytes,
     receiver.maxRequestBytes,
     opts.queueMaxBytes === undefined ? 'receiver.queue_max_bytes' : '--queue-max-bytes',
+    opts.maxRequestBytes === undefined ? 'receiver.max_request_bytes' : '--max-request-bytes',
+  );
+  checkQueueFitsRequest(
+    receiver.queueMaxDiskBytes,
+    receiver.maxRequestBytes,
+    opts.queueMaxDiskBytes === undefined ? 'receiver.queue_max_disk_bytes' : '--queue-max-disk-bytes',
     opts.maxRequestBytes === undefined ? 'receiver.max_request_bytes' : '--max-request-bytes',
   );
   const diagnostics = { ...base.diagnostics };
@@ -101,6 +111,8 @@ export function serveCommand(): Command {
     .option('--sampling-rate-per-million <rate>', 'sample forwarded traces again at this rate, 0 to 1000000 (off by default: senders decide)')
     .option('--queue-max-bytes <bytes>', 'memory budget of the forwarding queue; when full, senders get 429/RESOURCE_EXHAUSTED', byteCount)
     .option('--max-request-bytes <bytes>', 'largest request body accepted, also after gzip decompression', byteCount)
+    .option('--queue-dir <dir>', 'keep accepted requests in a log there until delivered (acknowledged once on disk; replayed at start)')
+    .option('--queue-max-disk-bytes <bytes>', 'disk budget of the --queue-dir log; when full, senders get 429/RESOURCE_EXHAUSTED [default: 1 GiB]', byteCount)
     .option('--diag-addr <host:port>', 'serve /healthz, /readyz, /metrics there (off by default)')
     .option('--debug', 'also serve CPU and heap profiles under /debug/pprof on the diagnostics address')
     .option('--ui <host:port>', 'also serve the trace viewer there, live over what is received (off by default)')

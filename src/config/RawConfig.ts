@@ -40,6 +40,9 @@ export interface RawReceiver {
   request_timeout_ms?: number;
   idle_timeout_ms?: number;
   max_retry_age_ms?: number;
+  /** Keeps accepted requests in an append-only log there until delivered; unset: memory only. */
+  queue_dir?: string;
+  queue_max_disk_bytes?: number;
 }
 
 export interface RawDiagnostics {

@@ -58,6 +58,10 @@ export interface ReceiverConfig {
   idleTimeoutMs: number;
   /** A batch that has failed to export for this long is dropped (counted); undefined retries while the queue holds it. */
   maxRetryAgeMs: number | undefined;
+  /** The durable queue's directory: requests are acknowledged once in its log; undefined keeps the queue in memory only. */
+  queueDir: string | undefined;
+  /** Disk budget of the durable queue's log: when full, senders are refused (429 / RESOURCE_EXHAUSTED). */
+  queueMaxDiskBytes: number;
 }
 
 export interface DiagnosticsConfig {

@@ -21,6 +21,8 @@ import {
 export const DEFAULTS = {
   serviceName: 'unknown_service:node', // OTel resource semantic conventions, service.name
   queueMaxBytes: 64 * 1024 * 1024,
+  /** The durable queue log's disk budget (receiver.queue_max_disk_bytes). */
+  queueMaxDiskBytes: 1024 * 1024 * 1024,
   maxExportBatchSize: 512, // the OTel SDK's batch size
   maxExportBatchBytes: DEFAULT_MAX_EXPORT_BATCH_BYTES,
   scheduleDelayMs: 200,
@@ -66,6 +68,8 @@ const RECEIVER_KEYS = [
   'request_timeout_ms',
   'idle_timeout_ms',
   'max_retry_age_ms',
+  'queue_dir',
+  'queue_max_disk_bytes',
 ];
 const RECEIVER_TLS_KEYS = ['cert_file', 'key_file', 'client_ca_file'];
 const KEYPAIR_KEYS = ['key_file', 'cert_file'];
@@ -252,6 +256,8 @@ function receiver(raw: unknown): ReceiverConfig {
   const maxRequestBytes = integer(r.max_request_bytes, 'receiver.max_request_bytes', 1024, MAX_BYTES, DEFAULTS.maxRequestBytes);
   const queueMaxBytes = integer(r.queue_max_bytes, 'receiver.queue_max_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxBytes);
   checkQueueFitsRequest(queueMaxBytes, maxRequestBytes, 'receiver.queue_max_bytes', 'receiver.max_request_bytes');
+  const queueMaxDiskBytes = integer(r.queue_max_disk_bytes, 'receiver.queue_max_disk_bytes', 1024, MAX_BYTES, DEFAULTS.queueMaxDiskBytes);
+  checkQueueFitsRequest(queueMaxDiskBytes, maxRequestBytes, 'receiver.queue_max_disk_bytes', 'receiver.max_request_bytes');
   const handshakeTimeoutMs = integer(r.handshake_timeout_ms, 'receiver.handshake_timeout_ms', 1, MAX_MS, DEFAULTS.handshakeTimeoutMs);
   const requestTimeoutMs = integer(r.request_timeout_ms, 'receiver.request_timeout_ms', 1, MAX_MS, DEFAULTS.requestTimeoutMs);
   // The headers are part of the request, so the whole request cannot have less time than they do.
@@ -271,7 +277,15 @@ function receiver(raw: unknown): ReceiverConfig {
     requestTimeoutMs,
     idleTimeoutMs: integer(r.idle_timeout_ms, 'receiver.idle_timeout_ms', 1, MAX_MS, DEFAULTS.idleTimeoutMs),
     maxRetryAgeMs: r.max_retry_age_ms === undefined ? undefined : integer(r.max_retry_age_ms, 'receiver.max_retry_age_ms', 1, MAX_MS, 0),
+    queueDir: queueDir(r.queue_dir),
+    queueMaxDiskBytes,
   };
+}
+
+function queueDir(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') fail('receiver.queue_dir', 'a directory path', value);
+  return value;
 }
 
 /**

@@ -69,6 +69,20 @@ export class DiagnosticsMetrics {
     mirrorCounter(registers, 'tracepipe_export_retries_total', 'Export attempts that were retried.', [], () => [[{}, stats.retries]]);
     mirrorCounter(
       registers,
+      'tracepipe_queue_replayed_spans_total',
+      'Spans read back from the durable queue log at start and forwarded again (undelivered ones, and delivered ones the log had not yet trimmed: repeats).',
+      [],
+      () => [[{}, stats.queueReplayedSpans]],
+    );
+    mirrorCounter(
+      registers,
+      'tracepipe_queue_torn_records_total',
+      'Records of the durable queue log found torn at start (a write cut short by a crash) and skipped.',
+      [],
+      () => [[{}, stats.queueTornRecords]],
+    );
+    mirrorCounter(
+      registers,
       'tracepipe_receiver_requests_total',
       'Export requests the forwarder answered, by transport and status code (HTTP status or gRPC code).',
       ['transport', 'code'],

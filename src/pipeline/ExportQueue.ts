@@ -24,6 +24,12 @@ export interface ExportQueueOptions<F extends WireForm> {
    * budget; undefined gives a failed batch up at once (the library's processor).
    */
   retry?: QueueRetryPolicy | undefined;
+  /**
+   * Told the ids given with `offerEncoded` once the queue is done with their requests: delivered,
+   * or failed for good (counted). Not for what shutdown gives up: those stay where the ids point
+   * (the durable log) for the next start.
+   */
+  onSettled?: ((ids: readonly number[]) => void) | undefined;
 }
 
 export interface QueueRetryPolicy {
@@ -40,6 +46,8 @@ interface Batch<F extends WireForm> {
   requests: EncodedRequest<F>[];
   /** Spans in each request. */
   requestSpans: number[];
+  /** The ids offered with the requests (`onSettled`). */
+  ids: number[];
   /** Spans in the batch, of either kind. */
   count: number;
   bytes: number;
@@ -58,6 +66,7 @@ interface Waiter {
 
 const DEFAULT_CONCURRENCY = 4;
 const NO_SPANS: ReadableSpan[] = [];
+const NO_IDS: number[] = [];
 
 /**
  * A bounded queue between span producers (the provider's processor, the forwarder's receivers)
@@ -88,6 +97,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
   /** The open batch's requests when it is an encoded one, their spans and their wire bytes. */
   private openRequests: EncodedRequest<F>[] = [];
   private openRequestSpans: number[] = [];
+  private openIds: number[] = [];
   private openEncodedSpans = 0;
   private openWireBytes = 0;
   private openBytes = 0;
@@ -96,6 +106,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
   /** Failed batches waiting for the backoff to pass (retry); exported again before newer ones. */
   private retrying: Batch<F>[] = [];
   private readonly retry: QueueRetryPolicy | undefined;
+  private readonly onSettled: ((ids: readonly number[]) => void) | undefined;
   private backoffMs = 0;
   /** Set while the destination is failing: no export starts until it fires. */
   private resumeTimer: NodeJS.Timeout | undefined;
@@ -128,6 +139,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
     this.form = options.exporter.wireForm;
     this.maxBatchBytes = options.exporter.maxBatchBytes;
     this.retry = options.retry;
+    this.onSettled = options.onSettled;
     this.backoffMs = options.retry?.initialBackoffMs ?? 0;
     this.stats.queueSpans = () => this.heldSpans;
     this.stats.queueBytes = () => this.heldBytes;
@@ -178,27 +190,32 @@ export class ExportQueue<F extends WireForm = WireForm> {
    * caller), or refuses it like `offer`. Requests are never split: one that would take the open
    * batch past `maxBatchSize` spans or `maxBatchBytes` seals it first, so only a request that is
    * larger on its own makes a batch larger (the caller splits requests above the byte limit).
-   * `bytes` is what holding the request costs.
+   * `bytes` is what holding the request costs; `id`, if any, is given back to `onSettled`.
    */
-  offerEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number): boolean {
+  offerEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number, id?: number): boolean {
     if (this.closed || this.heldBytes + bytes > this.maxBytes) return false;
     if (spanCount === 0) return true;
-    this.addEncoded(request, spanCount, bytes);
+    this.addEncoded(request, spanCount, bytes, id);
     this.armTimer();
     return true;
   }
 
   /** Several requests, all or none (the parts of one request the caller had to split). */
-  offerEncodedAll(requests: readonly EncodedRequest<F>[], spanCounts: readonly number[], bytes: readonly number[]): boolean {
+  offerEncodedAll(
+    requests: readonly EncodedRequest<F>[],
+    spanCounts: readonly number[],
+    bytes: readonly number[],
+    ids?: readonly number[],
+  ): boolean {
     let total = 0;
     for (const b of bytes) total += b;
     if (this.closed || this.heldBytes + total > this.maxBytes) return false;
-    for (let i = 0; i < requests.length; i++) if (spanCounts[i]! > 0) this.addEncoded(requests[i]!, spanCounts[i]!, bytes[i]!);
+    for (let i = 0; i < requests.length; i++) if (spanCounts[i]! > 0) this.addEncoded(requests[i]!, spanCounts[i]!, bytes[i]!, ids?.[i]);
     this.armTimer();
     return true;
   }
 
-  private addEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number): void {
+  private addEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number, id: number | undefined): void {
     const wire = request.byteLength;
     if (
       this.open.length > 0 ||
@@ -212,6 +229,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
     this.heldBytes += bytes;
     this.openRequests.push(request);
     this.openRequestSpans.push(spanCount);
+    if (id !== undefined) this.openIds.push(id);
     this.openEncodedSpans += spanCount;
     this.openWireBytes += wire;
     this.openBytes += bytes;
@@ -299,11 +317,12 @@ export class ExportQueue<F extends WireForm = WireForm> {
 
   private seal(): void {
     if (this.openRequests.length > 0) {
-      const { openRequests: requests, openRequestSpans: requestSpans } = this;
+      const { openRequests: requests, openRequestSpans: requestSpans, openIds: ids } = this;
       this.ready.push({
         spans: NO_SPANS,
         requests,
         requestSpans,
+        ids,
         count: this.openEncodedSpans,
         bytes: this.openBytes,
         seq: this.nextSeq++,
@@ -312,6 +331,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
       });
       this.openRequests = [];
       this.openRequestSpans = [];
+      this.openIds = [];
       this.openEncodedSpans = 0;
       this.openWireBytes = 0;
     } else {
@@ -319,6 +339,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
         spans: this.open,
         requests: [],
         requestSpans: [],
+        ids: NO_IDS,
         count: this.open.length,
         bytes: this.openBytes,
         seq: this.nextSeq++,
@@ -386,6 +407,7 @@ export class ExportQueue<F extends WireForm = WireForm> {
     if (error === undefined && this.retry !== undefined) this.backoffMs = this.retry.initialBackoffMs;
     this.heldSpans -= batch.count;
     this.heldBytes -= batch.bytes;
+    if (batch.ids.length > 0) this.onSettled?.(batch.ids);
     let spans = batch.count;
     if (error instanceof ExportError && error.failedSpans !== undefined) {
       const delivered = batch.count - error.failedSpans - error.rejectedSpans;

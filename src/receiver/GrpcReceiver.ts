@@ -109,10 +109,26 @@ function exportHandler(options: ReceiverOptions, counting: Counting): grpc.handl
       return;
     }
     switch (result.kind) {
-      case 'accepted':
-        record('OK');
-        callback(null, Buffer.from(encodeExportResponse(result.rejected, result.message)));
+      case 'accepted': {
+        const answer = Buffer.from(encodeExportResponse(result.rejected, result.message));
+        if (result.durable === undefined) {
+          record('OK');
+          callback(null, answer);
+          return;
+        }
+        // Acknowledged only once its bytes are in the durable log.
+        result.durable.then(
+          () => {
+            record('OK');
+            callback(null, answer);
+          },
+          () => {
+            record('UNAVAILABLE');
+            callback({ code: grpc.status.UNAVAILABLE, details: 'forwarder queue log could not be written, retry later' });
+          },
+        );
         return;
+      }
       case 'invalid':
         record('INVALID_ARGUMENT');
         callback({ code: grpc.status.INVALID_ARGUMENT, details: result.message });

@@ -20,6 +20,7 @@ const CONTENT_TYPES: Record<Encoding, string> = { protobuf: 'application/x-proto
 const RPC_INVALID_ARGUMENT = 3;
 const RPC_RESOURCE_EXHAUSTED = 8;
 const RPC_INTERNAL = 13;
+const RPC_UNAVAILABLE = 14;
 const RPC_NOT_FOUND = 5;
 const RPC_UNIMPLEMENTED = 12;
 
@@ -181,14 +182,19 @@ function requestHandler(options: ReceiverOptions, state: { closing: boolean }): 
         return fail(req, res, 500, RPC_INTERNAL, encoding, 'internal error');
       }
       switch (result.kind) {
-        case 'accepted':
-          return reply(
-            req,
-            res,
-            200,
-            encoding,
-            encoding === 'json' ? exportResponseJson(result.rejected, result.message) : encodeExportResponse(result.rejected, result.message),
-          );
+        case 'accepted': {
+          const answer = () =>
+            reply(
+              req,
+              res,
+              200,
+              encoding,
+              encoding === 'json' ? exportResponseJson(result.rejected, result.message) : encodeExportResponse(result.rejected, result.message),
+            );
+          // Acknowledged only once its bytes are in the durable log.
+          if (result.durable === undefined) return answer();
+          return result.durable.then(answer, () => fail(req, res, 503, RPC_UNAVAILABLE, encoding, 'forwarder queue log could not be written, retry later'));
+        }
         case 'invalid':
           return fail(req, res, 400, RPC_INVALID_ARGUMENT, encoding, result.message);
         case 'full':

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { framingBytes, type EncodedRequest, type WireForm } from '../pipeline/EncodedSpans.js';
 import type { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import type { BodyBudget } from './BodyBudget.js';
+import type { DurableLog } from './DurableLog.js';
 import type { QueuedRequest, RequestCodec } from './RequestCodec.js';
 
 /**
@@ -16,16 +17,26 @@ import type { QueuedRequest, RequestCodec } from './RequestCodec.js';
  * exporter's wire form, each charged the bytes it holds. `false` means full (or shut down).
  */
 export interface SpanQueue<F extends WireForm> {
-  offerEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number): boolean;
+  /** `id`: the request's record in the durable log, given back once the queue is done with it. */
+  offerEncoded(request: EncodedRequest<F>, spanCount: number, bytes: number, id?: number): boolean;
   /** All of them or none. */
-  offerEncodedAll(requests: readonly EncodedRequest<F>[], spanCounts: readonly number[], bytes: readonly number[]): boolean;
+  offerEncodedAll(
+    requests: readonly EncodedRequest<F>[],
+    spanCounts: readonly number[],
+    bytes: readonly number[],
+    ids?: readonly number[],
+  ): boolean;
   /** Bytes held now, against `queueMaxBytes`. */
   readonly bytes: number;
 }
 
 export type IntakeResult =
-  /** Queued; `rejected` spans (invalid ids...) were dropped and are reported in `partial_success`. */
-  | { kind: 'accepted'; rejected: number; message: string }
+  /**
+   * Queued; `rejected` spans (invalid ids...) were dropped and are reported in `partial_success`.
+   * With a durable log, the sender may be told only once `durable` resolves; if it rejects, the
+   * request is refused as unavailable (it is queued all the same, so a retry may repeat it).
+   */
+  | { kind: 'accepted'; rejected: number; message: string; durable?: Promise<void> | undefined }
   /** The request does not decode: nothing was queued. */
   | { kind: 'invalid'; message: string }
   /** The queue is full: nothing was queued, the sender keeps the spans and retries. */
@@ -52,6 +63,8 @@ export interface SpanIntakeOptions<F extends WireForm> {
    * every request takes the decode path, as with tagging and sampling.
    */
   observer?: ((spans: readonly OtlpSpan[]) => void) | undefined;
+  /** Where requests are kept until delivered (`receiver.queue_dir`); undefined: memory only. */
+  log?: DurableLog | undefined;
 }
 
 /** How long a refused sender is asked to wait (Retry-After, google.rpc.RetryInfo) before retrying. */
@@ -81,6 +94,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
   readonly tagSenderAttribute: string | undefined;
   private readonly sampler: ForwardingSampler | undefined;
   private readonly observer: ((spans: readonly OtlpSpan[]) => void) | undefined;
+  private readonly log: DurableLog | undefined;
   private fullSince = 0;
   /** Bytes of request bodies being read (BodyBudget). */
   private reserved = 0;
@@ -96,6 +110,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     this.tagSenderAttribute = options.tagSenderAttribute;
     this.sampler = options.sampler;
     this.observer = options.observer;
+    this.log = options.log;
   }
 
   /**
@@ -126,7 +141,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
       const passed = this.codec.passThrough(body);
       if (passed !== undefined) {
         if (passed.request.byteLength <= this.maxRequestBytes) {
-          return passed.spanCount > 0 ? (this.enqueue(passed, transport) ?? ALL_ACCEPTED) : ALL_ACCEPTED;
+          return passed.spanCount > 0 ? this.enqueue(passed, transport) : ALL_ACCEPTED;
         }
         // Valid, but more than one export may carry: decoded below and queued in parts.
         this.codec.discard(passed.request);
@@ -160,16 +175,20 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     }
     const { rejected, errors } = decoded;
     const spans = this.sampler === undefined ? decoded.spans : this.sample(this.sampler, decoded.spans);
+    let durable: Promise<void> | undefined;
     if (spans.length > 0) {
       if (sender !== undefined && this.tagSenderAttribute !== undefined) {
         for (const span of spans) span.attributes[this.tagSenderAttribute] = sender;
       }
-      const refused = this.enqueueSpans(spans, transport);
-      if (refused !== undefined) return refused;
+      const queued = this.enqueueSpans(spans, transport);
+      if (queued.kind !== 'accepted') return queued;
+      durable = queued.durable;
       this.observer?.(spans);
     }
     if (rejected > 0) this.stats.drop('invalid', rejected);
-    return rejected === 0 ? ALL_ACCEPTED : { kind: 'accepted', rejected, message: summarize(rejected, errors) };
+    if (rejected === 0) return durable === undefined ? ALL_ACCEPTED : accepted(durable);
+    const result: IntakeResult = { kind: 'accepted', rejected, message: summarize(rejected, errors) };
+    return durable === undefined ? result : { ...result, durable };
   }
 
   /** The spans `sampler` keeps; the others are counted as sampled out. */
@@ -181,43 +200,63 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
 
   /**
    * Decoded spans as one request, or as several when one would be larger than an export may be.
-   * Undefined once queued; otherwise why not.
+   * Accepted once queued; otherwise why not.
    */
-  private enqueueSpans(spans: OtlpSpan[], transport: Transport): IntakeResult | undefined {
+  private enqueueSpans(spans: OtlpSpan[], transport: Transport): IntakeResult {
     const codec = this.codec;
     const parts = encodeWithin(spans, (run) => codec.encode(run), this.maxRequestBytes, requestBytes, (part) => codec.discard(part.request));
     if (parts.length === 1) return this.enqueue(parts[0]!.body, transport);
     const bodies = parts.map((part) => part.body);
+    const requests = bodies.map((b) => b.request);
+    const spanCounts = bodies.map((b) => b.spanCount);
     const bytes = bodies.map((b) => b.bytes);
-    const refused = this.neverFits(bytes.reduce((a, b) => a + b, 0));
-    if (refused !== undefined || !this.queue.offerEncodedAll(bodies.map((b) => b.request), bodies.map((b) => b.spanCount), bytes)) {
+    const wire = requests.reduce((a, r) => a + r.byteLength, 0);
+    const log = this.log;
+    const refused = this.neverFits(bytes.reduce((a, b) => a + b, 0), wire, requests.length) ?? this.noDiskRoom(wire, requests.length);
+    const ids = log === undefined ? undefined : requests.map((_, i) => log.nextId + i);
+    if (refused !== undefined || !this.queue.offerEncodedAll(requests, spanCounts, bytes, ids)) {
       for (const b of bodies) codec.discard(b.request);
       return refused ?? this.full();
     }
     this.noteNotFull();
     this.stats.received[transport] += spans.length;
-    return undefined;
+    return log === undefined ? ALL_ACCEPTED : accepted(log.append(requests, spanCounts));
   }
 
-  /** Undefined once queued; otherwise why not. */
-  private enqueue(queued: QueuedRequest<F>, transport: Transport): IntakeResult | undefined {
-    const refused = this.neverFits(queued.bytes);
-    if (refused !== undefined || !this.queue.offerEncoded(queued.request, queued.spanCount, queued.bytes)) {
+  /** Accepted once queued (and, with a durable log, appended to it); otherwise why not. */
+  private enqueue(queued: QueuedRequest<F>, transport: Transport): IntakeResult {
+    const wire = queued.request.byteLength;
+    const refused = this.neverFits(queued.bytes, wire, 1) ?? this.noDiskRoom(wire, 1);
+    const log = this.log;
+    if (refused !== undefined || !this.queue.offerEncoded(queued.request, queued.spanCount, queued.bytes, log?.nextId)) {
       this.codec.discard(queued.request);
       return refused ?? this.full();
     }
     this.noteNotFull();
     this.stats.received[transport] += queued.spanCount;
+    return log === undefined ? ALL_ACCEPTED : accepted(log.append([queued.request], [queued.spanCount]));
+  }
+
+  /** A definitive refusal for a request that needs more than the whole queue budget (or disk budget), which no retry can change. */
+  private neverFits(bytes: number, wireBytes: number, records: number): IntakeResult | undefined {
+    if (bytes > this.queueMaxBytes) {
+      return {
+        kind: 'tooLarge',
+        message: `request needs ${bytes} bytes of queue, more than the whole queue budget (receiver.queue_max_bytes ${this.queueMaxBytes}): it can never be accepted; send smaller requests`,
+      };
+    }
+    if (this.log !== undefined && !this.log.couldFit(wireBytes, records)) {
+      return {
+        kind: 'tooLarge',
+        message: `request needs more than ${wireBytes} bytes of queue log, more than the whole disk budget (receiver.queue_max_disk_bytes): it can never be accepted; send smaller requests`,
+      };
+    }
     return undefined;
   }
 
-  /** A definitive refusal for a request that needs more than the whole queue budget, which no retry can change. */
-  private neverFits(bytes: number): IntakeResult | undefined {
-    if (bytes <= this.queueMaxBytes) return undefined;
-    return {
-      kind: 'tooLarge',
-      message: `request needs ${bytes} bytes of queue, more than the whole queue budget (receiver.queue_max_bytes ${this.queueMaxBytes}): it can never be accepted; send smaller requests`,
-    };
+  /** The durable log is full: refused like a full queue, since acknowledged requests must never be dropped to make room. */
+  private noDiskRoom(wireBytes: number, records: number): IntakeResult | undefined {
+    return this.log === undefined || this.log.hasRoom(wireBytes, records) ? undefined : this.full();
   }
 
   private noteNotFull(): void {
@@ -231,6 +270,8 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
 const requestBytes = (queued: QueuedRequest<WireForm>): number => queued.request.byteLength;
 
 const ALL_ACCEPTED: IntakeResult = Object.freeze({ kind: 'accepted', rejected: 0, message: '' });
+
+const accepted = (durable: Promise<void>): IntakeResult => ({ kind: 'accepted', rejected: 0, message: '', durable });
 
 /** `partial_success.error_message`: the exact count, and the first few reasons the decoder kept. */
 function summarize(rejected: number, errors: string[]): string {

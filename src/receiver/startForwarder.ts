@@ -8,13 +8,14 @@ import { createExporter } from '../exporters/createExporter.js';
 import { LineBufferPool } from '../exporters/file/LineBufferPool.js';
 import type { TraceExporter } from '../exporters/TraceExporter.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { WireForm } from '../pipeline/EncodedSpans.js';
+import type { EncodedRequest, WireForm } from '../pipeline/EncodedSpans.js';
 import { ExportQueue } from '../pipeline/ExportQueue.js';
 import { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import { GrpcReceiver } from './GrpcReceiver.js';
 import { HttpReceiver } from './HttpReceiver.js';
 import { JsonRequests, ProtobufRequests, type RequestCodec } from './RequestCodec.js';
-import { SpanIntake, type SpanIntakeOptions } from './SpanIntake.js';
+import { DurableLog, type LogRecord } from './DurableLog.js';
+import { SpanIntake, type SpanIntakeOptions, type SpanQueue } from './SpanIntake.js';
 
 /** Where `serve` writes when nothing else is configured: capture files next to where it runs. */
 export const DEFAULT_FORWARD_URL = 'file://./traces';
@@ -105,10 +106,12 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     logger,
     lines,
   });
+  const durable = receiver.queueDir === undefined ? undefined : await DurableLog.open({ dir: receiver.queueDir, maxBytes: receiver.queueMaxDiskBytes, logger });
   const pipeline = {
     stats,
     logger,
     receiver,
+    log: durable?.log,
     maxBatchSize: tracing.maxExportBatchSize,
     scheduleDelayMs: tracing.scheduleDelayMs,
     maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
@@ -117,6 +120,10 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   const { queue, intake } = isWireForm(exporter, 'json')
     ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
     : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
+  if (durable !== undefined) {
+    stats.queueTornRecords += durable.torn;
+    await replay(durable.records, queue, stats, logger);
+  }
   const common = {
     tls: receiver.tls,
     maxRequestBytes: receiver.maxRequestBytes,
@@ -136,6 +143,7 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
   } catch (err) {
     await grpc?.close(0);
     await queue.shutdown(0);
+    await durable?.log.close();
     throw err;
   }
 
@@ -147,6 +155,8 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     await queue.shutdown(Math.max(0, deadline - Date.now()));
     // The deadline has passed: exports still running are counted now, not after the process is gone.
     queue.abandon();
+    // What was not delivered stays in the log, for the next start.
+    await durable?.log.close();
   };
 
   return {
@@ -174,6 +184,7 @@ interface PipelineSettings {
   scheduleDelayMs: number;
   maxConcurrentExports: number | undefined;
   observer: SpanIntakeOptions<WireForm>['observer'];
+  log: DurableLog | undefined;
 }
 
 /** The queue and the intake in front of it, in the exporter's wire form: one form throughout, checked by the compiler. */
@@ -188,6 +199,7 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
     scheduleDelayMs: settings.scheduleDelayMs,
     maxConcurrentExports: settings.maxConcurrentExports,
     retry: { maxAgeMs: receiver.maxRetryAgeMs, ...QUEUE_RETRY_BACKOFF },
+    onSettled: settings.log === undefined ? undefined : (ids) => settings.log!.settle(ids),
   });
   const intake = new SpanIntake<F>({
     queue,
@@ -199,8 +211,31 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
     tagSenderAttribute: receiver.tagSenderAttribute,
     sampler: receiver.samplingRatePerMillion === undefined ? undefined : new ForwardingSampler(receiver.samplingRatePerMillion),
     observer: settings.observer,
+    log: settings.log,
   });
   return { queue, intake };
+}
+
+/** How often a replay that found the queue full looks again for room. */
+const REPLAY_WAIT_MS = 20;
+
+/**
+ * Offers what an earlier run left in the durable log to the queue, in order, before the listeners
+ * open, so it is delivered first. A backlog larger than the memory queue waits for room: the
+ * listeners open once all of it is queued.
+ */
+async function replay<F extends WireForm>(records: LogRecord[], queue: SpanQueue<F>, stats: PipelineStats, logger: Logger): Promise<void> {
+  if (records.length === 0) return;
+  let spans = 0;
+  for (const record of records) spans += record.spanCount;
+  logger.info({ requests: records.length, spans }, 'queue log: delivering what an earlier run left, before accepting more');
+  for (const record of records) {
+    const request = record.payload as Uint8Array as EncodedRequest<F>;
+    while (!queue.offerEncoded(request, record.spanCount, record.payload.byteLength, record.id)) {
+      await new Promise((resolve) => setTimeout(resolve, REPLAY_WAIT_MS));
+    }
+    stats.queueReplayedSpans += record.spanCount;
+  }
 }
 
 function isWireForm<F extends WireForm>(exporter: TraceExporter, form: F): exporter is TraceExporter<F> {

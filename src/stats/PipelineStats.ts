@@ -34,6 +34,13 @@ export class PipelineStats {
   exportFailed = 0;
   /** Export attempts that were retried. */
   retries = 0;
+  /**
+   * Spans read back from the durable queue log at start (receiver.queue_dir): those not delivered
+   * before the restart, and those delivered whose segment was not yet trimmed (repeats).
+   */
+  queueReplayedSpans = 0;
+  /** Records of the durable queue log found torn at start (a write cut short by a crash), skipped. */
+  queueTornRecords = 0;
   readonly dropped: Record<DropReason, number> = {
     queue_full: 0,
     invalid: 0,

@@ -35,6 +35,8 @@ test('an empty config is a disabled tracing service with every default', () => {
     requestTimeoutMs: 30000,
     idleTimeoutMs: 60000,
     maxRetryAgeMs: undefined,
+    queueDir: undefined,
+    queueMaxDiskBytes: 1073741824,
   });
   assert.deepEqual(c.diagnostics, { addr: undefined, debug: false, heartbeatIntervalMs: 60000, heartbeatRetryIntervalMs: 5000 });
 });

@@ -1,0 +1,304 @@
+import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Logger } from '../logger.js';
+
+/** One request read back from the log at start, in the queue's wire form. */
+export interface LogRecord {
+  id: number;
+  payload: Buffer;
+  spanCount: number;
+}
+
+export interface DurableLogOptions {
+  dir: string;
+  /** Bytes the segments may take on disk together; an append past it is refused (`hasRoom`). */
+  maxBytes: number;
+  /** A segment takes records until it would grow past this; a larger record gets one of its own. */
+  segmentBytes?: number;
+  logger: Logger;
+}
+
+/**
+ * Frame: payload length (u32 LE), CRC32 of everything after the CRC (u32 LE), span count (u32 LE),
+ * payload. The CRC makes a record torn by a crash (or a bad sector) detectable at start.
+ */
+const HEADER_BYTES = 12;
+const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
+const SEGMENT_SUFFIX = '.seg';
+
+interface Segment {
+  id: number;
+  path: string;
+  bytes: number;
+  records: number;
+  /** Records the queue has settled (delivered, or failed for good and counted). */
+  settled: number;
+  /** Records whose bytes are durable. */
+  written: number;
+  /** No record is appended any more; it is deleted once every record in it is settled. */
+  sealed: boolean;
+  handle: Promise<FileHandle> | undefined;
+}
+
+interface Pending {
+  segment: Segment;
+  frame: Buffer;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The forwarder's durable queue on disk: accepted requests appended to segment files
+ * (`<id>.seg`) before they are acknowledged, deleted a segment at a time once the destination
+ * took every request in it. Appends are group-committed: while one write + fdatasync runs, the
+ * appends that arrive meanwhile wait, and the next write + fdatasync covers all of them, so the
+ * disk sees one sync per turn of the writer however many requests come in, and the event loop
+ * never waits on the disk.
+ */
+export class DurableLog {
+  private readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private readonly logger: Logger;
+  private readonly segments = new Map<number, Segment>();
+  /** Which segment holds each record not yet settled. */
+  private readonly owner = new Map<number, Segment>();
+  private active: Segment | undefined;
+  private nextSegmentId = 1;
+  private nextRecordId = 1;
+  private diskBytes = 0;
+  private pending: Pending[] = [];
+  private waiters: Waiter[] = [];
+  private writing: Promise<void> | undefined;
+  private syncCount = 0;
+
+  private constructor(options: DurableLogOptions) {
+    this.dir = options.dir;
+    this.maxBytes = options.maxBytes;
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.logger = options.logger;
+  }
+
+  /**
+   * Opens (creating) the log in `dir` and reads back what an earlier run left in it: every intact
+   * record, in order, to be delivered first. A segment is read up to its first record that is
+   * short or fails its CRC (a write torn by a crash); that tail is skipped and counted in `torn`.
+   */
+  static async open(options: DurableLogOptions): Promise<{ log: DurableLog; records: LogRecord[]; torn: number }> {
+    const log = new DurableLog(options);
+    await mkdir(options.dir, { recursive: true });
+    const ids = (await readdir(options.dir))
+      .filter((name) => name.endsWith(SEGMENT_SUFFIX) && /^\d+$/.test(name.slice(0, -SEGMENT_SUFFIX.length)))
+      .map((name) => Number(name.slice(0, -SEGMENT_SUFFIX.length)))
+      .sort((a, b) => a - b);
+    const records: LogRecord[] = [];
+    let torn = 0;
+    for (const id of ids) {
+      const path = join(options.dir, `${id}${SEGMENT_SUFFIX}`);
+      const data = await readFile(path);
+      const { found, tornAt } = parseSegment(data);
+      log.nextSegmentId = id + 1;
+      if (tornAt !== undefined) {
+        torn++;
+        log.logger.warn({ segment: path, offset: tornAt, bytesSkipped: data.length - tornAt }, 'queue log: torn record skipped (a write cut short by a crash)');
+      }
+      if (found.length === 0) {
+        await unlink(path);
+        continue;
+      }
+      const segment: Segment = { id, path, bytes: data.length, records: found.length, settled: 0, written: found.length, sealed: true, handle: undefined };
+      log.segments.set(id, segment);
+      log.diskBytes += data.length;
+      for (const r of found) {
+        const rid = log.nextRecordId++;
+        log.owner.set(rid, segment);
+        records.push({ id: rid, payload: r.payload, spanCount: r.spanCount });
+      }
+    }
+    return { log, records, torn };
+  }
+
+  /** The id the next appended record gets (the queue is told it before the append). */
+  get nextId(): number {
+    return this.nextRecordId;
+  }
+
+  /** fdatasyncs run so far: with group commit, far fewer than appends under load. */
+  get syncs(): number {
+    return this.syncCount;
+  }
+
+  /** Bytes the segments take on disk, written or about to be. */
+  get bytes(): number {
+    return this.diskBytes;
+  }
+
+  /** Whether requests of `payloadBytes` (together, in `records` records) fit the disk budget now. */
+  hasRoom(payloadBytes: number, records = 1): boolean {
+    return this.diskBytes + payloadBytes + records * HEADER_BYTES <= this.maxBytes;
+  }
+
+  /** Whether they could ever fit, with the log empty. */
+  couldFit(payloadBytes: number, records = 1): boolean {
+    return payloadBytes + records * HEADER_BYTES <= this.maxBytes;
+  }
+
+  /**
+   * Appends records (ids `nextId`, `nextId + 1`...), copying their bytes at once (the caller's
+   * buffers may be reused), and resolves when all of them are durable.
+   */
+  append(payloads: readonly Uint8Array[], spanCounts: readonly number[]): Promise<void> {
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i]!;
+      const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
+      frame.writeUInt32LE(payload.byteLength, 0);
+      frame.writeUInt32LE(spanCounts[i]!, 8);
+      frame.set(payload, HEADER_BYTES);
+      frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
+      const segment = this.segmentFor(frame.length);
+      segment.bytes += frame.length;
+      segment.records++;
+      this.diskBytes += frame.length;
+      this.owner.set(this.nextRecordId++, segment);
+      this.pending.push({ segment, frame });
+    }
+    const durable = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.writing ??= this.writeLoop();
+    return durable;
+  }
+
+  /** The queue is done with these records (delivered, or failed for good and counted). */
+  settle(ids: readonly number[]): void {
+    for (const id of ids) {
+      const segment = this.owner.get(id);
+      if (segment === undefined) continue;
+      this.owner.delete(id);
+      segment.settled++;
+      this.removeIfDone(segment);
+    }
+  }
+
+  /** Waits for the writes in progress and closes the segment files; settled segments are already gone. */
+  async close(): Promise<void> {
+    await this.writing;
+    for (const segment of this.segments.values()) {
+      const handle = segment.handle;
+      segment.handle = undefined;
+      if (handle !== undefined) await (await handle).close();
+    }
+  }
+
+  private segmentFor(frameBytes: number): Segment {
+    const active = this.active;
+    if (active !== undefined && (active.bytes === 0 || active.bytes + frameBytes <= this.segmentBytes)) return active;
+    if (active !== undefined) {
+      active.sealed = true;
+      this.removeIfDone(active);
+    }
+    const id = this.nextSegmentId++;
+    const segment: Segment = { id, path: join(this.dir, `${id}${SEGMENT_SUFFIX}`), bytes: 0, records: 0, settled: 0, written: 0, sealed: false, handle: undefined };
+    this.segments.set(id, segment);
+    this.active = segment;
+    return segment;
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      const waiters = this.waiters;
+      this.pending = [];
+      this.waiters = [];
+      try {
+        let i = 0;
+        while (i < batch.length) {
+          const segment = batch[i]!.segment;
+          const frames: Buffer[] = [];
+          while (i < batch.length && batch[i]!.segment === segment) frames.push(batch[i++]!.frame);
+          const handle = await this.handleOf(segment);
+          await writeAll(handle, frames);
+          await handle.datasync();
+          this.syncCount++;
+          segment.written += frames.length;
+          this.removeIfDone(segment);
+        }
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        // What follows a failed write in that segment would sit behind a torn record: start a new one.
+        if (this.active !== undefined) this.active.sealed = true;
+        this.active = undefined;
+        this.logger.error({ dir: this.dir, error: (error as Error).message }, 'queue log: write failed; the requests it carried are refused (their senders retry)');
+        for (const w of waiters) w.reject(error as Error);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private handleOf(segment: Segment): Promise<FileHandle> {
+    segment.handle ??= (async () => {
+      const handle = await open(segment.path, 'a');
+      // The new file's directory entry must be durable too, or a crash could lose the whole segment.
+      const dir = await open(this.dir, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+      return handle;
+    })();
+    return segment.handle;
+  }
+
+  /** Deletes a segment once nothing more is appended to it and every record in it is written and settled. */
+  private removeIfDone(segment: Segment): void {
+    if (segment.settled < segment.records || segment.written < segment.records) return;
+    if (!segment.sealed) {
+      if (segment !== this.active || segment.records === 0) return;
+      // Everything in the active segment was delivered: start the next append in a fresh one.
+      segment.sealed = true;
+      this.active = undefined;
+    }
+    if (!this.segments.delete(segment.id)) return;
+    this.diskBytes -= segment.bytes;
+    const handle = segment.handle;
+    segment.handle = undefined;
+    void (async () => {
+      if (handle !== undefined) await (await handle).close();
+      await unlink(segment.path);
+    })().catch((error: unknown) => {
+      this.logger.warn({ segment: segment.path, error: (error as Error).message }, 'queue log: could not delete a delivered segment');
+    });
+  }
+}
+
+async function writeAll(handle: FileHandle, frames: Buffer[]): Promise<void> {
+  let total = 0;
+  for (const f of frames) total += f.length;
+  let { bytesWritten } = await handle.writev(frames);
+  if (bytesWritten === total) return;
+  // A short write: the rest, as one buffer.
+  const rest = Buffer.concat(frames).subarray(bytesWritten);
+  let offset = 0;
+  while (offset < rest.length) {
+    ({ bytesWritten } = await handle.write(rest, offset));
+    offset += bytesWritten;
+  }
+}
+
+/** The intact records of a segment, each payload copied out, and where a torn tail starts (if any). */
+export function parseSegment(data: Buffer): { found: Array<{ payload: Buffer; spanCount: number }>; tornAt: number | undefined } {
+  const found: Array<{ payload: Buffer; spanCount: number }> = [];
+  let offset = 0;
+  while (offset < data.length) {
+    if (data.length - offset < HEADER_BYTES) return { found, tornAt: offset };
+    const length = data.readUInt32LE(offset);
+    const end = offset + HEADER_BYTES + length;
+    if (end > data.length || crc32(data.subarray(offset + 8, end)) !== data.readUInt32LE(offset + 4)) return { found, tornAt: offset };
+    found.push({ payload: Buffer.from(data.subarray(offset + HEADER_BYTES, end)), spanCount: data.readUInt32LE(offset + 8) });
+    offset = end;
+  }
+  return { found, tornAt: undefined };
+}

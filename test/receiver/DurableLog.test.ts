@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { open, readdir, stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { silentLogger } from '../../src/logger.js';
+import { DurableLog } from '../../src/receiver/DurableLog.js';
+import { tempDirs } from '../support/tempDirs.js';
+
+const tempDir = tempDirs('tracepipe-durable-');
+const HEADER_BYTES = 12;
+
+const payload = (i: number, size = 100): Buffer => Buffer.alloc(size, i % 256);
+
+async function segments(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.endsWith('.seg')).sort((a, b) => parseInt(a) - parseInt(b));
+}
+
+describe('DurableLog', () => {
+  it('reads back every appended record, in order, with its span count, after the process that wrote them is gone', async () => {
+    const dir = await tempDir();
+    const first = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.equal(first.records.length, 0);
+    assert.equal(first.log.nextId, 1);
+    await first.log.append([payload(1), payload(2, 50)], [3, 4]);
+    await first.log.append([payload(3, 7)], [5]);
+    await first.log.close();
+
+    const { log, records, torn } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.equal(torn, 0);
+    assert.deepEqual(
+      records.map((r) => [r.id, r.spanCount, r.payload.length, r.payload[0]]),
+      [
+        [1, 3, 100, 1],
+        [2, 4, 50, 2],
+        [3, 5, 7, 3],
+      ],
+    );
+    assert.equal(log.nextId, 4);
+    assert.equal(log.bytes, 157 + 3 * HEADER_BYTES);
+    await log.close();
+  });
+
+  it('group-commits: appends made while a write runs are covered by the next single write, and each resolves once durable', async () => {
+    const dir = await tempDir();
+    const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    const order: number[] = [];
+    const appends = Array.from({ length: 50 }, (_, i) => log.append([payload(i)], [1]).then(() => order.push(i)));
+    await Promise.all(appends);
+    assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i));
+    // The first append starts a write alone; the 49 made while it ran share the next one.
+    assert.equal(log.syncs, 2);
+    const [only] = await segments(dir);
+    assert.equal((await stat(join(dir, only!))).size, 50 * (100 + HEADER_BYTES));
+    await log.close();
+  });
+
+  it('deletes a segment once every record in it is settled, and replays only the unsettled ones', async () => {
+    const dir = await tempDir();
+    const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, segmentBytes: 3 * (100 + HEADER_BYTES), logger: silentLogger });
+    for (let i = 0; i < 7; i++) await log.append([payload(i)], [1]);
+    assert.deepEqual(await segments(dir), ['1.seg', '2.seg', '3.seg']);
+    log.settle([1, 2, 3, 5]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await segments(dir), ['2.seg', '3.seg']);
+    assert.equal(log.bytes, 4 * (100 + HEADER_BYTES));
+    await log.close();
+
+    const reopened = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    // 4 and 6 were not settled; 5 was, but shares segment 2 with 4 and 6: a repeat (at-least-once).
+    assert.deepEqual(
+      reopened.records.map((r) => r.payload[0]),
+      [3, 4, 5, 6],
+    );
+    reopened.log.settle(reopened.records.map((r) => r.id));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await segments(dir), []);
+    assert.equal(reopened.log.bytes, 0);
+    await reopened.log.close();
+  });
+
+  it('deletes the active segment once everything in it is delivered, and appends to a fresh one', async () => {
+    const dir = await tempDir();
+    const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    await log.append([payload(1)], [1]);
+    log.settle([1]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await segments(dir), []);
+    await log.append([payload(2)], [1]);
+    assert.deepEqual(await segments(dir), ['2.seg']);
+    await log.close();
+  });
+
+  it('skips and counts a torn tail (a segment cut mid-record), keeps the intact records before it, and appends after it', async () => {
+    const dir = await tempDir();
+    const first = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    for (let i = 0; i < 3; i++) await first.log.append([payload(i)], [2]);
+    await first.log.close();
+    await truncate(join(dir, '1.seg'), 2 * (100 + HEADER_BYTES) + 40);
+
+    const second = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.equal(second.torn, 1);
+    assert.deepEqual(
+      second.records.map((r) => [r.payload[0], r.spanCount]),
+      [
+        [0, 2],
+        [1, 2],
+      ],
+    );
+    await second.log.append([payload(9)], [1]);
+    await second.log.close();
+
+    // A segment that is all torn (a cut header) is removed; new records went to a segment of their own.
+    await truncate(join(dir, '1.seg'), 5);
+    const third = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.equal(third.torn, 1);
+    assert.deepEqual(
+      third.records.map((r) => r.payload[0]),
+      [9],
+    );
+    assert.deepEqual(await segments(dir), ['2.seg']);
+    await third.log.close();
+  });
+
+  it('detects a record whose bytes changed (CRC) as torn', async () => {
+    const dir = await tempDir();
+    const first = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    await first.log.append([payload(1), payload(2)], [1, 1]);
+    await first.log.close();
+    const handle = await open(join(dir, '1.seg'), 'r+');
+    await handle.write(Buffer.from([0xff]), 0, 1, 100 + HEADER_BYTES + HEADER_BYTES + 10);
+    await handle.close();
+    const second = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.equal(second.torn, 1);
+    assert.deepEqual(
+      second.records.map((r) => r.payload[0]),
+      [1],
+    );
+    await second.log.close();
+  });
+
+  it('is bounded by maxBytes: hasRoom until the budget is used, couldFit for what never fits', async () => {
+    const dir = await tempDir();
+    const maxBytes = 3 * (100 + HEADER_BYTES);
+    const { log } = await DurableLog.open({ dir, maxBytes, logger: silentLogger });
+    assert.equal(log.couldFit(maxBytes - HEADER_BYTES), true);
+    assert.equal(log.couldFit(maxBytes - HEADER_BYTES + 1), false);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(log.hasRoom(100), true);
+      await log.append([payload(i)], [1]);
+    }
+    assert.equal(log.hasRoom(1), false);
+    log.settle([1, 2, 3]);
+    assert.equal(log.hasRoom(100), true);
+    assert.equal(log.bytes, 0);
+    await log.close();
+  });
+});
