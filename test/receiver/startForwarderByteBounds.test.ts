@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -12,24 +12,11 @@ import { silentLogger } from '../../src/logger.js';
 import { startForwarder } from '../../src/receiver/startForwarder.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { OtlpSink } from '../support/OtlpSink.js';
+import { captureLineLengths } from '../support/captureLineLengths.js';
 import { readCapturedSpans } from '../support/readCapturedSpans.js';
 import { sendWith } from '../support/sendWith.js';
 
 const MiB = 1024 * 1024;
-
-/** The length of every line of every capture file in `dir`, newline included. */
-async function lineLengths(dir: string): Promise<number[]> {
-  const lengths: number[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    const text = await readFile(join(dir, name));
-    let start = 0;
-    for (let i = text.indexOf(0x0a); i >= 0; i = text.indexOf(0x0a, start)) {
-      lengths.push(i + 1 - start);
-      start = i + 1;
-    }
-  }
-  return lengths;
-}
 
 function uniqueIds(spans: Array<{ spanId: string }>): number {
   return new Set(spans.map((s) => s.spanId)).size;
@@ -53,7 +40,7 @@ describe('what the forwarder sends and writes is bounded in bytes', () => {
         const result = await sendWith(new GrpcOtlpExporter({ url: `http://${forwarder.grpcAddress}` }), spans);
         assert.equal(result.code, ExportResultCode.SUCCESS);
         await forwarder.close();
-        const lengths = await lineLengths(dir);
+        const lengths = await captureLineLengths(dir);
         assert.ok(lengths.length > 1, 'more than one line');
         for (const length of lengths) assert.ok(length <= limit, `a line of ${length} bytes`);
         const captured = await readCapturedSpans(dir);

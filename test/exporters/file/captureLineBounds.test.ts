@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { createTracing } from '../../../src/createTracing.js';
 import { createLogger } from '../../../src/logger.js';
+import { captureLineLengths } from '../../support/captureLineLengths.js';
 import { readCapturedSpans } from '../../support/readCapturedSpans.js';
 import { tempDirs } from '../../support/tempDirs.js';
 
 const tempDir = tempDirs('tracepipe-line-bounds-');
-
-/** The length of every line of every capture file in `dir`, newline included. */
-async function lineLengths(dir: string): Promise<number[]> {
-  const lengths: number[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    const text = await readFile(join(dir, name));
-    let start = 0;
-    for (let i = text.indexOf(0x0a); i >= 0; i = text.indexOf(0x0a, start)) {
-      lengths.push(i + 1 - start);
-      start = i + 1;
-    }
-  }
-  return lengths;
-}
 
 function tracingInto(dir: string, query = '', lines: string[] = []) {
   return createTracing(
@@ -40,7 +25,7 @@ test('1,024 spans with 2 KB attributes are captured in lines of at most 1 MiB (t
   const query = 'SELECT * FROM orders WHERE '.padEnd(2048, 'x');
   for (let i = 0; i < 1024; i++) tracer.startSpan(`query-${i}`, { attributes: { 'db.query.text': query, i } }).end();
   await tracing.shutdown();
-  const lengths = await lineLengths(dir);
+  const lengths = await captureLineLengths(dir);
   assert.ok(lengths.length >= 3, `${lengths.length} lines: 512 such spans make more than 1 MiB of JSON`);
   for (const length of lengths) assert.ok(length <= 1_048_576, `a line of ${length} bytes`);
   const spans = await readCapturedSpans(dir);
@@ -59,7 +44,7 @@ test('a span longer than max_line_bytes on its own gets a line of its own, count
   tracer.startSpan('huge-1', { attributes: { blob: 'b'.repeat(40_000) } }).end();
   tracer.startSpan('huge-2', { attributes: { blob: 'b'.repeat(40_000) } }).end();
   await tracing.shutdown();
-  const lengths = await lineLengths(dir);
+  const lengths = await captureLineLengths(dir);
   assert.equal(lengths.filter((n) => n > 16_384).length, 2, 'one line each for the two huge spans');
   assert.equal(tracing.stats.fileOversizeSpans, 2);
   const spans = await readCapturedSpans(dir);
