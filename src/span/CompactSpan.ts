@@ -13,7 +13,6 @@ import {
   type TimeInput,
 } from '@opentelemetry/api';
 import {
-  addHrTimes,
   hrTime,
   hrTimeDuration,
   type InstrumentationScope,
@@ -255,7 +254,15 @@ export class CompactSpan implements Span, ReadableSpan {
     if (input instanceof Date) return millisToHrTime(input.getTime());
     if (isTimeInputHrTime(input)) return input;
     if (this.startTimeProvided) return millisToHrTime(Date.now());
-    return addHrTimes(this.startTime, millisToHrTime(otperformance.now() - this.performanceStart));
+    // addHrTimes(startTime, millisToHrTime(elapsed)), the same arithmetic without the array between.
+    const elapsed = otperformance.now() - this.performanceStart;
+    let seconds = this.startTime[0] + Math.trunc(elapsed / 1000);
+    let nanos = this.startTime[1] + Math.round((elapsed % 1000) * 1_000_000);
+    if (nanos >= 1_000_000_000) {
+      nanos -= 1_000_000_000;
+      seconds += 1;
+    }
+    return [seconds, nanos];
   }
 
   /** An event's or a link's attributes under its count limit, values cut as the span's are. */
