@@ -55,11 +55,12 @@ export interface CompactSpanTarget {
 
 /**
  * The tracer users get. It decides the unsampled cases itself, before the SDK runs, and answers
- * them with a `LazySpan` (no ids, no recording span, no processor calls); only spans that will be
- * sampled are handed to the SDK tracer. The decisions are exactly those of
- * ParentBased(PerMillionSampler): sampled parent -> sampled, unsampled parent -> not, root ->
- * randomness >= threshold, where a root's randomness is drawn here and preset into the id
- * generator so the SDK's trace id carries it.
+ * them with a `LazySpan` (no ids, no recording span, no processor calls). A span that will be
+ * sampled is a `CompactSpan` it builds itself, or, when the user has span processors of their own,
+ * the SDK tracer's span. The decisions are exactly those of ParentBased(PerMillionSampler):
+ * sampled parent -> sampled, unsampled parent -> not, root -> randomness >= threshold, where a
+ * root's randomness is drawn here and is the low 56 bits of its trace id (preset into the id
+ * generator when the SDK makes the span, so the SDK's own sampler call agrees).
  */
 export class SamplingTracer implements Tracer {
   private readonly never: boolean;
@@ -182,17 +183,14 @@ export class SamplingTracer implements Tracer {
   ): CompactSpan {
     const target = this.compact!;
     const spanContext: SpanContext = { traceId, spanId: this.shared.pool.spanId(), traceFlags: TraceFlags.SAMPLED | flags, traceState };
-    if (options === undefined) {
-      return new CompactSpan({ spanContext, parentSpanContext: parent, name, limits: target.limits, resource: target.resource, scope: this.scope, onEnd: target.onEnd });
-    }
     return new CompactSpan({
       spanContext,
       parentSpanContext: parent,
       name,
-      kind: options.kind,
-      startTime: options.startTime,
-      links: options.links,
-      attributes: options.attributes,
+      kind: options?.kind,
+      startTime: options?.startTime,
+      links: options?.links,
+      attributes: options?.attributes,
       limits: target.limits,
       resource: target.resource,
       scope: this.scope,
