@@ -26,7 +26,6 @@ import { PresetIdGenerator } from './sampling/PresetIdGenerator.js';
 import { RandomPool } from './sampling/RandomPool.js';
 import type { SamplingTracerShared } from './sampling/SamplingTracer.js';
 import { SamplingTracerProvider } from './sampling/SamplingTracerProvider.js';
-import { DEFAULT_SPAN_LIMITS } from './span/defaultSpanLimits.js';
 
 export interface CreateTracingOptions {
   /** Install the provider, an AsyncLocalStorage context manager and the propagators as the API's globals. */
@@ -114,7 +113,7 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
     sampler,
     idGenerator: ids,
     resource,
-    spanLimits: DEFAULT_SPAN_LIMITS,
+    spanLimits: t.spanLimits,
     spanProcessors: [...userProcessors, processor],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
@@ -132,7 +131,7 @@ export function createTracing(config: RawConfig | TracepipeConfig, options: Crea
     stopped: false,
     onUnsampledRoot: t.samplingRatePerMillion === 0 ? onUnsampledRoot : undefined,
     // Decided once: a user's processor needs the SDK's span, so then every sampled span is one.
-    compact: userProcessors.length > 0 ? undefined : { limits: DEFAULT_SPAN_LIMITS, resource, onEnd: (span) => processor.onEnd(span) },
+    compact: userProcessors.length > 0 ? undefined : { limits: t.spanLimits, resource, onEnd: (span) => processor.onEnd(span) },
   };
   const provider = new SamplingTracerProvider(sdk, shared);
   const propagator = w3cPropagator();

@@ -1,7 +1,7 @@
 import type { SpanLimits } from '@opentelemetry/sdk-trace';
 
 /**
- * The span limits a tracing pipeline gives both kinds of sampled span (the SDK's and CompactSpan):
+ * The span limits where neither `tracing_service.span_limits` nor an OTEL_SPAN_* variable sets one:
  * the SDK TracerProvider's own defaults (sdk-trace 2.x: 128 attributes, events, links and
  * attributes per event and per link; no value length limit).
  */

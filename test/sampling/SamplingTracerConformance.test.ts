@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Context, defaultTextMapGetter, type Link, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { RawSpanLimits } from '../../src/config/RawConfig.js';
 import { createTracing, type Tracing } from '../../src/createTracing.js';
 import { silentLogger } from '../../src/logger.js';
 import { JsonTraceEncoder } from '../../src/otlp/json/JsonTraceEncoder.js';
@@ -19,6 +20,7 @@ const LINKED = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b716
 interface Case {
   name: string;
   rate: number;
+  spanLimits?: RawSpanLimits;
   run(tracer: Tracer, tracing: Tracing): void;
 }
 
@@ -84,6 +86,21 @@ const CASES: Case[] = [
       span.end(at(200));
     },
   },
+  {
+    name: 'configured limits (tracing_service.span_limits): counts, value length, per-event and per-link attributes',
+    rate: 1_000_000,
+    spanLimits: { attribute_count_limit: 3, attribute_value_length_limit: 4, event_count_limit: 1, link_count_limit: 1, event_attribute_count_limit: 1, link_attribute_count_limit: 1 },
+    run: (tracer) => {
+      const links: Link[] = [
+        { context: LINKED, attributes: { first: 1, second: 2 } },
+        { context: { ...LINKED, spanId: 'c7ad6b7169203331' } },
+      ];
+      const span = tracer.startSpan('configured', { startTime: at(0), links, attributes: { s: 'abcdefgh', arr: ['abcdef', 'xy'] } });
+      span.setAttribute('n', 12345678).setAttribute('over', 'the count');
+      span.addEvent('one', { a: 1, b: 2 }, at(1)).addEvent('two', at(2));
+      span.end(at(3));
+    },
+  },
 ];
 
 /** Ids renamed by order of first appearance, so two pipelines' random ids compare. */
@@ -102,7 +119,7 @@ function normalized(json: string): unknown {
 async function exportedBy(c: Case, processors: SpanProcessor[] | undefined): Promise<{ spans: ReadableSpan[]; json: unknown; proto: unknown }> {
   const exporter = new RecordingExporter();
   const tracing = createTracing(
-    { service_name: 'conformance', tracing_service: { enabled: true, exporter_url: 'grpc://127.0.0.1:4317', sampling_rate_per_million: c.rate } },
+    { service_name: 'conformance', tracing_service: { enabled: true, exporter_url: 'grpc://127.0.0.1:4317', sampling_rate_per_million: c.rate, span_limits: c.spanLimits } },
     { exporter, logger: silentLogger, spanProcessors: processors },
   );
   try {
@@ -133,7 +150,7 @@ for (const c of CASES) {
 }
 
 test('the cases hold what they say: ids, flags, tracestate and limits as exported', async () => {
-  const [workload, api, remoteCase, limits] = await Promise.all(CASES.map((c) => exportedBy(c, undefined)));
+  const [workload, api, remoteCase, limits, configured] = await Promise.all(CASES.map((c) => exportedBy(c, undefined)));
   const root = workload!.spans[0]!;
   assert.equal(root.spanContext().traceFlags, 3, 'sampled and random');
   assert.equal(root.spanContext().traceState?.serialize(), 'ot=th:0');
@@ -161,4 +178,11 @@ test('the cases hold what they say: ids, flags, tracestate and limits as exporte
   assert.equal(limited.droppedAttributesCount, 2);
   assert.equal(limited.events.length, 128);
   assert.equal(limited.droppedEventsCount, 2);
+  const c = configured!.spans[0]!;
+  assert.deepEqual(c.attributes, { s: 'abcd', arr: ['abcd', 'xy'], n: 12345678 });
+  assert.equal(c.droppedAttributesCount, 1);
+  assert.deepEqual(c.links.map((l) => [l.context.spanId, l.attributes, l.droppedAttributesCount]), [['c7ad6b7169203331', undefined, undefined]]);
+  assert.equal(c.droppedLinksCount, 1);
+  assert.deepEqual(c.events.map((e) => [e.name, e.attributes, e.droppedAttributesCount]), [['two', {}, 0]]);
+  assert.equal(c.droppedEventsCount, 1);
 });
