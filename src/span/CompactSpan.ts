@@ -226,6 +226,7 @@ export class CompactSpan implements Span, ReadableSpan {
     if (this.droppedEventsCount > 0) diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
     if (this.droppedLinksCount > 0) diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
     this.ended = true;
+    this.recorded.dropIndex();
     this.onEnd(this);
   }
 

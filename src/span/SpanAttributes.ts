@@ -93,6 +93,11 @@ export class SpanAttributes {
     return out;
   }
 
+  /** Drops the key index once nothing more will be set (the span ended): a queued span need not carry it. */
+  dropIndex(): void {
+    this.index = undefined;
+  }
+
   clear(): void {
     this.entries.length = 0;
     this.dropped = 0;
