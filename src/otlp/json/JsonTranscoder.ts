@@ -204,11 +204,11 @@ export class JsonTranscoder {
 
   /**
    * A protobuf string as a JSON string. What transcodeResourceSpans accepts must be what the
-   * decoder takes, which refuses strings that are not UTF-8, so it checks them.
+   * decoder takes, which refuses strings that are not UTF-8, so it checks them: only those the
+   * writer did not copy as plain ASCII, so most strings are walked once.
    */
   private putUtf8(from: number, to: number): void {
-    if (this.checking && !this.r.utf8(from, to)) throw NEEDS_DECODER;
-    this.w.putUtf8(this.r.buf, this.r.view, from, to);
+    if (!this.w.putUtf8(this.r.buf, this.r.view, from, to) && this.checking && !this.r.utf8(from, to)) throw NEEDS_DECODER;
   }
 
   /**

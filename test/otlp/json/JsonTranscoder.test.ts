@@ -255,6 +255,11 @@ describe('JsonTranscoder.transcodeResourceSpans', () => {
       ['scope name of a scope without spans', field(0x0a, Buffer.concat([field(0x12, field(0x0a, field(0x0a, Buffer.from([0xc3])))), goodScope]))],
       ['schema URL of a resource without spans', Buffer.concat([field(0x0a, field(0x1a, Buffer.from([0xff]))), field(0x0a, goodScope)])],
       ['span name', field(0x0a, field(0x12, field(0x12, Buffer.concat([SPAN.encode({ traceId: TRACE_ID, spanId: SPAN_ID }).finish(), Buffer.from([0x2a, 0x01, 0x80])]))))],
+      // ASCII copied four bytes at a time until one bad byte: the writer's fast path must not let it through.
+      ['attribute value with one bad byte among ASCII', field(0x0a, field(0x12, field(0x12, Buffer.concat([
+        SPAN.encode({ traceId: TRACE_ID, spanId: SPAN_ID }).finish(),
+        field(0x4a, Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, field(0x0a, Buffer.from([0x61, 0x62, 0x63, 0x64, 0xc0, 0x65, 0x66, 0x67, 0x68])))])),
+      ]))))],
     ];
     for (const [name, body] of cases) {
       assert.throws(() => decodeTracesProto(body), { code: 'TRACEPIPE_INVALID_OTLP' }, name);
