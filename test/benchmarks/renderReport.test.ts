@@ -61,7 +61,7 @@ const results: BenchResults = {
   machine: { cpuModel: 'Test CPU', cores: 2, memoryGB: 4, platform: 'Linux test x64', node: 'v20.0.0', date: '2026-11-21T12:00:00Z' },
   versions: { tracepipe: '0.1.0', '@opentelemetry/sdk-trace': '2.12.1' },
   calibration: { before: one(1.8), after: one(1.9) },
-  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, workloadMs: 2000, workloadChunk: 512, tightLoopSpans: 200_000, encodingMs: 1000, forwardMs: 3000, uiCaptureBytes: 1_000_000_000 },
+  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, workloadMs: 2000, workloadChunk: 512, tightLoopSpans: 200_000, encodingMs: 1000, encodingWarmupCpuMs: 1000, forwardMs: 3000, uiCaptureBytes: 1_000_000_000 },
   overhead,
   throughput: {
     file: { tracepipe: [throughput(330_000, 660_000, 0, 90)], stock: [throughput(110_000, 440_000, 220_000, 100)] },
