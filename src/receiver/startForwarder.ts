@@ -121,6 +121,9 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
     : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
   if (durable !== undefined) {
+    const log = durable.log;
+    stats.queueLogSyncs = () => log.syncs;
+    stats.queueLogBytes = () => log.bytes;
     stats.queueTornRecords += durable.torn;
     await replay(durable.records, queue, stats, logger);
   }
