@@ -2,12 +2,14 @@ import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../logger.js';
+import type { WireForm } from '../pipeline/EncodedSpans.js';
 
-/** One request read back from the log at start, in the queue's wire form. */
+/** One request read back from the log at start, in the wire form it was logged in. */
 export interface LogRecord {
   id: number;
   payload: Buffer;
   spanCount: number;
+  form: WireForm;
 }
 
 export interface DurableLogOptions {
@@ -21,9 +23,12 @@ export interface DurableLogOptions {
 
 /**
  * Frame: payload length (u32 LE), CRC32 of everything after the CRC (u32 LE), span count (u32 LE),
- * payload. The CRC makes a record torn by a crash (or a bad sector) detectable at start.
+ * wire form (u8: 0 protobuf, 1 OTLP/JSON), 3 bytes zero, payload. The CRC makes a record torn by
+ * a crash (or a bad sector) detectable at start. The header is written beside the payload (one
+ * writev), so a payload is never copied into its frame unless its caller asks.
  */
-const HEADER_BYTES = 12;
+const HEADER_BYTES = 16;
+const FORMS: readonly WireForm[] = ['protobuf', 'json'];
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 const SEGMENT_SUFFIX = '.seg';
 
@@ -43,7 +48,8 @@ interface Segment {
 
 interface Pending {
   segment: Segment;
-  frame: Buffer;
+  header: Buffer;
+  payload: Uint8Array;
 }
 
 interface Waiter {
@@ -116,7 +122,7 @@ export class DurableLog {
       for (const r of found) {
         const rid = log.nextRecordId++;
         log.owner.set(rid, segment);
-        records.push({ id: rid, payload: r.payload, spanCount: r.spanCount });
+        records.push({ id: rid, payload: r.payload, spanCount: r.spanCount, form: r.form });
       }
     }
     return { log, records, torn };
@@ -148,23 +154,26 @@ export class DurableLog {
   }
 
   /**
-   * Appends records (ids `nextId`, `nextId + 1`...), copying their bytes at once (the caller's
-   * buffers may be reused), and resolves when all of them are durable.
+   * Appends records (ids `nextId`, `nextId + 1`...) of requests in wire form `form`, and resolves
+   * when all of them are durable. `copy`: the caller may reuse the payloads' buffers before then
+   * (pooled capture lines), so their bytes are copied now; otherwise they are written as they are
+   * and must not change.
    */
-  append(payloads: readonly Uint8Array[], spanCounts: readonly number[]): Promise<void> {
+  append(payloads: readonly Uint8Array[], spanCounts: readonly number[], form: WireForm, copy: boolean): Promise<void> {
     for (let i = 0; i < payloads.length; i++) {
-      const payload = payloads[i]!;
-      const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
-      frame.writeUInt32LE(payload.byteLength, 0);
-      frame.writeUInt32LE(spanCounts[i]!, 8);
-      frame.set(payload, HEADER_BYTES);
-      frame.writeUInt32LE(crc32(frame.subarray(8)), 4);
-      const segment = this.segmentFor(frame.length);
-      segment.bytes += frame.length;
+      const payload = copy ? Buffer.from(payloads[i]!) : payloads[i]!;
+      const header = Buffer.alloc(HEADER_BYTES);
+      header.writeUInt32LE(payload.byteLength, 0);
+      header.writeUInt32LE(spanCounts[i]!, 8);
+      header[12] = FORMS.indexOf(form);
+      header.writeUInt32LE(crc32(payload, crc32(header.subarray(8))), 4);
+      const frameBytes = HEADER_BYTES + payload.byteLength;
+      const segment = this.segmentFor(frameBytes);
+      segment.bytes += frameBytes;
       segment.records++;
-      this.diskBytes += frame.length;
+      this.diskBytes += frameBytes;
       this.owner.set(this.nextRecordId++, segment);
-      this.pending.push({ segment, frame });
+      this.pending.push({ segment, header, payload });
     }
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.writing ??= this.writeLoop();
@@ -216,13 +225,16 @@ export class DurableLog {
         let i = 0;
         while (i < batch.length) {
           const segment = batch[i]!.segment;
-          const frames: Buffer[] = [];
-          while (i < batch.length && batch[i]!.segment === segment) frames.push(batch[i++]!.frame);
+          const buffers: Uint8Array[] = [];
+          while (i < batch.length && batch[i]!.segment === segment) {
+            const { header, payload } = batch[i++]!;
+            buffers.push(header, payload);
+          }
           const handle = await this.handleOf(segment);
-          await writeAll(handle, frames);
+          await writeAll(handle, buffers);
           await handle.datasync();
           this.syncCount++;
-          segment.written += frames.length;
+          segment.written += buffers.length / 2;
           this.removeIfDone(segment);
         }
         for (const w of waiters) w.resolve();
@@ -274,13 +286,13 @@ export class DurableLog {
   }
 }
 
-async function writeAll(handle: FileHandle, frames: Buffer[]): Promise<void> {
+async function writeAll(handle: FileHandle, buffers: Uint8Array[]): Promise<void> {
   let total = 0;
-  for (const f of frames) total += f.length;
-  let { bytesWritten } = await handle.writev(frames);
+  for (const b of buffers) total += b.byteLength;
+  let { bytesWritten } = await handle.writev(buffers);
   if (bytesWritten === total) return;
   // A short write: the rest, as one buffer.
-  const rest = Buffer.concat(frames).subarray(bytesWritten);
+  const rest = Buffer.concat(buffers).subarray(bytesWritten);
   let offset = 0;
   while (offset < rest.length) {
     ({ bytesWritten } = await handle.write(rest, offset));
@@ -288,16 +300,21 @@ async function writeAll(handle: FileHandle, frames: Buffer[]): Promise<void> {
   }
 }
 
+type ParsedRecord = Omit<LogRecord, 'id'>;
+
 /** The intact records of a segment, each payload copied out, and where a torn tail starts (if any). */
-export function parseSegment(data: Buffer): { found: Array<{ payload: Buffer; spanCount: number }>; tornAt: number | undefined } {
-  const found: Array<{ payload: Buffer; spanCount: number }> = [];
+export function parseSegment(data: Buffer): { found: ParsedRecord[]; tornAt: number | undefined } {
+  const found: ParsedRecord[] = [];
   let offset = 0;
   while (offset < data.length) {
     if (data.length - offset < HEADER_BYTES) return { found, tornAt: offset };
     const length = data.readUInt32LE(offset);
     const end = offset + HEADER_BYTES + length;
     if (end > data.length || crc32(data.subarray(offset + 8, end)) !== data.readUInt32LE(offset + 4)) return { found, tornAt: offset };
-    found.push({ payload: Buffer.from(data.subarray(offset + HEADER_BYTES, end)), spanCount: data.readUInt32LE(offset + 8) });
+    const form = FORMS[data[offset + 12]!];
+    // A form this version does not know (a log from a newer one) is not ours to guess at.
+    if (form === undefined) return { found, tornAt: offset };
+    found.push({ payload: Buffer.from(data.subarray(offset + HEADER_BYTES, end)), spanCount: data.readUInt32LE(offset + 8), form });
     offset = end;
   }
   return { found, tornAt: undefined };

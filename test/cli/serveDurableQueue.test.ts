@@ -88,11 +88,11 @@ describe('tracepipe serve --queue-dir: SIGKILL after acknowledging', () => {
     const queueDir = join(cwd, 'queue');
     const spans = await makeTestSpans(50, { prefix: 'fill' });
     const requests = Array.from({ length: 10 }, (_, i) => spans.slice(i * 5, i * 5 + 5));
-    // What fits: each request is logged as the body the exporter sends, plus a 12-byte frame header.
+    // What fits: each request is logged as the body the exporter sends, plus a 16-byte frame header.
     let expected = 0;
     let used = 0;
     for (const r of requests) {
-      const bytes = ProtobufTraceSerializer.serializeRequest(r)!.length + 12;
+      const bytes = ProtobufTraceSerializer.serializeRequest(r)!.length + 16;
       if (used + bytes > 4096) break;
       used += bytes;
       expected += r.length;

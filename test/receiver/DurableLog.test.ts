@@ -7,7 +7,7 @@ import { DurableLog } from '../../src/receiver/DurableLog.js';
 import { tempDirs } from '../support/tempDirs.js';
 
 const tempDir = tempDirs('tracepipe-durable-');
-const HEADER_BYTES = 12;
+const HEADER_BYTES = 16;
 
 const payload = (i: number, size = 100): Buffer => Buffer.alloc(size, i % 256);
 
@@ -21,8 +21,8 @@ describe('DurableLog', () => {
     const first = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
     assert.equal(first.records.length, 0);
     assert.equal(first.log.nextId, 1);
-    await first.log.append([payload(1), payload(2, 50)], [3, 4]);
-    await first.log.append([payload(3, 7)], [5]);
+    await first.log.append([payload(1), payload(2, 50)], [3, 4], 'protobuf', false);
+    await first.log.append([payload(3, 7)], [5], 'protobuf', false);
     await first.log.close();
 
     const { log, records, torn } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
@@ -40,11 +40,34 @@ describe('DurableLog', () => {
     await log.close();
   });
 
+  it('keeps each record\'s wire form, and copies a payload the caller may reuse only when asked', async () => {
+    const dir = await tempDir();
+    const first = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    const pooled = payload(1);
+    const kept = payload(2);
+    const appended = first.log.append([pooled], [1], 'json', true);
+    const appendedAsIs = first.log.append([kept], [1], 'protobuf', false);
+    // A pooled buffer reused before the write: the log wrote its bytes as they were at append.
+    pooled.fill(7);
+    await Promise.all([appended, appendedAsIs]);
+    await first.log.close();
+
+    const { log, records } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.deepEqual(
+      records.map((r) => [r.form, r.payload.equals(payload(r.id))]),
+      [
+        ['json', true],
+        ['protobuf', true],
+      ],
+    );
+    await log.close();
+  });
+
   it('group-commits: appends made while a write runs are covered by the next single write, and each resolves once durable', async () => {
     const dir = await tempDir();
     const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
     const order: number[] = [];
-    const appends = Array.from({ length: 50 }, (_, i) => log.append([payload(i)], [1]).then(() => order.push(i)));
+    const appends = Array.from({ length: 50 }, (_, i) => log.append([payload(i)], [1], 'protobuf', false).then(() => order.push(i)));
     await Promise.all(appends);
     assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i));
     // The first append starts a write alone; the 49 made while it ran share the next one.
@@ -57,7 +80,7 @@ describe('DurableLog', () => {
   it('deletes a segment once every record in it is settled, and replays only the unsettled ones', async () => {
     const dir = await tempDir();
     const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, segmentBytes: 3 * (100 + HEADER_BYTES), logger: silentLogger });
-    for (let i = 0; i < 7; i++) await log.append([payload(i)], [1]);
+    for (let i = 0; i < 7; i++) await log.append([payload(i)], [1], 'protobuf', false);
     assert.deepEqual(await segments(dir), ['1.seg', '2.seg', '3.seg']);
     log.settle([1, 2, 3, 5]);
     await new Promise((r) => setTimeout(r, 50));
@@ -81,11 +104,11 @@ describe('DurableLog', () => {
   it('deletes the active segment once everything in it is delivered, and appends to a fresh one', async () => {
     const dir = await tempDir();
     const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
-    await log.append([payload(1)], [1]);
+    await log.append([payload(1)], [1], 'protobuf', false);
     log.settle([1]);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(await segments(dir), []);
-    await log.append([payload(2)], [1]);
+    await log.append([payload(2)], [1], 'protobuf', false);
     assert.deepEqual(await segments(dir), ['2.seg']);
     await log.close();
   });
@@ -93,7 +116,7 @@ describe('DurableLog', () => {
   it('skips and counts a torn tail (a segment cut mid-record), keeps the intact records before it, and appends after it', async () => {
     const dir = await tempDir();
     const first = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
-    for (let i = 0; i < 3; i++) await first.log.append([payload(i)], [2]);
+    for (let i = 0; i < 3; i++) await first.log.append([payload(i)], [2], 'protobuf', false);
     await first.log.close();
     await truncate(join(dir, '1.seg'), 2 * (100 + HEADER_BYTES) + 40);
 
@@ -106,7 +129,7 @@ describe('DurableLog', () => {
         [1, 2],
       ],
     );
-    await second.log.append([payload(9)], [1]);
+    await second.log.append([payload(9)], [1], 'protobuf', false);
     await second.log.close();
 
     // A segment that is all torn (a cut header) is removed; new records went to a segment of their own.
@@ -124,7 +147,7 @@ describe('DurableLog', () => {
   it('detects a record whose bytes changed (CRC) as torn', async () => {
     const dir = await tempDir();
     const first = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
-    await first.log.append([payload(1), payload(2)], [1, 1]);
+    await first.log.append([payload(1), payload(2)], [1, 1], 'protobuf', false);
     await first.log.close();
     const handle = await open(join(dir, '1.seg'), 'r+');
     await handle.write(Buffer.from([0xff]), 0, 1, 100 + HEADER_BYTES + HEADER_BYTES + 10);
@@ -146,7 +169,7 @@ describe('DurableLog', () => {
     assert.equal(log.couldFit(maxBytes - HEADER_BYTES + 1), false);
     for (let i = 0; i < 3; i++) {
       assert.equal(log.hasRoom(100), true);
-      await log.append([payload(i)], [1]);
+      await log.append([payload(i)], [1], 'protobuf', false);
     }
     assert.equal(log.hasRoom(1), false);
     log.settle([1, 2, 3]);
