@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { QueueSync } from '../config/TracepipeConfig.js';
 import type { Logger } from '../logger.js';
 import type { WireForm } from '../pipeline/EncodedSpans.js';
 
@@ -18,6 +19,10 @@ export interface DurableLogOptions {
   maxBytes: number;
   /** A segment takes records until it would grow past this; a larger record gets one of its own. */
   segmentBytes?: number;
+  /** What an append waits for: `always` (the default) fdatasyncs each group, `none` only writes it. */
+  sync?: QueueSync;
+  /** How long each group commit waits for more appends before it writes (0, the default: none). */
+  commitDelayMs?: number;
   logger: Logger;
 }
 
@@ -63,12 +68,15 @@ interface Waiter {
  * took every request in it. Appends are group-committed: while one write + fdatasync runs, the
  * appends that arrive meanwhile wait, and the next write + fdatasync covers all of them, so the
  * disk sees one sync per turn of the writer however many requests come in, and the event loop
- * never waits on the disk.
+ * never waits on the disk. `commitDelayMs` makes each turn wait for more appends first; with
+ * `sync: 'none'` a turn ends at the write (the OS has the bytes), without fdatasync.
  */
 export class DurableLog {
   private readonly dir: string;
   private readonly maxBytes: number;
   private readonly segmentBytes: number;
+  private readonly sync: boolean;
+  private readonly commitDelayMs: number;
   private readonly logger: Logger;
   private readonly segments = new Map<number, Segment>();
   /** Which segment holds each record not yet settled. */
@@ -86,6 +94,8 @@ export class DurableLog {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes;
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.sync = (options.sync ?? 'always') === 'always';
+    this.commitDelayMs = options.commitDelayMs ?? 0;
     this.logger = options.logger;
   }
 
@@ -217,12 +227,15 @@ export class DurableLog {
 
   private async writeLoop(): Promise<void> {
     while (this.pending.length > 0) {
+      if (this.commitDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.commitDelayMs));
       const batch = this.pending;
       const waiters = this.waiters;
       this.pending = [];
       this.waiters = [];
+      let i = 0;
+      /** Entries of `batch` whose group was written (and synced). */
+      let done = 0;
       try {
-        let i = 0;
         while (i < batch.length) {
           const segment = batch[i]!.segment;
           const buffers: Uint8Array[] = [];
@@ -232,18 +245,33 @@ export class DurableLog {
           }
           const handle = await this.handleOf(segment);
           await writeAll(handle, buffers);
-          await handle.datasync();
-          this.syncCount++;
+          if (this.sync) {
+            await handle.datasync();
+            this.syncCount++;
+          }
           segment.written += buffers.length / 2;
+          done = i;
           this.removeIfDone(segment);
         }
         for (const w of waiters) w.resolve();
       } catch (error) {
-        // What follows a failed write in that segment would sit behind a torn record: start a new one.
+        // Appends still waiting are bound for the segment that failed, where they would sit behind
+        // a torn record (replay stops there): they are refused too, and the next append starts a
+        // new segment. The records given up count as written, so that their segment is deleted
+        // (and leaves the disk budget) once the queue has settled them: they are still queued.
+        const givenUp = [...batch.slice(done), ...this.pending];
+        const refused = [...waiters, ...this.waiters];
+        this.pending = [];
+        this.waiters = [];
         if (this.active !== undefined) this.active.sealed = true;
         this.active = undefined;
-        this.logger.error({ dir: this.dir, error: (error as Error).message }, 'queue log: write failed; the requests it carried are refused (their senders retry)');
-        for (const w of waiters) w.reject(error as Error);
+        for (const p of givenUp) p.segment.written++;
+        for (const segment of new Set(givenUp.map((p) => p.segment))) this.removeIfDone(segment);
+        this.logger.error(
+          { dir: this.dir, requests: givenUp.length, error: (error as Error).message },
+          'queue log: write failed; the requests it carried are refused (their senders retry)',
+        );
+        for (const w of refused) w.reject(error as Error);
       }
     }
     this.writing = undefined;
@@ -252,6 +280,7 @@ export class DurableLog {
   private handleOf(segment: Segment): Promise<FileHandle> {
     segment.handle ??= (async () => {
       const handle = await open(segment.path, 'a');
+      if (!this.sync) return handle;
       // The new file's directory entry must be durable too, or a crash could lose the whole segment.
       const dir = await open(this.dir, 'r');
       try {

@@ -108,7 +108,13 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     logger,
     lines,
   });
-  const durable = receiver.queueDir === undefined ? undefined : await DurableLog.open({ dir: receiver.queueDir, maxBytes: receiver.queueMaxDiskBytes, logger });
+  const durable = receiver.queueDir === undefined ? undefined : await DurableLog.open({
+          dir: receiver.queueDir,
+          maxBytes: receiver.queueMaxDiskBytes,
+          sync: receiver.queueSync,
+          commitDelayMs: receiver.queueCommitDelayMs,
+          logger,
+        });
   const pipeline = {
     stats,
     logger,

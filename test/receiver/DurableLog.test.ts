@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { open, readdir, stat, truncate } from 'node:fs/promises';
+import { open, readdir, stat, symlink, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../src/logger.js';
@@ -74,6 +74,51 @@ describe('DurableLog', () => {
     assert.equal(log.syncs, 2);
     const [only] = await segments(dir);
     assert.equal((await stat(join(dir, only!))).size, 50 * (100 + HEADER_BYTES));
+    await log.close();
+  });
+
+  it('with a commit delay, appends made in later turns of the event loop within it share one write and one sync', async () => {
+    const dir = await tempDir();
+    const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, commitDelayMs: 200, logger: silentLogger });
+    const first = log.append([payload(1)], [1], 'protobuf', false);
+    // Timers fire in order of their deadlines: these run before the commit delay is over.
+    const later = [10, 40].map((ms) => new Promise<void>((resolve) => setTimeout(() => resolve(log.append([payload(ms)], [1], 'protobuf', false)), ms)));
+    await Promise.all([first, ...later]);
+    assert.equal(log.syncs, 1);
+    await log.close();
+  });
+
+  it('with sync none, acknowledges once written, never fdatasyncs, and reads back the same', async () => {
+    const dir = await tempDir();
+    const first = await DurableLog.open({ dir, maxBytes: 1 << 20, sync: 'none', logger: silentLogger });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => first.log.append([payload(i)], [1], 'protobuf', false)));
+    assert.equal(first.log.syncs, 0);
+    await first.log.close();
+    const { log, records } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.deepEqual(
+      records.map((r) => r.payload[0]),
+      [0, 1, 2, 3, 4],
+    );
+    await log.close();
+  });
+
+  it('refuses the appends of a write that fails (and those waiting behind it), starts a new segment, and deletes the failed one once its records are settled', async () => {
+    const dir = await tempDir();
+    const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    // Where the first segment goes, a device on which every write fails (ENOSPC).
+    await symlink('/dev/full', join(dir, '1.seg'));
+    const failing = log.append([payload(1)], [1], 'protobuf', false);
+    const waiting = log.append([payload(2)], [1], 'protobuf', false);
+    await assert.rejects(failing, { code: 'ENOSPC' });
+    await assert.rejects(waiting, { code: 'ENOSPC' });
+    await log.append([payload(3)], [1], 'protobuf', false);
+    assert.deepEqual(await segments(dir), ['1.seg', '2.seg']);
+    assert.equal(log.bytes, 3 * (100 + HEADER_BYTES));
+    // The refused requests were queued all the same; once delivered, their segment goes.
+    log.settle([1, 2]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await segments(dir), ['2.seg']);
+    assert.equal(log.bytes, 100 + HEADER_BYTES);
     await log.close();
   });
 
