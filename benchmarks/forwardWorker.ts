@@ -6,7 +6,7 @@ import { tuneHeapForForwarding } from '../src/receiver/tuneHeapForForwarding.js'
 /**
  * The forwarder under test, alone in its process (so its RSS and CPU are its own), its heap
  * tuned as `tracepipe serve` tunes it: receives on ephemeral ports, forwards to `--to`, with the
- * durable queue in `--queue-dir` if given. Prints
+ * durable queue in `--queue-dir` if given (`--queue-sync`: its policy). Prints
  * its addresses when listening; a `mark` line on stdin (the end of the senders' warm-up)
  * restarts its CPU count; when stdin closes, drains and closes, then prints what it did.
  */
@@ -22,13 +22,13 @@ export interface ForwarderReport {
   queueSyncs?: number | undefined;
 }
 
-const { values } = parseArgs({ options: { to: { type: 'string' }, 'queue-dir': { type: 'string' } } });
+const { values } = parseArgs({ options: { to: { type: 'string' }, 'queue-dir': { type: 'string' }, 'queue-sync': { type: 'string' } } });
 // As `tracepipe serve` does.
 tuneHeapForForwarding();
 const forwarder = await startForwarder(
   {
     tracing_service: { exporter_url: values.to },
-    receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', queue_dir: values['queue-dir'] },
+    receiver: { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0', queue_dir: values['queue-dir'], queue_sync: values['queue-sync'] },
   },
   { logger: silentLogger },
 );

@@ -4,6 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnJsonWorker } from '../src/bench/spawnJsonWorker.js';
+import type { QueueSync } from '../src/config/TracepipeConfig.js';
 import type { ForwarderReport } from './forwardWorker.js';
 import type { LoadSample } from './loadWorker.js';
 import { spawnServiceWorker } from './spawnServiceWorker.js';
@@ -11,24 +12,34 @@ import { spawnServiceWorker } from './spawnServiceWorker.js';
 /**
  * `grpc-to-file-one-core`: the same as `grpc-to-file` with the forwarder confined to CPU 0 and the
  * senders to the others. `-durable`: the same as without, with the durable queue
- * (`receiver.queue_dir`, in a temp dir on the same filesystem as the capture files).
+ * (`receiver.queue_dir`, in a temp dir on the same filesystem as the capture files); `-no-sync`
+ * with `queue_sync: none`.
  */
-export type ForwardPath = 'grpc-to-file' | 'grpc-to-file-durable' | 'grpc-to-grpc' | 'grpc-to-grpc-durable' | 'grpc-to-file-one-core' | 'http-to-grpc';
+export type ForwardPath =
+  | 'grpc-to-file'
+  | 'grpc-to-file-durable'
+  | 'grpc-to-file-durable-no-sync'
+  | 'grpc-to-grpc'
+  | 'grpc-to-grpc-durable'
+  | 'grpc-to-file-one-core'
+  | 'http-to-grpc';
 
 interface PathShape {
   from: 'grpc' | 'http';
   to: 'file' | 'grpc';
   oneCore: boolean;
-  durable: boolean;
+  /** The durable queue's `queue_sync`; undefined: the memory queue only. */
+  durable: QueueSync | undefined;
 }
 
 const PATHS: Record<ForwardPath, PathShape> = {
-  'grpc-to-file': { from: 'grpc', to: 'file', oneCore: false, durable: false },
-  'grpc-to-file-durable': { from: 'grpc', to: 'file', oneCore: false, durable: true },
-  'grpc-to-grpc': { from: 'grpc', to: 'grpc', oneCore: false, durable: false },
-  'grpc-to-grpc-durable': { from: 'grpc', to: 'grpc', oneCore: false, durable: true },
-  'grpc-to-file-one-core': { from: 'grpc', to: 'file', oneCore: true, durable: false },
-  'http-to-grpc': { from: 'http', to: 'grpc', oneCore: false, durable: false },
+  'grpc-to-file': { from: 'grpc', to: 'file', oneCore: false, durable: undefined },
+  'grpc-to-file-durable': { from: 'grpc', to: 'file', oneCore: false, durable: 'always' },
+  'grpc-to-file-durable-no-sync': { from: 'grpc', to: 'file', oneCore: false, durable: 'none' },
+  'grpc-to-grpc': { from: 'grpc', to: 'grpc', oneCore: false, durable: undefined },
+  'grpc-to-grpc-durable': { from: 'grpc', to: 'grpc', oneCore: false, durable: 'always' },
+  'grpc-to-file-one-core': { from: 'grpc', to: 'file', oneCore: true, durable: undefined },
+  'http-to-grpc': { from: 'http', to: 'grpc', oneCore: false, durable: undefined },
 };
 
 export interface ForwardSample {
@@ -79,7 +90,7 @@ export async function measureForwarding(
     const senderPrefix = shape.oneCore ? ['taskset', '-c', `1-${availableParallelism() - 1}`] : [];
     const to = shape.to === 'file' ? `file://${join(dir, 'capture')}` : `grpc://127.0.0.1:${sinkGrpcPort}`;
     const forwarderArgs = ['--to', to];
-    if (shape.durable) forwarderArgs.push('--queue-dir', join(dir, 'queue'));
+    if (shape.durable !== undefined) forwarderArgs.push('--queue-dir', join(dir, 'queue'), '--queue-sync', shape.durable);
     const forwarder = await spawnServiceWorker<{ grpcAddress: string; httpAddress: string }, ForwarderReport>(
       FORWARDER,
       forwarderArgs,

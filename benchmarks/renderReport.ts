@@ -44,6 +44,7 @@ const ENCODER_LABEL: Record<Encoder, string> = {
 const FORWARD_LABEL: Record<ForwardPath, string> = {
   'grpc-to-file': 'OTLP/gRPC in → `file://` out',
   'grpc-to-file-durable': 'OTLP/gRPC in → `file://` out, durable queue',
+  'grpc-to-file-durable-no-sync': 'OTLP/gRPC in → `file://` out, durable queue, `queue_sync: none`',
   'grpc-to-grpc': 'OTLP/gRPC in → OTLP/gRPC out',
   'grpc-to-grpc-durable': 'OTLP/gRPC in → OTLP/gRPC out, durable queue',
   'grpc-to-file-one-core': 'OTLP/gRPC in → `file://` out, forwarder on one core',
@@ -531,17 +532,17 @@ function forwardingSection(r: BenchResults): string[] {
   out.push(
     `The forwarder runs alone in its process with its defaults and the heap tuning \`tracepipe serve\` applies (\`tuneHeapForForwarding\`: V8's heap growing factor fixed at ${1 + FORWARDER_HEAP_GROWING_PERCENT / 100}, see forwarding.md); two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s, after ${FORWARD_WARMUP_MS / 1000} s of warm-up counted on neither side (spans acknowledged, forwarder CPU); a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
     '',
-    `*Durable queue*: the same run with \`receiver.queue_dir\` (\`serve --queue-dir\`) in a fresh temp dir (${r.machine.tmpFilesystem ?? 'the temp dir\'s filesystem'}), its other settings at their defaults: every request is acknowledged only once written to the log and \`fdatasync\`ed, one sync covering every request that arrived meanwhile (*log syncs/s*). Each durable run is interleaved right beside its memory-queue twin; *vs memory queue* is the ratio of their medians.`,
+    `*Durable queue*: the same run with \`receiver.queue_dir\` (\`serve --queue-dir\`) in a fresh temp dir (${r.machine.tmpFilesystem ?? 'the temp dir\'s filesystem'}), its other settings at their defaults: every request is acknowledged only once written to the log and \`fdatasync\`ed, one sync covering every request that arrived meanwhile (*log syncs/s*). Each durable run is interleaved right beside its memory-queue twin; *vs memory queue* is the ratio of their medians. The \`queue_sync: none\` row acknowledges once the log is written, without \`fdatasync\` (no target: shown for the price of the sync).`,
     '',
     r.forwardingOneCoreSkipped === undefined
       ? 'On one core, the forwarder process is confined to CPU 0 with `taskset` (its V8 and libuv helper threads share that core with its main thread) and the senders to the other CPUs; unconfined, the scheduler spreads all of them over the machine.'
       : `The run with the forwarder confined to one core was left out: ${r.forwardingOneCoreSkipped}.`,
     '',
   );
-  const rows = (['grpc-to-file', 'grpc-to-file-durable', 'grpc-to-grpc', 'grpc-to-grpc-durable', 'grpc-to-file-one-core', 'http-to-grpc'] as const).flatMap((p) => {
+  const rows = (Object.keys(FORWARD_LABEL) as ForwardPath[]).flatMap((p) => {
     const s = r.forwarding?.[p];
     if (!s?.length) return [];
-    const twin = DURABLE_TWINS.find(([durable]) => durable === p)?.[1];
+    const twin = p === 'grpc-to-file-durable-no-sync' ? 'grpc-to-file' : DURABLE_TWINS.find(([durable]) => durable === p)?.[1];
     const memory = twin === undefined ? undefined : r.forwarding?.[twin];
     return [
       [

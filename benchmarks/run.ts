@@ -201,7 +201,7 @@ await section('forwarding', async () => {
     log(`  grpc-to-file on one core: not measured (${oneCore})`);
   }
   // Each durable run next to its memory-queue twin, so their ratio compares neighbours.
-  const paths: ForwardPath[] = ['grpc-to-file', 'grpc-to-file-durable', 'grpc-to-grpc', 'grpc-to-grpc-durable', 'http-to-grpc'];
+  const paths: ForwardPath[] = ['grpc-to-file', 'grpc-to-file-durable', 'grpc-to-file-durable-no-sync', 'grpc-to-grpc', 'grpc-to-grpc-durable', 'http-to-grpc'];
   if (oneCore === undefined) paths.push('grpc-to-file-one-core');
   const samples = await runInterleaved(
     paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) })),
