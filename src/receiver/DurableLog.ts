@@ -36,6 +36,12 @@ const HEADER_BYTES = 16;
 const FORMS: readonly WireForm[] = ['protobuf', 'json'];
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 const SEGMENT_SUFFIX = '.seg';
+/**
+ * Beside a segment, `<id>.ack`: the positions (u32 LE) of its records the queue has settled, so a
+ * restart does not deliver them again. Written without fdatasync: an ack lost to a power loss
+ * only costs a repeat, which at-least-once delivery allows.
+ */
+const ACK_SUFFIX = '.ack';
 
 interface Segment {
   id: number;
@@ -49,6 +55,11 @@ interface Segment {
   /** No record is appended any more; it is deleted once every record in it is settled. */
   sealed: boolean;
   handle: Promise<FileHandle> | undefined;
+  /** The id of its first record: its records' ids follow on, so a record's position is `id - firstId`. */
+  firstId: number;
+  /** Positions settled and not yet written to its ack file. */
+  acks: number[];
+  ackHandle: FileHandle | undefined;
 }
 
 interface Pending {
@@ -88,6 +99,8 @@ export class DurableLog {
   private pending: Pending[] = [];
   private waiters: Waiter[] = [];
   private writing: Promise<void> | undefined;
+  /** Ack-file writes and deletions, one after the other. */
+  private acking: Promise<void> = Promise.resolve();
   private syncCount = 0;
 
   private constructor(options: DurableLogOptions) {
@@ -101,16 +114,19 @@ export class DurableLog {
 
   /**
    * Opens (creating) the log in `dir` and reads back what an earlier run left in it: every intact
-   * record, in order, to be delivered first. A segment is read up to its first record that is
-   * short or fails its CRC (a write torn by a crash); that tail is skipped and counted in `torn`.
+   * record its ack file does not list as settled, in order, to be delivered first. A segment is
+   * read up to its first record that is short or fails its CRC (a write torn by a crash); that
+   * tail is skipped and counted in `torn`.
    */
   static async open(options: DurableLogOptions): Promise<{ log: DurableLog; records: LogRecord[]; torn: number }> {
     const log = new DurableLog(options);
     await mkdir(options.dir, { recursive: true });
-    const ids = (await readdir(options.dir))
-      .filter((name) => name.endsWith(SEGMENT_SUFFIX) && /^\d+$/.test(name.slice(0, -SEGMENT_SUFFIX.length)))
-      .map((name) => Number(name.slice(0, -SEGMENT_SUFFIX.length)))
-      .sort((a, b) => a - b);
+    const names = await readdir(options.dir);
+    const numbered = (suffix: string) =>
+      names.filter((name) => name.endsWith(suffix) && /^\d+$/.test(name.slice(0, -suffix.length))).map((name) => Number(name.slice(0, -suffix.length)));
+    const ids = numbered(SEGMENT_SUFFIX).sort((a, b) => a - b);
+    // An ack file whose segment is gone (a crash between the two deletions) acks nothing.
+    for (const id of numbered(ACK_SUFFIX)) if (!ids.includes(id)) await unlink(log.ackPath(id));
     const records: LogRecord[] = [];
     let torn = 0;
     for (const id of ids) {
@@ -122,18 +138,32 @@ export class DurableLog {
         torn++;
         log.logger.warn({ segment: path, offset: tornAt, bytesSkipped: data.length - tornAt }, 'queue log: torn record skipped (a write cut short by a crash)');
       }
-      if (found.length === 0) {
+      const settled = await readAcks(log.ackPath(id));
+      const firstId = log.nextRecordId;
+      log.nextRecordId += found.length;
+      const unsettled = found.flatMap((r, position) => (settled.has(position) ? [] : [{ ...r, id: firstId + position }]));
+      if (unsettled.length === 0) {
         await unlink(path);
+        await unlink(log.ackPath(id)).catch(ignoreMissing);
         continue;
       }
-      const segment: Segment = { id, path, bytes: data.length, records: found.length, settled: 0, written: found.length, sealed: true, handle: undefined };
+      const segment: Segment = {
+        id,
+        path,
+        bytes: data.length,
+        records: found.length,
+        settled: found.length - unsettled.length,
+        written: found.length,
+        sealed: true,
+        handle: undefined,
+        firstId,
+        acks: [],
+        ackHandle: undefined,
+      };
       log.segments.set(id, segment);
       log.diskBytes += data.length;
-      for (const r of found) {
-        const rid = log.nextRecordId++;
-        log.owner.set(rid, segment);
-        records.push({ id: rid, payload: r.payload, spanCount: r.spanCount, form: r.form });
-      }
+      for (const r of unsettled) log.owner.set(r.id, segment);
+      records.push(...unsettled);
     }
     return { log, records, torn };
   }
@@ -190,24 +220,56 @@ export class DurableLog {
     return durable;
   }
 
-  /** The queue is done with these records (delivered, or failed for good and counted). */
+  /**
+   * The queue is done with these records (delivered, or failed for good and counted). A segment
+   * whose records are all settled is deleted; in the others, the settled records are noted in the
+   * segment's ack file.
+   */
   settle(ids: readonly number[]): void {
+    const touched = new Set<Segment>();
     for (const id of ids) {
       const segment = this.owner.get(id);
       if (segment === undefined) continue;
       this.owner.delete(id);
       segment.settled++;
-      this.removeIfDone(segment);
+      segment.acks.push(id - segment.firstId);
+      touched.add(segment);
     }
+    for (const segment of touched) this.removeIfDone(segment);
+    const acking = [...touched].filter((segment) => this.segments.has(segment.id));
+    if (acking.length > 0) this.acking = this.acking.then(() => this.writeAcks(acking));
   }
 
-  /** Waits for the writes in progress and closes the segment files; settled segments are already gone. */
+  /** Waits for the writes in progress and closes the segment and ack files; settled segments are already gone. */
   async close(): Promise<void> {
     await this.writing;
+    await this.acking;
     for (const segment of this.segments.values()) {
       const handle = segment.handle;
       segment.handle = undefined;
       if (handle !== undefined) await (await handle).close();
+      await segment.ackHandle?.close();
+      segment.ackHandle = undefined;
+    }
+  }
+
+  private ackPath(id: number): string {
+    return join(this.dir, `${id}${ACK_SUFFIX}`);
+  }
+
+  private async writeAcks(segments: Segment[]): Promise<void> {
+    for (const segment of segments) {
+      // Deleted since (every record settled): its ack file went with it.
+      if (!this.segments.has(segment.id) || segment.acks.length === 0) continue;
+      const positions = Buffer.allocUnsafe(segment.acks.length * 4);
+      segment.acks.forEach((position, i) => positions.writeUInt32LE(position, i * 4));
+      segment.acks = [];
+      try {
+        segment.ackHandle ??= await open(this.ackPath(segment.id), 'a');
+        await segment.ackHandle.write(positions);
+      } catch (error) {
+        this.logger.warn({ segment: segment.path, error: (error as Error).message }, 'queue log: could not note delivered records (a restart would deliver them again)');
+      }
     }
   }
 
@@ -219,7 +281,19 @@ export class DurableLog {
       this.removeIfDone(active);
     }
     const id = this.nextSegmentId++;
-    const segment: Segment = { id, path: join(this.dir, `${id}${SEGMENT_SUFFIX}`), bytes: 0, records: 0, settled: 0, written: 0, sealed: false, handle: undefined };
+    const segment: Segment = {
+      id,
+      path: join(this.dir, `${id}${SEGMENT_SUFFIX}`),
+      bytes: 0,
+      records: 0,
+      settled: 0,
+      written: 0,
+      sealed: false,
+      handle: undefined,
+      firstId: this.nextRecordId,
+      acks: [],
+      ackHandle: undefined,
+    };
     this.segments.set(id, segment);
     this.active = segment;
     return segment;
@@ -312,7 +386,35 @@ export class DurableLog {
     })().catch((error: unknown) => {
       this.logger.warn({ segment: segment.path, error: (error as Error).message }, 'queue log: could not delete a delivered segment');
     });
+    // After the ack writes already queued; an ack file left behind by a crash is removed at open.
+    this.acking = this.acking.then(async () => {
+      try {
+        await segment.ackHandle?.close();
+        segment.ackHandle = undefined;
+        await unlink(this.ackPath(segment.id)).catch(ignoreMissing);
+      } catch (error) {
+        this.logger.warn({ segment: segment.path, error: (error as Error).message }, 'queue log: could not delete the ack file of a delivered segment');
+      }
+    });
   }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
+}
+
+/** The record positions an ack file lists (none when there is none); a trailing partial entry (a torn write) is ignored. */
+async function readAcks(path: string): Promise<Set<number>> {
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw error;
+  }
+  const positions = new Set<number>();
+  for (let offset = 0; offset + 4 <= data.length; offset += 4) positions.add(data.readUInt32LE(offset));
+  return positions;
 }
 
 async function writeAll(handle: FileHandle, buffers: Uint8Array[]): Promise<void> {

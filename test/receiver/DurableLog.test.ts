@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { open, readdir, stat, symlink, truncate } from 'node:fs/promises';
+import { appendFile, open, readdir, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../src/logger.js';
@@ -132,17 +132,42 @@ describe('DurableLog', () => {
     assert.deepEqual(await segments(dir), ['2.seg', '3.seg']);
     assert.equal(log.bytes, 4 * (100 + HEADER_BYTES));
     await log.close();
+    // Record 5 shares segment 2 with 4 and 6: its ack file says it was settled.
+    assert.deepEqual((await readdir(dir)).sort(), ['2.ack', '2.seg', '3.seg']);
 
     const reopened = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
-    // 4 and 6 were not settled; 5 was, but shares segment 2 with 4 and 6: a repeat (at-least-once).
     assert.deepEqual(
       reopened.records.map((r) => r.payload[0]),
-      [3, 4, 5, 6],
+      [3, 5, 6],
     );
-    reopened.log.settle(reopened.records.map((r) => r.id));
+    // Settled across both runs: segment 2 and its ack file go.
+    reopened.log.settle(reopened.records.slice(0, 2).map((r) => r.id));
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await segments(dir), []);
+    assert.deepEqual((await readdir(dir)).sort(), ['3.seg']);
+    reopened.log.settle([reopened.records[2]!.id]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await readdir(dir), []);
     assert.equal(reopened.log.bytes, 0);
+    await reopened.log.close();
+  });
+
+  it('replays a segment up to what its ack file lists, ignores a torn ack entry, and removes an ack file whose segment is gone', async () => {
+    const dir = await tempDir();
+    const { log } = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    await log.append([payload(1), payload(2), payload(3)], [1, 1, 1], 'protobuf', false);
+    log.settle([1]);
+    log.settle([3]);
+    await log.close();
+    // A crash mid-write of the next ack entry, and one left by a crash between two deletions.
+    await appendFile(join(dir, '1.ack'), Buffer.from([1, 0]));
+    await writeFile(join(dir, '7.ack'), Buffer.alloc(4));
+
+    const reopened = await DurableLog.open({ dir, maxBytes: 1 << 20, logger: silentLogger });
+    assert.deepEqual(
+      reopened.records.map((r) => r.payload[0]),
+      [2],
+    );
+    assert.deepEqual((await readdir(dir)).sort(), ['1.ack', '1.seg']);
     await reopened.log.close();
   });
 
