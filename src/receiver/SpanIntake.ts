@@ -243,7 +243,10 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     this.noteNotFull();
     this.stats.received[transport] += queued.spanCount;
     if (log === undefined) return ALL_ACCEPTED;
-    const logged = received === undefined ? log.append([queued.request], [queued.spanCount], this.codec.form, this.reusesRequests) : log.append([received], [queued.spanCount], 'protobuf', false);
+    const logged =
+      received === undefined
+        ? log.append([queued.request], [queued.spanCount], this.codec.form, this.reusesRequests)
+        : log.append([received], [queued.spanCount], 'protobuf', false);
     return accepted(logged);
   }
 

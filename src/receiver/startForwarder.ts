@@ -108,7 +108,10 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     logger,
     lines,
   });
-  const durable = receiver.queueDir === undefined ? undefined : await DurableLog.open({
+  const durable =
+    receiver.queueDir === undefined
+      ? undefined
+      : await DurableLog.open({
           dir: receiver.queueDir,
           maxBytes: receiver.queueMaxDiskBytes,
           sync: receiver.queueSync,

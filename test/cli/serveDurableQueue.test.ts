@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, readdir } from 'node:fs/promises';
+import { appendFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -58,6 +58,10 @@ describe('tracepipe serve --queue-dir: SIGKILL after acknowledging', () => {
         sink.failNext(1_000_000, 'UNAVAILABLE');
         for (let i = 0; i < REQUESTS_WHILE_DOWN; i++) acknowledged.push(...(await send(first, SPANS_PER_REQUEST, `down${i}`)));
         assert.equal(await metric(first, 'tracepipe_queue_spans'), REQUESTS_WHILE_DOWN * SPANS_PER_REQUEST);
+        // One request at a time, so one sync each (none without syncing); the log holds the segment still undelivered.
+        assert.equal(await metric(first, 'tracepipe_queue_log_syncs_total'), policy === 'always' ? 1 + REQUESTS_WHILE_DOWN : 0);
+        const [undelivered] = (await readdir(queueDir)).filter((n) => n.endsWith('.seg'));
+        assert.equal(await metric(first, 'tracepipe_queue_log_bytes'), (await stat(join(queueDir, undelivered!))).size);
       } finally {
         first.child.kill('SIGKILL');
       }
