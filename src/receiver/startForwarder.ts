@@ -227,7 +227,8 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
     observer: settings.observer,
     log: settings.log,
   });
-  return { queue, intake, replay: (records: LogRecord[]) => replay(records, queue, codec, stats, logger) };
+  const log = settings.log;
+  return { queue, intake, replay: (records: LogRecord[]) => (log === undefined ? Promise.resolve() : replay(records, queue, codec, log, stats, logger)) };
 }
 
 /** How often a replay that found the queue full looks again for room. */
@@ -242,6 +243,7 @@ async function replay<F extends WireForm>(
   records: LogRecord[],
   queue: SpanQueue<F>,
   codec: RequestCodec<F>,
+  log: DurableLog,
   stats: PipelineStats,
   logger: Logger,
 ): Promise<void> {
@@ -250,7 +252,16 @@ async function replay<F extends WireForm>(
   for (const record of records) spans += record.spanCount;
   logger.info({ requests: records.length, spans }, 'queue log: delivering what an earlier run left, before accepting more');
   for (const record of records) {
-    const queued = inQueueForm(record, codec);
+    let queued: QueuedRequest<F>;
+    try {
+      queued = inQueueForm(record, codec);
+    } catch (error) {
+      // A record that passed its CRC yet does not convert (another version's bug) must not stop every start.
+      logger.error({ spans: record.spanCount, form: record.form, error: (error as Error).message }, 'queue log: a logged request does not decode; dropped');
+      stats.drop('invalid', record.spanCount);
+      log.settle([record.id]);
+      continue;
+    }
     while (!queue.offerEncoded(queued.request, queued.spanCount, queued.bytes, record.id)) {
       await new Promise((resolve) => setTimeout(resolve, REPLAY_WAIT_MS));
     }

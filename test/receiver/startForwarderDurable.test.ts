@@ -10,7 +10,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { decodeRpcStatus } from '../../src/exporters/decodeRpcStatus.js';
 import { silentLogger } from '../../src/logger.js';
-import { parseSegment } from '../../src/receiver/DurableLog.js';
+import { DurableLog, parseSegment } from '../../src/receiver/DurableLog.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
 import { httpPost } from '../support/httpPost.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
@@ -127,6 +127,28 @@ describe('the durable queue behind the OTLP/HTTP receiver', () => {
     const captured = await readCapturedSpans(captures);
     assert.deepEqual(new Set(captured.map((s) => s.spanId)), new Set(sent));
     assert.equal(captured.length, 50);
+  });
+
+  it('starts past a logged request that does not decode (CRC intact: another version\'s bug), counting its spans as invalid', async () => {
+    sink.clear();
+    const queueDir = join(await tempDir(), 'queue');
+    const written = await DurableLog.open({ dir: queueDir, maxBytes: 1 << 20, logger: silentLogger });
+    const good = await makeTestSpans(5, { prefix: 'good' });
+    await written.log.append([Buffer.from('{"resourceSpans": [nope')], [3], 'json', false);
+    await written.log.append([ProtobufTraceSerializer.serializeRequest(good)!], [5], 'protobuf', false);
+    await written.log.close();
+    const fwd = await forwarder(queueDir, sink.grpcUrl);
+    try {
+      const delivered = await sink.waitForSpans(5);
+      assert.deepEqual(
+        delivered.map((s) => s.spanId),
+        good.map((s) => s.spanContext().spanId),
+      );
+      assert.equal(fwd.stats.dropped.invalid, 3);
+      await waitFor('the segment deleted once both records are settled', async () => (await segments(queueDir)).length === 0);
+    } finally {
+      await fwd.close();
+    }
   });
 
   it('refuses a request whose log write fails (HTTP 503, gRPC UNAVAILABLE) instead of acknowledging it; the next write goes to a new segment', async () => {
