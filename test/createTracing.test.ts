@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { context, defaultTextMapSetter, propagation, ProxyTracerProvider, trace } from '@opentelemetry/api';
+import { type Context, context, defaultTextMapSetter, propagation, ProxyTracerProvider, type Span, trace } from '@opentelemetry/api';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ConfigError } from '../src/errors.js';
 import { createTracing } from '../src/createTracing.js';
 import { validateConfig } from '../src/config/validateConfig.js';
 import { PipelineStats } from '../src/stats/PipelineStats.js';
 import { createLogger, silentLogger } from '../src/logger.js';
+import { CompactSpan } from '../src/span/CompactSpan.js';
 import { RecordingExporter } from './support/RecordingExporter.js';
 
 function enabled(rate: number, extra: Record<string, unknown> = {}) {
@@ -182,4 +184,48 @@ test('at rate 0 no warning once a span with a sampled parent was kept, nor at a 
     assert.deepEqual(lines.filter((l) => l.level === 'warn'), [], `rate ${rate}`);
     await tracing.shutdown();
   }
+});
+
+test("spanProcessors: the user's processors get the SDK's span (onStart with its context, onEnd as a ReadableSpan) and the queue still exports it", async () => {
+  const exporter = new RecordingExporter();
+  const started: Array<[Span, Context]> = [];
+  const ended: ReadableSpan[] = [];
+  const calls: string[] = [];
+  const mine: SpanProcessor = {
+    onStart: (span, ctx) => started.push([span, ctx]),
+    onEnd: (span) => ended.push(span),
+    forceFlush: async () => void calls.push('forceFlush'),
+    shutdown: async () => void calls.push('shutdown'),
+  };
+  const tracing = createTracing(enabled(1_000_000), { exporter, logger: silentLogger, spanProcessors: [mine] });
+  const tracer = tracing.tracer('lib');
+  const parent = tracer.startSpan('parent');
+  const ctx = trace.setSpan(context.active(), parent);
+  const child = tracer.startSpan('child', { attributes: { k: 'v' } }, ctx);
+  child.end();
+  parent.end();
+  await tracing.forceFlush();
+  assert.deepEqual(started.map(([s]) => s), [parent, child]);
+  assert.equal(trace.getSpan(started[1]![1]), parent, 'onStart gets the parent context');
+  assert.deepEqual(ended, [child, parent]);
+  assert.ok(ended.every((s) => !(s instanceof CompactSpan)));
+  assert.deepEqual(ended[0]!.attributes, { k: 'v' });
+  assert.equal(ended[0]!.parentSpanContext?.spanId, parent.spanContext().spanId);
+  assert.equal(ended[0]!.spanContext().traceFlags, 3);
+  assert.deepEqual(exporter.spans, [child, parent]);
+  assert.deepEqual(calls, ['forceFlush']);
+  await tracing.shutdown();
+  assert.deepEqual(calls, ['forceFlush', 'shutdown']);
+  assert.equal(tracing.stats.sampled, 2);
+});
+
+test('without spanProcessors a sampled span is a CompactSpan, exported as it is', async () => {
+  const exporter = new RecordingExporter();
+  const tracing = createTracing(enabled(1_000_000), { exporter, logger: silentLogger, spanProcessors: [] });
+  const span = tracing.tracer('lib').startSpan('op');
+  assert.ok(span instanceof CompactSpan);
+  span.end();
+  await tracing.forceFlush();
+  assert.deepEqual(exporter.spans, [span]);
+  await tracing.shutdown();
 });

@@ -7,6 +7,19 @@ export interface RawKeypair {
   cert_file: string;
 }
 
+/**
+ * Span limits, named as in OpenTelemetry's declarative configuration (`tracer_provider.limits`).
+ * Unset keys take OTEL_SPAN_* / OTEL_ATTRIBUTE_* variables, then the SDK's defaults.
+ */
+export interface RawSpanLimits {
+  attribute_count_limit?: number;
+  attribute_value_length_limit?: number;
+  event_count_limit?: number;
+  link_count_limit?: number;
+  event_attribute_count_limit?: number;
+  link_attribute_count_limit?: number;
+}
+
 export interface RawTracingService {
   enabled?: boolean;
   exporter_url?: string;
@@ -23,6 +36,7 @@ export interface RawTracingService {
   schedule_delay_ms?: number;
   export_timeout_ms?: number;
   shutdown_timeout_ms?: number;
+  span_limits?: RawSpanLimits;
 }
 
 export interface RawReceiver {

@@ -1,3 +1,4 @@
+import type { SpanLimits } from '@opentelemetry/sdk-trace';
 import type { ExporterTarget } from './ExporterTarget.js';
 
 /** PEM material read and checked at start-up: a bad file is a config error, never a failed export. */
@@ -26,6 +27,8 @@ export interface TracingServiceConfig {
   scheduleDelayMs: number;
   exportTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Given to every sampled span, CompactSpan or the SDK's; value length Infinity means no limit. */
+  spanLimits: Readonly<Required<SpanLimits>>;
 }
 
 export interface ServerTlsConfig {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { RawKeypair, RawTracingService } from './RawConfig.js';
+import type { RawKeypair, RawSpanLimits, RawTracingService } from './RawConfig.js';
 
 /** What the OpenTelemetry environment variables say about `tracing_service`. */
 export interface EnvironmentConfig {
@@ -28,6 +28,19 @@ const SAMPLERS: Record<string, { parentBased: boolean; rate: 'arg' | number }> =
   parentbased_traceidratio: { parentBased: true, rate: 'arg' },
 };
 
+/**
+ * The span limit variables (SDK environment variable spec, "Span Limits") and the key each sets;
+ * the general OTEL_ATTRIBUTE_* limits ("Attribute Limits") stand in for the attribute ones unset.
+ */
+const SPAN_LIMIT_VARIABLES: ReadonlyArray<readonly [string, keyof RawSpanLimits, string | undefined]> = [
+  ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'attribute_count_limit', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+  ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'attribute_value_length_limit', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+  ['OTEL_SPAN_EVENT_COUNT_LIMIT', 'event_count_limit', undefined],
+  ['OTEL_SPAN_LINK_COUNT_LIMIT', 'link_count_limit', undefined],
+  ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'event_attribute_count_limit', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+  ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'link_attribute_count_limit', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+];
+
 /** Variables read here; any other OTEL_ variable about traces or the SDK is reported as not supported. */
 const HANDLED = new Set([
   'OTEL_SDK_DISABLED',
@@ -41,13 +54,16 @@ const HANDLED = new Set([
   'OTEL_BSP_EXPORT_TIMEOUT',
   'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
   'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  ...SPAN_LIMIT_VARIABLES.map(([name]) => name),
   ...['ENDPOINT', 'PROTOCOL', 'HEADERS', 'TIMEOUT', 'COMPRESSION', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE'].flatMap((s) => [
     `OTEL_EXPORTER_OTLP_${s}`,
     `OTEL_EXPORTER_OTLP_TRACES_${s}`,
   ]),
 ]);
 /** Other signals' variables: not ours to judge. */
-const OTHER_SIGNALS = /^OTEL_(METRICS?|LOGS?|BLRP|EXPORTER_OTLP_(METRICS|LOGS)|EXPORTER_PROMETHEUS)_/;
+const OTHER_SIGNALS = /^OTEL_(METRICS?|LOGS|LOGRECORD|BLRP|EXPORTER_OTLP_(METRICS|LOGS)|EXPORTER_PROMETHEUS)_/;
 
 /**
  * Reads the OpenTelemetry SDK environment variables (SDK configuration spec, "Environment Variable
@@ -122,6 +138,18 @@ export function environmentConfig(env: NodeJS.ProcessEnv): EnvironmentConfig {
   if (get('OTEL_BSP_MAX_QUEUE_SIZE') !== undefined) {
     notes.push('OTEL_BSP_MAX_QUEUE_SIZE is not supported: the queue is bounded in bytes (tracing_service.queue_max_bytes)');
   }
+
+  const limits: RawSpanLimits = {};
+  for (const [name, key, general] of SPAN_LIMIT_VARIABLES) {
+    const source = get(name) !== undefined || general === undefined ? name : general;
+    const v = get(source);
+    if (v === undefined) continue;
+    // A value length of 0 reads as "no limit" in the SDK: only positive lengths are taken.
+    const min = key === 'attribute_value_length_limit' ? 1 : 0;
+    if (/^\d+$/.test(v) && Number(v) >= min && Number(v) < 2 ** 31) limits[key] = Number(v);
+    else notes.push(`${source} must be an integer from ${min} to ${2 ** 31 - 1}, got ${JSON.stringify(v)}; ignored`);
+  }
+  if (Object.keys(limits).length > 0) tracing.span_limits = limits;
 
   const ca = otlp('CERTIFICATE');
   if (ca !== undefined) tracing.ca_certs = [ca];

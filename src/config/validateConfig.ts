@@ -1,12 +1,13 @@
 import { ConfigError } from '../errors.js';
 import { parseDiagAddr } from '../diagnostics/parseDiagAddr.js';
+import { DEFAULT_SPAN_LIMITS } from '../span/defaultSpanLimits.js';
 import { readCertificates, readKeypair } from '../tls/readPem.js';
 import { didYouMean } from './didYouMean.js';
 import { type EnvironmentConfig, environmentConfig } from './environmentConfig.js';
 import { exporterHeaders } from './exporterHeaders.js';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES } from './ExporterTarget.js';
 import { parseExporterUrl } from './parseExporterUrl.js';
-import type { RawConfig } from './RawConfig.js';
+import type { RawConfig, RawSpanLimits } from './RawConfig.js';
 import {
   type DiagnosticsConfig,
   RESOLVED,
@@ -58,6 +59,15 @@ const TRACING_KEYS = [
   'schedule_delay_ms',
   'export_timeout_ms',
   'shutdown_timeout_ms',
+  'span_limits',
+];
+const SPAN_LIMIT_KEYS = [
+  'attribute_count_limit',
+  'attribute_value_length_limit',
+  'event_count_limit',
+  'link_count_limit',
+  'event_attribute_count_limit',
+  'link_attribute_count_limit',
 ];
 const RECEIVER_KEYS = [
   'grpc_listen',
@@ -169,6 +179,8 @@ const MAX_BYTES = 2 ** 40;
 /** Room for a request's framing and a small span. */
 const MIN_EXPORT_BATCH_BYTES = 1024;
 const MAX_MS = 24 * 3600 * 1000;
+/** Span limits are counts and string lengths: a 32-bit int, as the SDKs keep them. */
+const MAX_LIMIT = 2 ** 31 - 1;
 
 /**
  * The `tracing_service` block over what the environment says: each key the user wrote wins over
@@ -212,7 +224,26 @@ function tracingService(raw: unknown, env: EnvironmentConfig): TracingServiceCon
     scheduleDelayMs: integer(t.schedule_delay_ms, 'tracing_service.schedule_delay_ms', 0, MAX_MS, DEFAULTS.scheduleDelayMs),
     exportTimeoutMs: integer(t.export_timeout_ms, 'tracing_service.export_timeout_ms', 1, MAX_MS, DEFAULTS.exportTimeoutMs),
     shutdownTimeoutMs: integer(t.shutdown_timeout_ms, 'tracing_service.shutdown_timeout_ms', 1, MAX_MS, DEFAULTS.shutdownTimeoutMs),
+    spanLimits: spanLimits(written.span_limits, env.tracing.span_limits),
   };
+}
+
+/** `tracing_service.span_limits` key by key over the OTEL_SPAN_* variables, then the SDK's defaults. */
+function spanLimits(raw: unknown, fromEnv: RawSpanLimits | undefined): TracingServiceConfig['spanLimits'] {
+  const written = raw === undefined ? {} : object(raw, 'tracing_service.span_limits', SPAN_LIMIT_KEYS);
+  const l: Obj = { ...fromEnv };
+  for (const [k, v] of Object.entries(written)) if (v !== undefined) l[k] = v;
+  const count = (key: string, fallback: number): number => integer(l[key], `tracing_service.span_limits.${key}`, 0, MAX_LIMIT, fallback);
+  const d = DEFAULT_SPAN_LIMITS;
+  return Object.freeze({
+    attributeCountLimit: count('attribute_count_limit', d.attributeCountLimit),
+    // The SDK reads a length limit of 0 as "no limit": refused here rather than meaning that.
+    attributeValueLengthLimit: integer(l.attribute_value_length_limit, 'tracing_service.span_limits.attribute_value_length_limit', 1, MAX_LIMIT, d.attributeValueLengthLimit),
+    eventCountLimit: count('event_count_limit', d.eventCountLimit),
+    linkCountLimit: count('link_count_limit', d.linkCountLimit),
+    attributePerEventCountLimit: count('event_attribute_count_limit', d.attributePerEventCountLimit),
+    attributePerLinkCountLimit: count('link_attribute_count_limit', d.attributePerLinkCountLimit),
+  });
 }
 
 /** Reads and checks the exporter's CA certificates and client keypairs (also used by `replay --to`). */

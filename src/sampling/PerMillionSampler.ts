@@ -1,4 +1,4 @@
-import { type Context, trace } from '@opentelemetry/api';
+import { type Context, trace, type TraceState } from '@opentelemetry/api';
 import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace';
 import { explicitRandomness, withThreshold } from './otTraceState.js';
 import { Threshold } from './Threshold.js';
@@ -15,16 +15,16 @@ const NOT_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.N
 export class PerMillionSampler implements Sampler {
   readonly ratePerMillion: number;
   readonly threshold: Threshold;
+  /** A sampled new root's tracestate (`ot=th:<T>`): the tracer gives it to the spans it builds itself. */
+  readonly sampledTraceState: TraceState | undefined;
   /** The result for the common case (no incoming tracestate), built once and shared. */
   private readonly sampled: SamplingResult;
 
   constructor(ratePerMillion: number) {
     this.ratePerMillion = ratePerMillion;
     this.threshold = Threshold.forRatePerMillion(ratePerMillion);
-    this.sampled = Object.freeze({
-      decision: SamplingDecision.RECORD_AND_SAMPLED,
-      traceState: withThreshold(undefined, this.threshold.th),
-    });
+    this.sampledTraceState = withThreshold(undefined, this.threshold.th);
+    this.sampled = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED, traceState: this.sampledTraceState });
   }
 
   shouldSample(context: Context, traceId: string): SamplingResult {

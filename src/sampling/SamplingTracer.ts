@@ -3,12 +3,17 @@ import {
   type ContextManager,
   isSpanContextValid,
   type Span,
+  type SpanContext,
   type SpanOptions,
   trace,
   TraceFlags,
   type Tracer,
+  type TraceState,
 } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { type InstrumentationScope, isTracingSuppressed } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanLimits } from '@opentelemetry/sdk-trace';
+import { CompactSpan } from '../span/CompactSpan.js';
 import type { PipelineStats } from '../stats/PipelineStats.js';
 import { LazySpan } from './LazySpan.js';
 import type { PerMillionSampler } from './PerMillionSampler.js';
@@ -31,26 +36,48 @@ export interface SamplingTracerShared {
    * span has had a sampled parent yet, since then nothing at all is being exported.
    */
   onUnsampledRoot: (() => void) | undefined;
+  /**
+   * Set when sampled spans are CompactSpans built by the tracer itself (no span processor of the
+   * user's needs the SDK's span); undefined: the SDK tracer builds them and runs the processors.
+   */
+  compact: CompactSpanTarget | undefined;
+}
+
+/** What every CompactSpan of a pipeline shares: decided once, when the pipeline is built. */
+export interface CompactSpanTarget {
+  /** The same resolved limits the SDK provider has. */
+  readonly limits: SpanLimits;
+  /** The SDK provider's resource. */
+  readonly resource: Resource;
+  /** Where an ended span goes: the export queue's processor. */
+  readonly onEnd: (span: CompactSpan) => void;
 }
 
 /**
  * The tracer users get. It decides the unsampled cases itself, before the SDK runs, and answers
- * them with a `LazySpan` (no ids, no recording span, no processor calls); only spans that will be
- * sampled are handed to the SDK tracer. The decisions are exactly those of
- * ParentBased(PerMillionSampler): sampled parent -> sampled, unsampled parent -> not, root ->
- * randomness >= threshold, where a root's randomness is drawn here and preset into the id
- * generator so the SDK's trace id carries it.
+ * them with a `LazySpan` (no ids, no recording span, no processor calls). A span that will be
+ * sampled is a `CompactSpan` it builds itself, or, when the user has span processors of their own,
+ * the SDK tracer's span. The decisions are exactly those of ParentBased(PerMillionSampler):
+ * sampled parent -> sampled, unsampled parent -> not, root -> randomness >= threshold, where a
+ * root's randomness is drawn here and is the low 56 bits of its trace id (preset into the id
+ * generator when the SDK makes the span, so the SDK's own sampler call agrees).
  */
 export class SamplingTracer implements Tracer {
   private readonly never: boolean;
   private readonly always: boolean;
+  private readonly compact: CompactSpanTarget | undefined;
+  private readonly rootTraceState: TraceState | undefined;
 
+  /** `scope`: the SDK tracer's own instrumentation scope, so both kinds of span group alike. */
   constructor(
     private readonly sdk: Tracer,
     private readonly shared: SamplingTracerShared,
+    private readonly scope: InstrumentationScope,
   ) {
     this.never = shared.root.threshold.never;
     this.always = shared.root.ratePerMillion === 1_000_000;
+    this.compact = shared.compact;
+    this.rootTraceState = shared.root.sampledTraceState;
   }
 
   /**
@@ -111,7 +138,9 @@ export class SamplingTracer implements Tracer {
           return new LazySpan(shared.pool, undefined, pc, -1, 0);
         }
         shared.stats.sampled++;
-        return withTraceFlags(this.sdk.startSpan(name, options, ctx), pc.traceFlags & TRACE_FLAG_RANDOM);
+        const random = pc.traceFlags & TRACE_FLAG_RANDOM;
+        if (this.compact !== undefined) return this.compactSpan(name, options, pc.traceId, pc.traceState, random, pc);
+        return withTraceFlags(this.sdk.startSpan(name, options, ctx), random);
       }
       if (pc.traceState !== undefined && !shared.stopped) return this.counted(withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM));
       if (this.never || shared.stopped) {
@@ -122,6 +151,7 @@ export class SamplingTracer implements Tracer {
     }
     if (this.always) {
       shared.stats.sampled++;
+      if (this.compact !== undefined) return this.compactSpan(name, options, shared.ids.generateTraceId(), this.rootTraceState, TRACE_FLAG_RANDOM, undefined);
       return withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM);
     }
     const hi = shared.pool.bits28();
@@ -131,10 +161,41 @@ export class SamplingTracer implements Tracer {
       return new LazySpan(shared.pool, undefined, undefined, hi, lo);
     }
     shared.stats.sampled++;
+    if (this.compact !== undefined) return this.compactSpan(name, options, shared.pool.traceId(hi, lo), this.rootTraceState, TRACE_FLAG_RANDOM, undefined);
     shared.ids.preset(hi, lo);
     const span = this.sdk.startSpan(name, options, ctx);
     shared.ids.clear();
     return withTraceFlags(span, TRACE_FLAG_RANDOM);
+  }
+
+  /**
+   * A sampled span built here instead of by the SDK tracer, with what the SDK would give it: a new
+   * span id, the trace id and tracestate (the parent's, or a root's with its `th`), the sampled
+   * flag plus the random one, the pipeline's limits and resource and this tracer's scope.
+   */
+  private compactSpan(
+    name: string,
+    options: SpanOptions | undefined,
+    traceId: string,
+    traceState: TraceState | undefined,
+    flags: number,
+    parent: SpanContext | undefined,
+  ): CompactSpan {
+    const target = this.compact!;
+    const spanContext: SpanContext = { traceId, spanId: this.shared.pool.spanId(), traceFlags: TraceFlags.SAMPLED | flags, traceState };
+    return new CompactSpan({
+      spanContext,
+      parentSpanContext: parent,
+      name,
+      kind: options?.kind,
+      startTime: options?.startTime,
+      links: options?.links,
+      attributes: options?.attributes,
+      limits: target.limits,
+      resource: target.resource,
+      scope: this.scope,
+      onEnd: target.onEnd,
+    });
   }
 
   /** The first new root at rate 0: the provider's one-time warning, then never again. */

@@ -1,4 +1,5 @@
 import type { Tracer, TracerOptions, TracerProvider } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
 import type { TracerProvider as SdkTracerProvider } from '@opentelemetry/sdk-trace';
 import { SamplingTracer, type SamplingTracerShared } from './SamplingTracer.js';
 
@@ -18,7 +19,9 @@ export class SamplingTracerProvider implements TracerProvider {
     const key = `${name}@${version ?? ''}:${options?.schemaUrl ?? ''}`;
     let tracer = this.tracers.get(key);
     if (tracer === undefined) {
-      tracer = new SamplingTracer(this.sdk.getTracer(name, version, options), this.shared);
+      const sdk = this.sdk.getTracer(name, version, options);
+      // The SDK's Tracer class (not exported by name) has its scope as a public field.
+      tracer = new SamplingTracer(sdk, this.shared, (sdk as Tracer & { instrumentationScope: InstrumentationScope }).instrumentationScope);
       this.tracers.set(key, tracer);
     }
     return tracer;

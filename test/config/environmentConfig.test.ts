@@ -22,6 +22,16 @@ const CASES: Array<[string, Record<string, string>, Record<string, unknown>]> = 
   ['ratio', { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.0001' }, { sampling_rate_per_million: 100 }],
   ['ratio without arg', { OTEL_TRACES_SAMPLER: 'traceidratio' }, { sampling_rate_per_million: 1000000 }],
   ['exporter none', { OTEL_TRACES_EXPORTER: 'none' }, { enabled: false }],
+  [
+    'span limits',
+    { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16', OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100', OTEL_SPAN_EVENT_COUNT_LIMIT: '3', OTEL_SPAN_LINK_COUNT_LIMIT: '0', OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '5', OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '6' },
+    { span_limits: { attribute_count_limit: 16, attribute_value_length_limit: 100, event_count_limit: 3, link_count_limit: 0, event_attribute_count_limit: 5, link_attribute_count_limit: 6 } },
+  ],
+  [
+    'general attribute limits stand in for the unset span ones',
+    { OTEL_ATTRIBUTE_COUNT_LIMIT: '10', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '50', OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '2' },
+    { span_limits: { attribute_count_limit: 10, attribute_value_length_limit: 50, event_attribute_count_limit: 2, link_attribute_count_limit: 10 } },
+  ],
 ];
 
 for (const [what, env, expected] of CASES) {
@@ -39,7 +49,9 @@ const NOTES: Array<[Record<string, string>, string]> = [
   [{ OTEL_EXPORTER_OTLP_CLIENT_KEY: '/k.pem' }, 'OTEL_EXPORTER_OTLP_CLIENT_KEY is set without its pair (CLIENT_KEY and CLIENT_CERTIFICATE go together); ignored'],
   [{ OTEL_PROPAGATORS: 'b3' }, 'OTEL_PROPAGATORS=b3 is not supported: tracepipe propagates tracecontext and baggage'],
   [{ OTEL_SDK_DISABLED: 'yes' }, 'OTEL_SDK_DISABLED must be true or false, got "yes"; read as false'],
-  [{ OTEL_ATTRIBUTE_COUNT_LIMIT: '10' }, 'OTEL_ATTRIBUTE_COUNT_LIMIT is not supported by tracepipe; ignored'],
+  [{ OTEL_LOG_LEVEL: 'debug' }, 'OTEL_LOG_LEVEL is not supported by tracepipe; ignored'],
+  [{ OTEL_SPAN_EVENT_COUNT_LIMIT: '-1' }, 'OTEL_SPAN_EVENT_COUNT_LIMIT must be an integer from 0 to 2147483647, got "-1"; ignored'],
+  [{ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '0' }, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT must be an integer from 1 to 2147483647, got "0"; ignored'],
 ];
 
 for (const [env, note] of NOTES) {
@@ -63,6 +75,21 @@ test('validateConfig: OTEL_SDK_DISABLED=true wins over enabled: true; the config
     [c.tracing.exporter?.url, c.tracing.samplingRatePerMillion, c.tracing.exportTimeoutMs, c.tracing.headers, c.tracing.maxExportBatchSize],
     ['grpc://c:4317', 5, 99, { a: 'config', b: 'env' }, 7],
   );
+});
+
+test('validateConfig: span limits key by key, tracing_service.span_limits over the variables', () => {
+  const c = validateConfig(
+    { tracing_service: { span_limits: { attribute_count_limit: 64 } } },
+    { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16', OTEL_SPAN_LINK_COUNT_LIMIT: '1' },
+  );
+  assert.deepEqual(c.tracing.spanLimits, {
+    attributeCountLimit: 64,
+    attributeValueLengthLimit: Infinity,
+    eventCountLimit: 128,
+    linkCountLimit: 1,
+    attributePerEventCountLimit: 128,
+    attributePerLinkCountLimit: 128,
+  });
 });
 
 test('validateConfig: an https gRPC endpoint needs a certificate; malformed OTLP headers are an error without their values', () => {

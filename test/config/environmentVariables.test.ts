@@ -69,12 +69,23 @@ describe('OpenTelemetry environment variables', () => {
 
   test('OTEL_TRACES_EXPORTER=console is not supported: logged once, OTLP still used', async () => {
     sink.clear();
-    const r = await runApp({ ...ALWAYS, OTEL_TRACES_EXPORTER: 'otlp,console', OTEL_EXPORTER_OTLP_ENDPOINT: base(), OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_SPAN_LINK_COUNT_LIMIT: '3' });
+    const r = await runApp({ ...ALWAYS, OTEL_TRACES_EXPORTER: 'otlp,console', OTEL_EXPORTER_OTLP_ENDPOINT: base(), OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_LOG_LEVEL: 'debug' });
     assert.equal(r.exported, 10);
     const lines = r.stderr.split('\n').filter((l) => l.includes('"level":"warn"'));
     assert.equal(lines.filter((l) => l.includes('OTEL_TRACES_EXPORTER=console is not supported')).length, 1, r.stderr);
     assert.equal(lines.filter((l) => l.includes('OTEL_BSP_MAX_QUEUE_SIZE is not supported')).length, 1, r.stderr);
-    assert.equal(lines.filter((l) => l.includes('OTEL_SPAN_LINK_COUNT_LIMIT is not supported')).length, 1, r.stderr);
+    assert.equal(lines.filter((l) => l.includes('OTEL_LOG_LEVEL is not supported')).length, 1, r.stderr);
+  });
+
+  test('OTEL_SPAN_* and OTEL_ATTRIBUTE_* limits apply to the exported spans', async () => {
+    sink.clear();
+    const limits = { OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '2', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '3', OTEL_SPAN_EVENT_COUNT_LIMIT: '1', OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: '1' };
+    const r = await runApp({ OTEL_TRACES_SAMPLER: 'parentbased_always_on', ...limits, OTEL_EXPORTER_OTLP_ENDPOINT: base(), TEST_ATTRIBUTES: JSON.stringify({ a: 'abcdef', b: 1, c: true }), TEST_EVENTS: '3' }, undefined, 2);
+    assert.deepEqual([r.exported, r.stderr], [2, '']);
+    assert.deepEqual(
+      sink.spans.map((s) => [s.attributes, s.droppedAttributesCount, s.events.map((e) => [e.name, e.attributes, e.droppedAttributesCount]), s.droppedEventsCount]),
+      [0, 1].map(() => [{ a: 'abc', b: 1 }, 1, [['event 2', { a: 'abc' }, 2]], 2]),
+    );
   });
 
   test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as it is; _PROTOCOL=http/json and _COMPRESSION=gzip', async () => {

@@ -21,6 +21,14 @@ test('an empty config is a disabled tracing service with every default', () => {
     scheduleDelayMs: 200,
     exportTimeoutMs: 10000,
     shutdownTimeoutMs: 10000,
+    spanLimits: {
+      attributeCountLimit: 128,
+      attributeValueLengthLimit: Infinity,
+      eventCountLimit: 128,
+      linkCountLimit: 128,
+      attributePerEventCountLimit: 128,
+      attributePerLinkCountLimit: 128,
+    },
   });
   assert.deepEqual(c.receiver, {
     grpcAddr: '127.0.0.1:4317',
@@ -63,6 +71,14 @@ test('a full tracing_service block resolves every key', () => {
         schedule_delay_ms: 50,
         export_timeout_ms: 2000,
         shutdown_timeout_ms: 3000,
+        span_limits: {
+          attribute_count_limit: 32,
+          attribute_value_length_limit: 4096,
+          event_count_limit: 0,
+          link_count_limit: 4,
+          event_attribute_count_limit: 8,
+          link_attribute_count_limit: 2,
+        },
       },
       receiver: { grpc_listen: '0.0.0.0:0', http_listen: '', tag_sender: true, sampling_rate_per_million: 250000 },
       diag_addr: '127.0.0.1:3000',
@@ -81,6 +97,14 @@ test('a full tracing_service block resolves every key', () => {
   assert.equal(c.tracing.scheduleDelayMs, 50);
   assert.equal(c.tracing.exportTimeoutMs, 2000);
   assert.equal(c.tracing.shutdownTimeoutMs, 3000);
+  assert.deepEqual(c.tracing.spanLimits, {
+    attributeCountLimit: 32,
+    attributeValueLengthLimit: 4096,
+    eventCountLimit: 0,
+    linkCountLimit: 4,
+    attributePerEventCountLimit: 8,
+    attributePerLinkCountLimit: 2,
+  });
   assert.equal(c.receiver.grpcAddr, '0.0.0.0:0');
   assert.equal(c.receiver.httpAddr, undefined);
   assert.equal(c.receiver.tagSenderAttribute, 'tracepipe.forwarded_for');
@@ -134,6 +158,9 @@ test('bad configs are typed errors with exact messages', () => {
       'tracing_service.https_keypairs and tracing_service.keypairs are the same setting: give only one',
     ],
     ['unsupported scheme', { tracing_service: { enabled: true, exporter_url: 'udp://x:1' } }, 'TRACEPIPE_UNSUPPORTED_SCHEME', 'tracing_service.exporter_url has unsupported scheme "udp://" in "udp://x:1"; supported: grpc://, http://, https://, file://, host:port (gRPC)'],
+    ['span limit typo', { tracing_service: { span_limits: { atribute_count_limit: 5 } } }, 'TRACEPIPE_CONFIG_UNKNOWN_KEY', 'unknown key tracing_service.span_limits.atribute_count_limit (did you mean attribute_count_limit?)'],
+    ['span limit -1', { tracing_service: { span_limits: { event_count_limit: -1 } } }, 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.span_limits.event_count_limit must be an integer from 0 to 2147483647, got -1'],
+    ['value length 0', { tracing_service: { span_limits: { attribute_value_length_limit: 0 } } }, 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.span_limits.attribute_value_length_limit must be an integer from 1 to 2147483647, got 0'],
     ['queue too small', { tracing_service: { queue_max_bytes: 10 } }, 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.queue_max_bytes must be an integer from 1024 to 1099511627776, got 10'],
     ['batch bytes too small', { tracing_service: { max_export_batch_bytes: 100 } }, 'TRACEPIPE_CONFIG_INVALID', 'tracing_service.max_export_batch_bytes must be an integer from 1024 to 1099511627776, got 100'],
     ['bad listen', { receiver: { grpc_listen: 'localhost' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.grpc_listen must be an address host:port with a port from 0 to 65535, got "localhost"'],

@@ -9,6 +9,8 @@ import type { OtlpScope } from '../OtlpSpan.js';
 import { linkFlags, spanFlags } from '../spanFlags.js';
 import { TraceStateText } from '../TraceStateText.js';
 import { JSON_KEY, MAX_DEPTH } from '../schema.js';
+import { CompactSpan } from '../../span/CompactSpan.js';
+import type { SpanAttributes } from '../../span/SpanAttributes.js';
 
 const RESOURCE_SPANS_OPEN = bytes(`{"${JSON_KEY.resource_spans}":[`);
 const CLOSE_ARRAY_OBJECT = bytes(']}');
@@ -352,7 +354,9 @@ export class JsonTraceEncoder {
       this.w.putBytes(END_TIME);
       this.w.putTime(span.endTime);
     }
-    this.attributesField(false, span.attributes, SPAN_SITE);
+    // A CompactSpan's attributes are read from its arrays: no object is built for them.
+    if (span instanceof CompactSpan) this.recordedAttributesField(span.recorded);
+    else this.attributesField(false, span.attributes, SPAN_SITE);
     this.countField(false, DROPPED_ATTRIBUTES, span.droppedAttributesCount);
     const events = span.events;
     if (events.length > 0) {
@@ -501,18 +505,37 @@ export class JsonTraceEncoder {
       } else {
         this.w.putByte(COMMA);
       }
-      let entry = this.siteEntries[slot];
-      if (this.siteKeys[slot] !== key || entry === undefined) {
-        entry = this.keyCache.get(key) ?? this.keyEntry(key);
-        this.siteKeys[slot] = key;
-        this.siteEntries[slot] = entry;
-      }
+      this.putKeyValue(this.siteEntry(slot, key), attributes[key]);
       if (slot < lastSlot) slot++;
-      this.putKeyValue(entry, attributes[key]);
     }
     if (empty) return first;
     this.w.putBytes(CLOSE_ARRAY);
     return false;
+  }
+
+  /** `attributesField` for a span's attributes held as a SpanAttributes (never the object's first field). */
+  private recordedAttributesField(recorded: SpanAttributes): void {
+    const n = recorded.size;
+    if (n === 0) return;
+    this.w.putByte(COMMA);
+    this.w.putBytes(ATTRIBUTES);
+    const lastSlot = SPAN_SITE * SITE_POSITIONS + SITE_POSITIONS - 1;
+    for (let i = 0, slot = SPAN_SITE * SITE_POSITIONS; i < n; i++) {
+      if (i > 0) this.w.putByte(COMMA);
+      this.putKeyValue(this.siteEntry(slot, recorded.keyAt(i)), recorded.valueAt(i));
+      if (slot < lastSlot) slot++;
+    }
+    this.w.putBytes(CLOSE_ARRAY);
+  }
+
+  /** The entry of `key`, remembered for its site position `slot`. */
+  private siteEntry(slot: number, key: string): KeyEntry {
+    const entry = this.siteEntries[slot];
+    if (this.siteKeys[slot] === key && entry !== undefined) return entry;
+    const found = this.keyCache.get(key) ?? this.keyEntry(key);
+    this.siteKeys[slot] = key;
+    this.siteEntries[slot] = found;
+    return found;
   }
 
   private keyEntry(key: string): KeyEntry {

@@ -8,6 +8,7 @@ import type { OtlpScope } from '../OtlpSpan.js';
 import { linkFlags, spanFlags } from '../spanFlags.js';
 import { TraceStateText } from '../TraceStateText.js';
 import { ProtoWriter } from './ProtoWriter.js';
+import { CompactSpan } from '../../span/CompactSpan.js';
 import { ANY_VALUE, EVENT, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE, RESOURCE_SPANS, SCOPE, SCOPE_SPANS, SPAN, STATUS, TRACES_DATA } from '../schema.js';
 
 function hasKeys(attributes: Attributes): boolean {
@@ -109,7 +110,11 @@ export class ProtoTraceEncoder {
     }
     this.w.writeTime(SPAN.START_TIME_UNIX_NANO, span.startTime);
     this.w.writeTime(SPAN.END_TIME_UNIX_NANO, span.endTime);
-    this.writeAttributes(SPAN.ATTRIBUTES, span.attributes);
+    if (span instanceof CompactSpan) {
+      // Read from its arrays: no attributes object is built for it.
+      const recorded = span.recorded;
+      for (let i = 0; i < recorded.size; i++) this.writeKeyValue(SPAN.ATTRIBUTES, recorded.keyAt(i), recorded.valueAt(i));
+    } else this.writeAttributes(SPAN.ATTRIBUTES, span.attributes);
     this.w.writeCount(SPAN.DROPPED_ATTRIBUTES_COUNT, span.droppedAttributesCount);
     const events = span.events;
     for (let i = 0; i < events.length; i++) this.writeEvent(events[i]!);
