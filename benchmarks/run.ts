@@ -202,11 +202,14 @@ await section('forwarding', async () => {
     results.forwardingOneCoreSkipped = oneCore;
     log(`  grpc-to-file on one core: not measured (${oneCore})`);
   }
-  const paths: ForwardPath[] = oneCore === undefined ? ['grpc-to-file', 'grpc-to-file-one-core', 'http-to-grpc'] : ['grpc-to-file', 'http-to-grpc'];
+  // Each durable run next to its memory-queue twin, so their ratio compares neighbours.
+  const paths: ForwardPath[] = ['grpc-to-file', 'grpc-to-file-durable', 'grpc-to-file-durable-no-sync', 'grpc-to-grpc', 'grpc-to-grpc-durable', 'http-to-grpc'];
+  if (oneCore === undefined) paths.push('grpc-to-file-one-core');
   const samples = await runInterleaved(
     paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) })),
     settings.repetitions,
-    (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB`),
+    (name, s) =>
+      log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB${s.syncsPerSec === undefined ? '' : `, ${Math.round(s.syncsPerSec)} log syncs/s`}`),
   );
   results.forwarding = Object.fromEntries(samples);
 });
