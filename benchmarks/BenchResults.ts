@@ -25,6 +25,8 @@ export interface BenchSettings {
   /** Spans in the tight-loop variant of the overhead section. */
   tightLoopSpans: number;
   encodingMs: number;
+  /** Process CPU time spent encoding before the measured window (V8's tier-up counts executions, not wall time). */
+  encodingWarmupCpuMs: number;
   forwardMs: number;
   /** Size of the capture the trace viewer indexes. */
   uiCaptureBytes: number;

@@ -4,12 +4,43 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnJsonWorker } from '../src/bench/spawnJsonWorker.js';
+import type { QueueSync } from '../src/config/TracepipeConfig.js';
 import type { ForwarderReport } from './forwardWorker.js';
 import type { LoadSample } from './loadWorker.js';
 import { spawnServiceWorker } from './spawnServiceWorker.js';
 
-/** `grpc-to-file-one-core`: the same as `grpc-to-file` with the forwarder confined to CPU 0 and the senders to the others. */
-export type ForwardPath = 'grpc-to-file' | 'grpc-to-file-one-core' | 'http-to-grpc';
+/**
+ * `grpc-to-file-one-core`: the same as `grpc-to-file` with the forwarder confined to CPU 0 and the
+ * senders to the others. `-durable`: the same as without, with the durable queue
+ * (`receiver.queue_dir`, in a temp dir on the same filesystem as the capture files); `-no-sync`
+ * with `queue_sync: none`.
+ */
+export type ForwardPath =
+  | 'grpc-to-file'
+  | 'grpc-to-file-durable'
+  | 'grpc-to-file-durable-no-sync'
+  | 'grpc-to-grpc'
+  | 'grpc-to-grpc-durable'
+  | 'grpc-to-file-one-core'
+  | 'http-to-grpc';
+
+interface PathShape {
+  from: 'grpc' | 'http';
+  to: 'file' | 'grpc';
+  oneCore: boolean;
+  /** The durable queue's `queue_sync`; undefined: the memory queue only. */
+  durable: QueueSync | undefined;
+}
+
+const PATHS: Record<ForwardPath, PathShape> = {
+  'grpc-to-file': { from: 'grpc', to: 'file', oneCore: false, durable: undefined },
+  'grpc-to-file-durable': { from: 'grpc', to: 'file', oneCore: false, durable: 'always' },
+  'grpc-to-file-durable-no-sync': { from: 'grpc', to: 'file', oneCore: false, durable: 'none' },
+  'grpc-to-grpc': { from: 'grpc', to: 'grpc', oneCore: false, durable: undefined },
+  'grpc-to-grpc-durable': { from: 'grpc', to: 'grpc', oneCore: false, durable: 'always' },
+  'grpc-to-file-one-core': { from: 'grpc', to: 'file', oneCore: true, durable: undefined },
+  'http-to-grpc': { from: 'http', to: 'grpc', oneCore: false, durable: undefined },
+};
 
 export interface ForwardSample {
   /** Spans acknowledged to the sender, over the load window plus the drain that delivered them. */
@@ -21,6 +52,8 @@ export interface ForwardSample {
   /** Forwarder process CPU per span acknowledged. */
   cpuUsPerSpan: number;
   peakRssMB: number;
+  /** With the durable queue: the log's fdatasyncs per second of the run (each acknowledges a group of requests). */
+  syncsPerSec?: number | undefined;
 }
 
 const FORWARDER = fileURLToPath(new URL('./forwardWorker.js', import.meta.url));
@@ -52,18 +85,19 @@ export async function measureForwarding(
 ): Promise<ForwardSample> {
   const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-fwd-'));
   try {
-    const toFile = path !== 'http-to-grpc';
-    const oneCore = path === 'grpc-to-file-one-core';
-    const forwarderPrefix = oneCore ? ['taskset', '-c', '0'] : [];
-    const senderPrefix = oneCore ? ['taskset', '-c', `1-${availableParallelism() - 1}`] : [];
-    const to = toFile ? `file://${dir}` : `grpc://127.0.0.1:${sinkGrpcPort}`;
+    const shape = PATHS[path];
+    const forwarderPrefix = shape.oneCore ? ['taskset', '-c', '0'] : [];
+    const senderPrefix = shape.oneCore ? ['taskset', '-c', `1-${availableParallelism() - 1}`] : [];
+    const to = shape.to === 'file' ? `file://${join(dir, 'capture')}` : `grpc://127.0.0.1:${sinkGrpcPort}`;
+    const forwarderArgs = ['--to', to];
+    if (shape.durable !== undefined) forwarderArgs.push('--queue-dir', join(dir, 'queue'), '--queue-sync', shape.durable);
     const forwarder = await spawnServiceWorker<{ grpcAddress: string; httpAddress: string }, ForwarderReport>(
       FORWARDER,
-      ['--to', to],
+      forwarderArgs,
       forwarderNodeArgs,
       forwarderPrefix,
     );
-    const [transport, address] = toFile ? ['grpc', forwarder.ready.grpcAddress] : ['http', forwarder.ready.httpAddress];
+    const [transport, address] = shape.from === 'grpc' ? ['grpc', forwarder.ready.grpcAddress] : ['http', forwarder.ready.httpAddress];
     const loadArgs = ['--transport', transport, '--address', address, '--duration-ms', String(durationMs), '--warmup-ms', String(FORWARD_WARMUP_MS)];
     const mark = setTimeout(() => forwarder.send('mark'), FORWARD_WARMUP_MS);
     // The forwarder is always finished, so a failed sender does not leave it running.
@@ -79,14 +113,16 @@ export async function measureForwarding(
       rejected: loaded.samples.reduce((sum, s) => sum + s.rejected, 0),
       windowMs: Math.max(...loaded.samples.map((s) => s.windowMs)),
     };
+    const elapsedMs = load.windowMs + report.drainMs;
     return {
-      spansPerSec: (load.acked / (load.windowMs + report.drainMs)) * 1000,
+      spansPerSec: (load.acked / elapsedMs) * 1000,
       acked: load.acked,
       rejected: load.rejected,
       dropped: report.dropped + report.exportFailed,
       drainMs: report.drainMs,
       cpuUsPerSpan: report.cpuUs / Math.max(1, load.acked),
       peakRssMB: report.peakRssMB,
+      syncsPerSec: report.queueSyncs === undefined ? undefined : (report.queueSyncs / elapsedMs) * 1000,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

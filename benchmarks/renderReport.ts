@@ -43,9 +43,20 @@ const ENCODER_LABEL: Record<Encoder, string> = {
 };
 const FORWARD_LABEL: Record<ForwardPath, string> = {
   'grpc-to-file': 'OTLP/gRPC in → `file://` out',
+  'grpc-to-file-durable': 'OTLP/gRPC in → `file://` out, durable queue',
+  'grpc-to-file-durable-no-sync': 'OTLP/gRPC in → `file://` out, durable queue, `queue_sync: none`',
+  'grpc-to-grpc': 'OTLP/gRPC in → OTLP/gRPC out',
+  'grpc-to-grpc-durable': 'OTLP/gRPC in → OTLP/gRPC out, durable queue',
   'grpc-to-file-one-core': 'OTLP/gRPC in → `file://` out, forwarder on one core',
   'http-to-grpc': 'OTLP/HTTP (protobuf) in → OTLP/gRPC out',
 };
+/** Each durable-queue path and the memory-queue path it is compared with (issue 17). */
+const DURABLE_TWINS = [
+  ['grpc-to-file-durable', 'grpc-to-file'],
+  ['grpc-to-grpc-durable', 'grpc-to-grpc'],
+] as const satisfies ReadonlyArray<readonly [ForwardPath, ForwardPath]>;
+const DURABLE_MIN_RATIO = 0.75;
+const DURABLE_MAX_RSS_MB = 200;
 
 interface Target {
   figure: string;
@@ -265,6 +276,41 @@ function targets(r: BenchResults): Target[] {
       });
     } else out.push(notMeasured(figure, stock, goal, 'forwarding'));
   }
+
+  for (const [durablePath, memoryPath] of DURABLE_TWINS) {
+    const figure = `durable queue throughput, ${FORWARD_LABEL[memoryPath]} (issue 17)`;
+    const stock = '—';
+    const goal = `≥ ${DURABLE_MIN_RATIO}× the memory queue's`;
+    const durable = r.forwarding?.[durablePath];
+    const memory = r.forwarding?.[memoryPath];
+    if (durable?.length && memory?.length) {
+      const d = pick(durable, (s) => s.spansPerSec).median;
+      const m = pick(memory, (s) => s.spansPerSec).median;
+      const syncs = pick(durable, (s) => s.syncsPerSec ?? NaN).median;
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: `durable ${perSec(d)} spans/s vs memory ${perSec(m)} spans/s = **${(d / m).toFixed(2)}×** (${num(syncs, 0)} log syncs/s)`,
+        verdict: d / m >= DURABLE_MIN_RATIO ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'forwarding'));
+  }
+  {
+    const figure = 'forwarder peak RSS with the durable queue (issue 17)';
+    const stock = '—';
+    const goal = `< ${DURABLE_MAX_RSS_MB} MB`;
+    const measured = DURABLE_TWINS.flatMap(([p]) => (r.forwarding?.[p]?.length ? [[p, pick(r.forwarding[p], (s) => s.peakRssMB).median] as const] : []));
+    if (measured.length === DURABLE_TWINS.length) {
+      out.push({
+        figure,
+        stock,
+        goal,
+        measured: measured.map(([p, rss]) => `${FORWARD_LABEL[p]}: **${num(rss)} MB**`).join('; '),
+        verdict: measured.every(([, rss]) => rss < DURABLE_MAX_RSS_MB) ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, stock, goal, 'forwarding'));
+  }
   return out;
 }
 
@@ -453,7 +499,7 @@ function encodingSection(r: BenchResults): string[] {
   const out = ['## 5. Encoding 512-span batches', ''];
   if (!r.encoding) return [...out, `Not measured: ${r.errors.encoding ?? 'skipped'}.`, ''];
   out.push(
-    `Batches of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope; 4 distinct batches in rotation, so ids and the high-cardinality values differ from one encode to the next) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up; median (min–max) of ${r.settings.repetitions} fresh processes. Both sides produce bytes ready to write or send, as their exporters use them: stock a new Uint8Array from its serializer; tracepipe's JSON the capture-file line, in a Buffer from the file exporter's pool of reused Buffers (given back after each encode, as after each write), its protobuf a new Buffer.`,
+    `Batches of 512 realistic spans (10 attributes of mixed types and 1 event each, traces of 8, one resource and scope; 4 distinct batches in rotation, so ids and the high-cardinality values differ from one encode to the next) encoded to bytes over and over for ${r.settings.encodingMs / 1000} s after a warm-up of ${r.settings.encodingWarmupCpuMs / 1000} s of the process's CPU time (counted in CPU, not wall-clock, time: V8 optimizes after enough executions, and on a shared machine a process may get half a CPU); median (min–max) of ${r.settings.repetitions} fresh processes. Both sides produce bytes ready to write or send, as their exporters use them: stock a new Uint8Array from its serializer; tracepipe's JSON the capture-file line, in a Buffer from the file exporter's pool of reused Buffers (given back after each encode, as after each write), its protobuf a new Buffer.`,
     '',
   );
   const rows: string[][] = [];
@@ -486,31 +532,40 @@ function forwardingSection(r: BenchResults): string[] {
   out.push(
     `The forwarder runs alone in its process with its defaults and the heap tuning \`tracepipe serve\` applies (\`tuneHeapForForwarding\`: V8's heap growing factor fixed at ${1 + FORWARDER_HEAP_GROWING_PERCENT / 100}, see forwarding.md); two senders, each in its own process, replay one pre-encoded 512-span protobuf request with 8 in flight each for ${r.settings.forwardMs / 1000} s, after ${FORWARD_WARMUP_MS / 1000} s of warm-up counted on neither side (spans acknowledged, forwarder CPU); a request pushed back (RESOURCE_EXHAUSTED/429) is retried on that lane after the Retry-After the forwarder sends, or 1 s for gRPC (the OTLP exporters' first backoff); the gRPC destination is the discarding sink. spans/s = spans acknowledged ÷ (send window + the drain on shutdown that delivered them). Median (min–max) of ${r.settings.repetitions}.`,
     '',
+    `*Durable queue*: the same run with \`receiver.queue_dir\` (\`serve --queue-dir\`) in a fresh temp dir (${r.machine.tmpFilesystem ?? 'the temp dir\'s filesystem'}), its other settings at their defaults: every request is acknowledged only once written to the log and \`fdatasync\`ed, one sync covering every request that arrived meanwhile (*log syncs/s*). Each durable run is interleaved right beside its memory-queue twin; *vs memory queue* is the ratio of their medians. The \`queue_sync: none\` row acknowledges once the log is written, without \`fdatasync\` (no target: shown for the price of the sync).`,
+    '',
     r.forwardingOneCoreSkipped === undefined
       ? 'On one core, the forwarder process is confined to CPU 0 with `taskset` (its V8 and libuv helper threads share that core with its main thread) and the senders to the other CPUs; unconfined, the scheduler spreads all of them over the machine.'
       : `The run with the forwarder confined to one core was left out: ${r.forwardingOneCoreSkipped}.`,
     '',
   );
-  const rows = (['grpc-to-file', 'grpc-to-file-one-core', 'http-to-grpc'] as const).flatMap((p) => {
+  const rows = (Object.keys(FORWARD_LABEL) as ForwardPath[]).flatMap((p) => {
     const s = r.forwarding?.[p];
     if (!s?.length) return [];
+    const twin = p === 'grpc-to-file-durable-no-sync' ? 'grpc-to-file' : DURABLE_TWINS.find(([durable]) => durable === p)?.[1];
+    const memory = twin === undefined ? undefined : r.forwarding?.[twin];
     return [
       [
         FORWARD_LABEL[p],
         ranged(pick(s, (x) => x.spansPerSec), perSec),
+        memory?.length ? ratio(pick(s, (x) => x.spansPerSec).median, pick(memory, (x) => x.spansPerSec).median) : '—',
         num(pick(s, (x) => x.cpuUsPerSpan).median, 2),
         num(pick(s, (x) => x.peakRssMB).median),
         pick(s, (x) => x.rejected).median.toLocaleString('en-US'),
         pick(s, (x) => x.dropped).median.toLocaleString('en-US'),
+        s[0]!.syncsPerSec === undefined ? '—' : num(pick(s, (x) => x.syncsPerSec ?? NaN).median, 0),
       ],
     ];
   });
-  out.push(table(['path', 'spans/s', 'forwarder CPU µs/span', 'forwarder peak RSS MB', 'requests pushed back', 'dropped'], rows), '');
+  out.push(
+    table(['path', 'spans/s', 'vs memory queue', 'forwarder CPU µs/span', 'forwarder peak RSS MB', 'requests pushed back', 'dropped', 'log syncs/s'], rows),
+    '',
+  );
   return out;
 }
 
 function uiSection(r: BenchResults): string[] {
-  const out = ['## 6. Trace viewer (`tracepipe ui`) over a large capture', ''];
+  const out = ['## 7. Trace viewer (`tracepipe ui`) over a large capture', ''];
   const u = r.ui;
   if (!u?.length) return [...out, `Not measured: ${r.errors.ui ?? 'skipped'}.`, ''];
   const first = u[0]!;

@@ -56,6 +56,8 @@ const settings: BenchSettings = {
   workloadChunk: 512,
   tightLoopSpans: 200_000,
   encodingMs: quick ? 500 : 800,
+  // The stock serializer reached its steady rate after about 0.6 s of CPU here, tracepipe's after about 0.4 s.
+  encodingWarmupCpuMs: 1000,
   forwardMs: quick ? 1500 : 3000,
   // The issue's figure: a 1 GB capture (about 2M spans).
   uiCaptureBytes: 1_000_000_000,
@@ -186,7 +188,7 @@ await section('encoding', async () => {
   const samples = await runInterleaved(
     encoders.map((e) => ({
       name: e,
-      measure: () => spawnJsonWorker<EncodingSample>(here('./encodingWorker.js'), ['--encoder', e, '--duration-ms', String(settings.encodingMs)], { nodeArgs }),
+      measure: () => spawnJsonWorker<EncodingSample>(here('./encodingWorker.js'), ['--encoder', e, '--duration-ms', String(settings.encodingMs), '--warmup-cpu-ms', String(settings.encodingWarmupCpuMs)], { nodeArgs }),
     })),
     settings.repetitions,
     (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s`),
@@ -200,11 +202,14 @@ await section('forwarding', async () => {
     results.forwardingOneCoreSkipped = oneCore;
     log(`  grpc-to-file on one core: not measured (${oneCore})`);
   }
-  const paths: ForwardPath[] = oneCore === undefined ? ['grpc-to-file', 'grpc-to-file-one-core', 'http-to-grpc'] : ['grpc-to-file', 'http-to-grpc'];
+  // Each durable run next to its memory-queue twin, so their ratio compares neighbours.
+  const paths: ForwardPath[] = ['grpc-to-file', 'grpc-to-file-durable', 'grpc-to-file-durable-no-sync', 'grpc-to-grpc', 'grpc-to-grpc-durable', 'http-to-grpc'];
+  if (oneCore === undefined) paths.push('grpc-to-file-one-core');
   const samples = await runInterleaved(
     paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) })),
     settings.repetitions,
-    (name, s) => log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB`),
+    (name, s) =>
+      log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB${s.syncsPerSec === undefined ? '' : `, ${Math.round(s.syncsPerSec)} log syncs/s`}`),
   );
   results.forwarding = Object.fromEntries(samples);
 });

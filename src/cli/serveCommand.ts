@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/loadConfig.js';
 import { parseExporterUrl } from '../config/parseExporterUrl.js';
 import type { TracepipeConfig } from '../config/TracepipeConfig.js';
-import { checkQueueFitsRequest, DEFAULTS, listenAddress, ratePerMillion, validateConfig } from '../config/validateConfig.js';
+import { checkQueueFitsRequest, DEFAULTS, listenAddress, queueCommitDelayMs, queueSync, ratePerMillion, validateConfig } from '../config/validateConfig.js';
 import { createLogger, type Logger } from '../logger.js';
 import { RECEIVER_SERVICE, startForwarder } from '../receiver/startForwarder.js';
 import { FORWARDER_HEAP_GROWING_PERCENT, tuneHeapForForwarding } from '../receiver/tuneHeapForForwarding.js';
@@ -20,6 +20,8 @@ interface ServeOptions {
   maxRequestBytes?: number;
   queueDir?: string;
   queueMaxDiskBytes?: number;
+  queueSync?: string;
+  queueCommitDelayMs?: string;
   diagAddr?: string;
   debug?: boolean;
   ui?: string;
@@ -62,6 +64,11 @@ function resolveConfig(opts: ServeOptions): TracepipeConfig {
   if (opts.maxRequestBytes !== undefined) receiver.maxRequestBytes = opts.maxRequestBytes;
   if (opts.queueDir !== undefined) receiver.queueDir = opts.queueDir;
   if (opts.queueMaxDiskBytes !== undefined) receiver.queueMaxDiskBytes = opts.queueMaxDiskBytes;
+  if (opts.queueSync !== undefined) receiver.queueSync = queueSync(opts.queueSync, '--queue-sync');
+  if (opts.queueCommitDelayMs !== undefined) {
+    const delay = opts.queueCommitDelayMs;
+    receiver.queueCommitDelayMs = queueCommitDelayMs(/^\d+$/.test(delay) ? Number(delay) : delay, '--queue-commit-delay-ms');
+  }
   checkQueueFitsRequest(
     receiver.queueMaxBytes,
     receiver.maxRequestBytes,
@@ -113,6 +120,8 @@ export function serveCommand(): Command {
     .option('--max-request-bytes <bytes>', 'largest request body accepted, also after gzip decompression', byteCount)
     .option('--queue-dir <dir>', 'keep accepted requests in a log there until delivered (acknowledged once on disk; replayed at start)')
     .option('--queue-max-disk-bytes <bytes>', 'disk budget of the --queue-dir log; when full, senders get 429/RESOURCE_EXHAUSTED [default: 1 GiB]', byteCount)
+    .option('--queue-sync <policy>', 'what a --queue-dir acknowledgement waits for: always (fdatasync) or none (write only: safe from a process crash, not from power loss) [default: always]')
+    .option('--queue-commit-delay-ms <ms>', 'wait this long before each --queue-dir commit to gather more requests into it, 0 to 1000 [default: 0]')
     .option('--diag-addr <host:port>', 'serve /healthz, /readyz, /metrics there (off by default)')
     .option('--debug', 'also serve CPU and heap profiles under /debug/pprof on the diagnostics address')
     .option('--ui <host:port>', 'also serve the trace viewer there, live over what is received (off by default)')

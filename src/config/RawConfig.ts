@@ -57,6 +57,10 @@ export interface RawReceiver {
   /** Keeps accepted requests in an append-only log there until delivered; unset: memory only. */
   queue_dir?: string;
   queue_max_disk_bytes?: number;
+  /** What an acknowledgement waits for: `always` (fdatasync, the default) or `none` (write(2) only). */
+  queue_sync?: string;
+  /** How long a commit waits to gather more requests into one write; 0 (the default) does not wait. */
+  queue_commit_delay_ms?: number;
 }
 
 export interface RawDiagnostics {

@@ -65,7 +65,19 @@ export interface ReceiverConfig {
   queueDir: string | undefined;
   /** Disk budget of the durable queue's log: when full, senders are refused (429 / RESOURCE_EXHAUSTED). */
   queueMaxDiskBytes: number;
+  /** What a durable-queue acknowledgement waits for (receiver.queue_sync). */
+  queueSync: QueueSync;
+  /** How long each group commit of the durable queue waits for more requests first (receiver.queue_commit_delay_ms). */
+  queueCommitDelayMs: number;
 }
+
+/**
+ * `always`: a request is acknowledged once its bytes are written and fdatasynced (lost only if
+ * the disk itself fails). `none`: once written to the OS (write(2)), so a crash of the process
+ * loses nothing acknowledged, a crash of the machine (power loss, kernel panic) loses what the
+ * kernel had not yet written back.
+ */
+export type QueueSync = 'always' | 'none';
 
 export interface DiagnosticsConfig {
   /** `host:port`; undefined when the service is off (the default). */

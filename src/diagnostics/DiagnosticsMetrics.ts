@@ -83,6 +83,13 @@ export class DiagnosticsMetrics {
     );
     mirrorCounter(
       registers,
+      'tracepipe_queue_log_syncs_total',
+      'fdatasyncs of the durable queue log; each acknowledges every request appended since the previous one (group commit).',
+      [],
+      () => [[{}, stats.queueLogSyncs()]],
+    );
+    mirrorCounter(
+      registers,
       'tracepipe_receiver_requests_total',
       'Export requests the forwarder answered, by transport and status code (HTTP status or gRPC code).',
       ['transport', 'code'],
@@ -132,6 +139,15 @@ export class DiagnosticsMetrics {
       registers,
       collect() {
         this.set(stats.queueBytes());
+      },
+    });
+
+    new Gauge({
+      name: 'tracepipe_queue_log_bytes',
+      help: 'Bytes the durable queue log takes on disk, against receiver.queue_max_disk_bytes.',
+      registers,
+      collect() {
+        this.set(stats.queueLogBytes());
       },
     });
 

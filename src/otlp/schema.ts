@@ -72,7 +72,8 @@ export const LIST = Object.freeze({ VALUES: tag(1, LEN) });
 /**
  * OTLP/JSON keys by proto field name: lowerCamelCase, as the OTLP spec requires of JSON keys
  * (proto3 JSON mapping; the decoder also takes the proto names themselves, which protojson may
- * write). `instrumentation_library_spans` is the pre-1.0 name of `scope_spans`, read only.
+ * write). `instrumentation_library_spans` and `instrumentation_library` are the pre-1.0 names of
+ * `scope_spans` and `scope`, read only.
  */
 export const JSON_KEY = Object.freeze({
   array_value: 'arrayValue',
@@ -87,6 +88,7 @@ export const JSON_KEY = Object.freeze({
   end_time_unix_nano: 'endTimeUnixNano',
   events: 'events',
   flags: 'flags',
+  instrumentation_library: 'instrumentationLibrary',
   instrumentation_library_spans: 'instrumentationLibrarySpans',
   int_value: 'intValue',
   key: 'key',
@@ -112,6 +114,23 @@ export const JSON_KEY = Object.freeze({
   value: 'value',
   values: 'values',
   version: 'version',
+});
+
+/** trace.proto Span.SpanKind: the names OTLP/JSON may use for `kind`, and their numbers. */
+export const SPAN_KIND_NAMES: Readonly<Record<string, number>> = Object.freeze({
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+});
+
+/** trace.proto Status.StatusCode: the names OTLP/JSON may use for `code`, and their numbers. */
+export const STATUS_CODE_NAMES: Readonly<Record<string, number>> = Object.freeze({
+  STATUS_CODE_UNSET: 0,
+  STATUS_CODE_OK: 1,
+  STATUS_CODE_ERROR: 2,
 });
 
 /**

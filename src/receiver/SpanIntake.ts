@@ -99,6 +99,8 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
   /** Bytes of request bodies being read (BodyBudget). */
   private reserved = 0;
   private readonly decoder = new ProtoTraceDecoder();
+  /** Encoded OTLP/JSON requests may sit in Buffers the file exporter reuses once written: the log copies them. */
+  private readonly reusesRequests: boolean;
 
   constructor(options: SpanIntakeOptions<F>) {
     this.queue = options.queue;
@@ -111,6 +113,7 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     this.sampler = options.sampler;
     this.observer = options.observer;
     this.log = options.log;
+    this.reusesRequests = options.codec.form === 'json';
   }
 
   /**
@@ -141,7 +144,9 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
       const passed = this.codec.passThrough(body);
       if (passed !== undefined) {
         if (passed.request.byteLength <= this.maxRequestBytes) {
-          return passed.spanCount > 0 ? this.enqueue(passed, transport) : ALL_ACCEPTED;
+          // Logged as received: for capture files that is half the bytes of the queued OTLP/JSON,
+          // and a body nobody reuses, written without a copy.
+          return passed.spanCount > 0 ? this.enqueue(passed, transport, body) : ALL_ACCEPTED;
         }
         // Valid, but more than one export may carry: decoded below and queued in parts.
         this.codec.discard(passed.request);
@@ -220,12 +225,15 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     }
     this.noteNotFull();
     this.stats.received[transport] += spans.length;
-    return log === undefined ? ALL_ACCEPTED : accepted(log.append(requests, spanCounts));
+    return log === undefined ? ALL_ACCEPTED : accepted(log.append(requests, spanCounts, codec.form, this.reusesRequests));
   }
 
-  /** Accepted once queued (and, with a durable log, appended to it); otherwise why not. */
-  private enqueue(queued: QueuedRequest<F>, transport: Transport): IntakeResult {
-    const wire = queued.request.byteLength;
+  /**
+   * Accepted once queued (and, with a durable log, appended to it); otherwise why not.
+   * `received`: the protobuf body the request came from, logged instead of the request.
+   */
+  private enqueue(queued: QueuedRequest<F>, transport: Transport, received?: Uint8Array): IntakeResult {
+    const wire = (received ?? queued.request).byteLength;
     const refused = this.neverFits(queued.bytes, wire, 1) ?? this.noDiskRoom(wire, 1);
     const log = this.log;
     if (refused !== undefined || !this.queue.offerEncoded(queued.request, queued.spanCount, queued.bytes, log?.nextId)) {
@@ -234,7 +242,12 @@ export class SpanIntake<F extends WireForm = WireForm> implements BodyBudget {
     }
     this.noteNotFull();
     this.stats.received[transport] += queued.spanCount;
-    return log === undefined ? ALL_ACCEPTED : accepted(log.append([queued.request], [queued.spanCount]));
+    if (log === undefined) return ALL_ACCEPTED;
+    const logged =
+      received === undefined
+        ? log.append([queued.request], [queued.spanCount], this.codec.form, this.reusesRequests)
+        : log.append([received], [queued.spanCount], 'protobuf', false);
+    return accepted(logged);
   }
 
   /** A definitive refusal for a request that needs more than the whole queue budget (or disk budget), which no retry can change. */

@@ -13,7 +13,9 @@ import { ExportQueue } from '../pipeline/ExportQueue.js';
 import { ForwardingSampler } from '../sampling/ForwardingSampler.js';
 import { GrpcReceiver } from './GrpcReceiver.js';
 import { HttpReceiver } from './HttpReceiver.js';
-import { JsonRequests, ProtobufRequests, type RequestCodec } from './RequestCodec.js';
+import { decodeTracesJson } from '../otlp/json/decodeTracesJson.js';
+import { ProtoTraceDecoder } from '../otlp/proto/decodeTracesProto.js';
+import { JsonRequests, ProtobufRequests, type QueuedRequest, type RequestCodec } from './RequestCodec.js';
 import { DurableLog, type LogRecord } from './DurableLog.js';
 import { SpanIntake, type SpanIntakeOptions, type SpanQueue } from './SpanIntake.js';
 
@@ -106,7 +108,16 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     logger,
     lines,
   });
-  const durable = receiver.queueDir === undefined ? undefined : await DurableLog.open({ dir: receiver.queueDir, maxBytes: receiver.queueMaxDiskBytes, logger });
+  const durable =
+    receiver.queueDir === undefined
+      ? undefined
+      : await DurableLog.open({
+          dir: receiver.queueDir,
+          maxBytes: receiver.queueMaxDiskBytes,
+          sync: receiver.queueSync,
+          commitDelayMs: receiver.queueCommitDelayMs,
+          logger,
+        });
   const pipeline = {
     stats,
     logger,
@@ -117,12 +128,15 @@ export async function startForwarder(config: TracepipeConfig | RawConfig, option
     maxConcurrentExports: lines === undefined ? undefined : FILE_EXPORTS_IN_FLIGHT,
     observer: options.observer,
   };
-  const { queue, intake } = isWireForm(exporter, 'json')
+  const { queue, intake, replay } = isWireForm(exporter, 'json')
     ? forwardingPipeline(exporter, new JsonRequests(lines), pipeline)
     : forwardingPipeline(exporter as TraceExporter<'protobuf'>, new ProtobufRequests(), pipeline);
   if (durable !== undefined) {
+    const log = durable.log;
+    stats.queueLogSyncs = () => log.syncs;
+    stats.queueLogBytes = () => log.bytes;
     stats.queueTornRecords += durable.torn;
-    await replay(durable.records, queue, stats, logger);
+    await replay(durable.records);
   }
   const common = {
     tls: receiver.tls,
@@ -213,7 +227,8 @@ function forwardingPipeline<F extends WireForm>(exporter: TraceExporter<F>, code
     observer: settings.observer,
     log: settings.log,
   });
-  return { queue, intake };
+  const log = settings.log;
+  return { queue, intake, replay: (records: LogRecord[]) => (log === undefined ? Promise.resolve() : replay(records, queue, codec, log, stats, logger)) };
 }
 
 /** How often a replay that found the queue full looks again for room. */
@@ -224,18 +239,49 @@ const REPLAY_WAIT_MS = 20;
  * open, so it is delivered first. A backlog larger than the memory queue waits for room: the
  * listeners open once all of it is queued.
  */
-async function replay<F extends WireForm>(records: LogRecord[], queue: SpanQueue<F>, stats: PipelineStats, logger: Logger): Promise<void> {
+async function replay<F extends WireForm>(
+  records: LogRecord[],
+  queue: SpanQueue<F>,
+  codec: RequestCodec<F>,
+  log: DurableLog,
+  stats: PipelineStats,
+  logger: Logger,
+): Promise<void> {
   if (records.length === 0) return;
   let spans = 0;
   for (const record of records) spans += record.spanCount;
   logger.info({ requests: records.length, spans }, 'queue log: delivering what an earlier run left, before accepting more');
   for (const record of records) {
-    const request = record.payload as Uint8Array as EncodedRequest<F>;
-    while (!queue.offerEncoded(request, record.spanCount, record.payload.byteLength, record.id)) {
+    let queued: QueuedRequest<F>;
+    try {
+      queued = inQueueForm(record, codec);
+    } catch (error) {
+      // A record that passed its CRC yet does not convert (another version's bug) must not stop every start.
+      logger.error({ spans: record.spanCount, form: record.form, error: (error as Error).message }, 'queue log: a logged request does not decode; dropped');
+      stats.drop('invalid', record.spanCount);
+      log.settle([record.id]);
+      continue;
+    }
+    while (!queue.offerEncoded(queued.request, queued.spanCount, queued.bytes, record.id)) {
       await new Promise((resolve) => setTimeout(resolve, REPLAY_WAIT_MS));
     }
     stats.queueReplayedSpans += record.spanCount;
   }
+}
+
+/**
+ * A logged request in the queue's wire form: as it is, or converted when it was logged in the
+ * other (a capture-file forwarder logs the protobuf it received; the destination may have changed
+ * since). The record passed its CRC, so it decodes as it did when it was accepted.
+ */
+function inQueueForm<F extends WireForm>(record: LogRecord, codec: RequestCodec<F>): QueuedRequest<F> {
+  if (record.form === codec.form) return { request: record.payload as Uint8Array as EncodedRequest<F>, spanCount: record.spanCount, bytes: record.payload.byteLength };
+  if (record.form === 'protobuf') {
+    const passed = codec.passThrough(record.payload);
+    if (passed !== undefined) return passed;
+  }
+  const decoded = record.form === 'json' ? decodeTracesJson(record.payload.toString('utf8')) : new ProtoTraceDecoder().decode(record.payload);
+  return codec.encode(decoded.spans);
 }
 
 function isWireForm<F extends WireForm>(exporter: TraceExporter, form: F): exporter is TraceExporter<F> {

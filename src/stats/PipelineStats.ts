@@ -64,6 +64,9 @@ export class PipelineStats {
   /** Current queue size, reported by whoever owns a queue. */
   queueSpans: () => number = () => 0;
   queueBytes: () => number = () => 0;
+  /** The durable queue log's fdatasyncs so far (each acknowledges a group of requests), and the bytes its segments take. */
+  queueLogSyncs: () => number = () => 0;
+  queueLogBytes: () => number = () => 0;
 
   private readonly listeners: ExportListener[] = [];
 

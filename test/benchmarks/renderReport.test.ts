@@ -61,7 +61,7 @@ const results: BenchResults = {
   machine: { cpuModel: 'Test CPU', cores: 2, memoryGB: 4, platform: 'Linux test x64', node: 'v20.0.0', date: '2026-11-21T12:00:00Z' },
   versions: { tracepipe: '0.1.0', '@opentelemetry/sdk-trace': '2.12.1' },
   calibration: { before: one(1.8), after: one(1.9) },
-  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, workloadMs: 2000, workloadChunk: 512, tightLoopSpans: 200_000, encodingMs: 1000, forwardMs: 3000, uiCaptureBytes: 1_000_000_000 },
+  settings: { quick: false, repetitions: 1, overheadWarmupMs: 1, overheadDurationMs: 1, sustainedMs: 2000, spansPerTurn: 500, sensitivityTurns: [], burstMs: 100, workloadMs: 2000, workloadChunk: 512, tightLoopSpans: 200_000, encodingMs: 1000, encodingWarmupCpuMs: 1000, forwardMs: 3000, uiCaptureBytes: 1_000_000_000 },
   overhead,
   throughput: {
     file: { tracepipe: [throughput(330_000, 660_000, 0, 90)], stock: [throughput(110_000, 440_000, 220_000, 100)] },
@@ -95,6 +95,9 @@ test('renderReport states every target with its measured ratio and PASS, MISS or
     ['gRPC export ceiling, spans/s', '**MISS**'],
     ['peak RSS at max sustained file export', 'PASS'],
     ['forwarding OTLP/gRPC → file on one core (issue 4)', '**NOT MEASURED**'],
+    ['durable queue throughput, OTLP/gRPC in → `file://` out (issue 17)', '**NOT MEASURED**'],
+    ['durable queue throughput, OTLP/gRPC in → OTLP/gRPC out (issue 17)', '**NOT MEASURED**'],
+    ['forwarder peak RSS with the durable queue (issue 17)', '**NOT MEASURED**'],
   ]);
   assert.ok(md.includes('tracepipe 130k/s vs official 68k/s = **1.91×**'));
   assert.ok(md.includes('tracepipe 330k/s vs stock 110k/s = **3.00×**; tracepipe dropped 0 (most in any run), stock dropped 50%'));
@@ -106,16 +109,16 @@ test('renderReport states every target with its measured ratio and PASS, MISS or
   assert.ok(md.includes('tracepipe 400k/s vs stock 90k/s = **4.44×**; tracepipe dropped 0 (most in any run), stock dropped 50%'));
   assert.ok(md.includes('tracepipe 120 MB vs stock 100 MB = **1.20×**'));
   assert.ok(md.includes('| tracepipe `file://` exporter | 400k | 400k (400k–400k) | 0 (0.0%) | 1.50 | 3.00 | 120 | **4.44×** | **0.30×** |'));
-  assert.ok(md.includes('5 of 11 targets are not met in this run'));
+  assert.ok(md.includes('8 of 14 targets are not met in this run'));
   assert.ok(md.includes('- forwarding: forwardWorker.js exited with 1: Error: boom'));
   assert.ok(md.includes('Measured 2026-11-21T12:00:00Z on Test CPU (2 cores, 4 GB), Linux test x64, Node.js v20.0.0.'));
   assert.ok(md.includes('Versions: tracepipe 0.1.0, @opentelemetry/sdk-trace 2.12.1.'));
   assert.ok(md.includes('| 0 | 100 (100–100) | 5.0× | 900 (900–900) | 45.0× | **9.00×** |'));
 });
 
-/** A forwarding sample at `spansPerSec` with `peakRssMB`. */
-function forwarded(spansPerSec: number, peakRssMB: number): ForwardSample {
-  return { spansPerSec, acked: spansPerSec * 3, rejected: 0, dropped: 0, drainMs: 10, cpuUsPerSpan: 6.5, peakRssMB };
+/** A forwarding sample at `spansPerSec` with `peakRssMB` (and, for a durable-queue run, its log's syncs per second). */
+function forwarded(spansPerSec: number, peakRssMB: number, syncsPerSec?: number): ForwardSample {
+  return { spansPerSec, acked: spansPerSec * 3, rejected: 0, dropped: 0, drainMs: 10, cpuUsPerSpan: 6.5, peakRssMB, syncsPerSec };
 }
 
 /** The issue-4 target row of a report. */
@@ -133,7 +136,7 @@ test('the forwarding target is judged on the one-core run, with the unconfined r
     forwardingTarget(passing),
     '| forwarding OTLP/gRPC → file on one core (issue 4) | — | ≥ 150k spans/s, RSS < 150 MB | **155k spans/s** (1.03× the goal), peak RSS 135 MB; unconfined 170k spans/s | PASS |',
   );
-  assert.ok(passing.includes('| OTLP/gRPC in → `file://` out, forwarder on one core | 155k (155k–155k) | 6.50 | 135 | 0 | 0 |'));
+  assert.ok(passing.includes('| OTLP/gRPC in → `file://` out, forwarder on one core | 155k (155k–155k) | — | 6.50 | 135 | 0 | 0 | — |'));
   assert.ok(passing.includes('the forwarder process is confined to CPU 0 with `taskset`'));
   const slowOnOneCore = renderReport({ ...base, forwarding: { 'grpc-to-file': [forwarded(170_000, 140)], 'grpc-to-file-one-core': [forwarded(149_000, 135)] } });
   assert.match(forwardingTarget(slowOnOneCore), /\*\*149k spans\/s\*\* \(0\.99× the goal\).*\| \*\*MISS\*\* \|$/);
@@ -145,6 +148,37 @@ test('the forwarding target is judged on the one-core run, with the unconfined r
     '| forwarding OTLP/gRPC → file on one core (issue 4) | — | ≥ 150k spans/s, RSS < 150 MB | **170k spans/s** (1.13× the goal), peak RSS 140 MB (unconfined: taskset (util-linux) is not available) | PASS |',
   );
   assert.ok(withoutTaskset.includes('The run with the forwarder confined to one core was left out: taskset (util-linux) is not available.'));
+});
+
+/** The target rows of a report whose figure mentions the durable queue. */
+function durableTargets(md: string): string[] {
+  return md.split('\n').filter((l) => l.startsWith('| durable queue throughput') || l.startsWith('| forwarder peak RSS with the durable queue'));
+}
+
+test('the durable queue is judged against its memory-queue twin in the same run, and on its peak RSS', () => {
+  const base: BenchResults = { ...results, errors: {} };
+  const md = renderReport({
+    ...base,
+    forwarding: {
+      'grpc-to-file': [forwarded(100_000, 120)],
+      'grpc-to-file-durable': [forwarded(80_000, 150, 40)],
+      'grpc-to-file-durable-no-sync': [forwarded(95_000, 140)],
+      'grpc-to-grpc': [forwarded(90_000, 130)],
+      'grpc-to-grpc-durable': [forwarded(60_000, 210, 35)],
+    },
+  });
+  assert.deepEqual(durableTargets(md), [
+    '| durable queue throughput, OTLP/gRPC in → `file://` out (issue 17) | — | ≥ 0.75× the memory queue\'s | durable 80k spans/s vs memory 100k spans/s = **0.80×** (40 log syncs/s) | PASS |',
+    '| durable queue throughput, OTLP/gRPC in → OTLP/gRPC out (issue 17) | — | ≥ 0.75× the memory queue\'s | durable 60k spans/s vs memory 90k spans/s = **0.67×** (35 log syncs/s) | **MISS** |',
+    '| forwarder peak RSS with the durable queue (issue 17) | — | < 200 MB | OTLP/gRPC in → `file://` out, durable queue: **150 MB**; OTLP/gRPC in → OTLP/gRPC out, durable queue: **210 MB** | **MISS** |',
+  ]);
+  assert.ok(md.includes('| OTLP/gRPC in → `file://` out, durable queue | 80k (80k–80k) | 0.80× | 6.50 | 150 | 0 | 0 | 40 |'));
+  assert.ok(md.includes('| OTLP/gRPC in → `file://` out, durable queue, `queue_sync: none` | 95k (95k–95k) | 0.95× | 6.50 | 140 | 0 | 0 | — |'));
+  assert.ok(md.includes('| OTLP/gRPC in → OTLP/gRPC out | 90k (90k–90k) | — | 6.50 | 130 | 0 | 0 | — |'));
+  // A durable run without its twin is not judged.
+  const alone = renderReport({ ...base, forwarding: { 'grpc-to-grpc-durable': [forwarded(60_000, 110, 35)] } });
+  assert.match(durableTargets(alone)[1]!, /\| not measured \| \*\*NOT MEASURED\*\* \|$/);
+  assert.match(durableTargets(alone)[2]!, /\| not measured \| \*\*NOT MEASURED\*\* \|$/);
 });
 
 test('renderOverheadSvg draws one panel per scenario with a point per rate and contender', () => {
@@ -169,5 +203,6 @@ test('the trace viewer section shows indexing time, peak RSS and each search aga
   assert.ok(md.includes('| indexing time | 31.5 s (31.5 s–31.5 s) | < 60 s |'));
   assert.ok(md.includes('| peak RSS | 420 MB (420 MB–420 MB) | < 500 MB |'));
   assert.ok(md.includes('| search: attribute (reads spans) | 150.0 ms (150.0 ms–150.0 ms) | < 200 ms |'));
-  assert.ok(renderReport(results).includes('## 6. Trace viewer (`tracepipe ui`) over a large capture\n\nNot measured: skipped.'));
+  assert.ok(renderReport(results).includes('## 7. Trace viewer (`tracepipe ui`) over a large capture\n\nNot measured: skipped.'));
+  assert.ok(renderReport(results).includes('## 6. Forwarding (`tracepipe serve`)'));
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, readdir } from 'node:fs/promises';
+import { appendFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExportResultCode } from '@opentelemetry/core';
@@ -40,59 +40,67 @@ describe('tracepipe serve --queue-dir: SIGKILL after acknowledging', () => {
     await sink.close();
   });
 
-  it('delivers every acknowledged span after a restart on the same dir, the torn tail skipped and counted', async () => {
-    const cwd = await tempDir();
-    const queueDir = join(cwd, 'queue');
-    const args = ['--exporter-url', sink.grpcUrl, '--listen-grpc', '127.0.0.1:0', '--listen-http', '', '--diag-addr', '127.0.0.1:0', '--queue-dir', queueDir];
-    const first = await spawnServe(args, { cwd, diagnostics: true });
-    const acknowledged: string[] = [];
-    try {
-      // Delivered while the destination is up: their records are settled and their segment deleted.
-      acknowledged.push(...(await send(first, 300, 'up')));
-      await waitFor('300 spans exported', async () => (await metric(first, 'tracepipe_spans_exported_total')) === 300);
-      await waitFor('the delivered segment deleted', async () => (await readdir(queueDir)).length === 0);
-      // The destination goes down: acknowledged spans wait in the queue (and its log).
-      sink.failNext(1_000_000, 'UNAVAILABLE');
-      for (let i = 0; i < REQUESTS_WHILE_DOWN; i++) acknowledged.push(...(await send(first, SPANS_PER_REQUEST, `down${i}`)));
-      assert.equal(await metric(first, 'tracepipe_queue_spans'), REQUESTS_WHILE_DOWN * SPANS_PER_REQUEST);
-    } finally {
-      first.child.kill('SIGKILL');
-    }
-    assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
-    assert.equal(sink.spans.length, 300);
+  // A process crash loses nothing acknowledged under either policy: with `none` the kernel has the bytes.
+  for (const policy of ['always', 'none'] as const) {
+    it(`delivers every acknowledged span after a restart on the same dir, the torn tail skipped and counted (--queue-sync ${policy})`, async () => {
+      sink.clear();
+      const cwd = await tempDir();
+      const queueDir = join(cwd, 'queue');
+      const args = ['--exporter-url', sink.grpcUrl, '--listen-grpc', '127.0.0.1:0', '--listen-http', '', '--diag-addr', '127.0.0.1:0', '--queue-dir', queueDir, '--queue-sync', policy];
+      const first = await spawnServe(args, { cwd, diagnostics: true });
+      const acknowledged: string[] = [];
+      try {
+        // Delivered while the destination is up: their records are settled and their segment deleted.
+        acknowledged.push(...(await send(first, 300, 'up')));
+        await waitFor('300 spans exported', async () => (await metric(first, 'tracepipe_spans_exported_total')) === 300);
+        await waitFor('the delivered segment deleted', async () => (await readdir(queueDir)).length === 0);
+        // The destination goes down: acknowledged spans wait in the queue (and its log).
+        sink.failNext(1_000_000, 'UNAVAILABLE');
+        for (let i = 0; i < REQUESTS_WHILE_DOWN; i++) acknowledged.push(...(await send(first, SPANS_PER_REQUEST, `down${i}`)));
+        assert.equal(await metric(first, 'tracepipe_queue_spans'), REQUESTS_WHILE_DOWN * SPANS_PER_REQUEST);
+        // One request at a time, so one sync each (none without syncing); the log holds the segment still undelivered.
+        assert.equal(await metric(first, 'tracepipe_queue_log_syncs_total'), policy === 'always' ? 1 + REQUESTS_WHILE_DOWN : 0);
+        const [undelivered] = (await readdir(queueDir)).filter((n) => n.endsWith('.seg'));
+        assert.equal(await metric(first, 'tracepipe_queue_log_bytes'), (await stat(join(queueDir, undelivered!))).size);
+      } finally {
+        first.child.kill('SIGKILL');
+      }
+      assert.deepEqual(await first.exited, { code: null, signal: 'SIGKILL' });
+      assert.equal(sink.spans.length, 300);
 
-    // A write the crash cut short: a header with no body after the last record.
-    const segments = (await readdir(queueDir)).filter((n) => n.endsWith('.seg'));
-    assert.equal(segments.length, 1);
-    await appendFile(join(queueDir, segments[0]!), Buffer.from([0xff, 0x00, 0x00, 0x00, 0x01, 0x02]));
+      // A write the crash cut short: a header with no body after the last record.
+      const segments = (await readdir(queueDir)).filter((n) => n.endsWith('.seg'));
+      assert.equal(segments.length, 1);
+      await appendFile(join(queueDir, segments[0]!), Buffer.from([0xff, 0x00, 0x00, 0x00, 0x01, 0x02]));
 
-    sink.recover();
-    const second = await spawnServe(args, { cwd, diagnostics: true });
-    try {
-      await sink.waitForSpans(300 + REQUESTS_WHILE_DOWN * SPANS_PER_REQUEST);
-      assert.equal(await metric(second, 'tracepipe_queue_replayed_spans_total'), REQUESTS_WHILE_DOWN * SPANS_PER_REQUEST);
-      assert.equal(await metric(second, 'tracepipe_queue_torn_records_total'), 1);
-      await waitFor('the replayed segment deleted once delivered', async () => (await readdir(queueDir)).length === 0);
-    } finally {
-      second.child.kill('SIGTERM');
-    }
-    assert.deepEqual(await second.exited, { code: 0, signal: null });
-    const delivered = sink.spans.map((s) => s.spanId);
-    assert.equal(delivered.length, 1_000, 'no span repeated: the delivered ones had been trimmed from the log');
-    assert.deepEqual(new Set(delivered), new Set(acknowledged));
-    assert.equal(acknowledged.length, 1_000);
-  });
+      sink.recover();
+      const second = await spawnServe(args, { cwd, diagnostics: true });
+      try {
+        await sink.waitForSpans(300 + REQUESTS_WHILE_DOWN * SPANS_PER_REQUEST);
+        assert.equal(await metric(second, 'tracepipe_queue_replayed_spans_total'), REQUESTS_WHILE_DOWN * SPANS_PER_REQUEST);
+        assert.equal(await metric(second, 'tracepipe_queue_torn_records_total'), 1);
+        await waitFor('the replayed segment deleted once delivered', async () => (await readdir(queueDir)).length === 0);
+      } finally {
+        second.child.kill('SIGTERM');
+      }
+      assert.deepEqual(await second.exited, { code: 0, signal: null });
+      const delivered = sink.spans.map((s) => s.spanId);
+      assert.equal(delivered.length, 1_000, 'no span repeated: the delivered ones had been trimmed from the log');
+      assert.deepEqual(new Set(delivered), new Set(acknowledged));
+      assert.equal(acknowledged.length, 1_000);
+    });
+  }
 
   it('refuses senders (RESOURCE_EXHAUSTED) when the log is full, rather than dropping what it acknowledged', async () => {
     const cwd = await tempDir();
     const queueDir = join(cwd, 'queue');
     const spans = await makeTestSpans(50, { prefix: 'fill' });
     const requests = Array.from({ length: 10 }, (_, i) => spans.slice(i * 5, i * 5 + 5));
-    // What fits: each request is logged as the body the exporter sends, plus a 12-byte frame header.
+    // What fits: each request is logged as the body the exporter sends, plus a 16-byte frame header.
     let expected = 0;
     let used = 0;
     for (const r of requests) {
-      const bytes = ProtobufTraceSerializer.serializeRequest(r)!.length + 12;
+      const bytes = ProtobufTraceSerializer.serializeRequest(r)!.length + 16;
       if (used + bytes > 4096) break;
       used += bytes;
       expected += r.length;

@@ -49,6 +49,19 @@ describe('tracepipe serve: start-up errors', () => {
     }
   });
 
+  it('names the flag, the rule and the value when --queue-sync or --queue-commit-delay-ms is not usable', async () => {
+    const cases = [
+      [['--queue-sync', 'fsync'], '--queue-sync must be one of always, none, got "fsync"'],
+      [['--queue-commit-delay-ms', '5000'], '--queue-commit-delay-ms must be an integer from 0 to 1000, got 5000'],
+      [['--queue-commit-delay-ms', '2ms'], '--queue-commit-delay-ms must be an integer from 0 to 1000, got "2ms"'],
+    ] as const;
+    for (const [flags, message] of cases) {
+      const r = await runServe([...flags, '--queue-dir', join(dir, 'queue'), '--listen-grpc', '127.0.0.1:0', '--listen-http', ''], dir);
+      assert.equal(r.code, 2, flags.join(' '));
+      assert.equal(r.stderr.split('\n')[0], `tracepipe: ${message} [TRACEPIPE_CONFIG_INVALID]`);
+    }
+  });
+
   it('names the flag when a listen address is malformed', async () => {
     const r = await runServe(['--listen-grpc', 'localhost', '--listen-http', ''], dir);
     assert.equal(r.code, 2);

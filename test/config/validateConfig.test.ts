@@ -45,8 +45,15 @@ test('an empty config is a disabled tracing service with every default', () => {
     maxRetryAgeMs: undefined,
     queueDir: undefined,
     queueMaxDiskBytes: 1073741824,
+    queueSync: 'always',
+    queueCommitDelayMs: 0,
   });
   assert.deepEqual(c.diagnostics, { addr: undefined, debug: false, heartbeatIntervalMs: 60000, heartbeatRetryIntervalMs: 5000 });
+});
+
+test('the durable queue settings resolve as given', () => {
+  const { receiver } = validateConfig({ receiver: { queue_dir: '/var/lib/tracepipe', queue_sync: 'none', queue_commit_delay_ms: 5 } });
+  assert.deepEqual([receiver.queueDir, receiver.queueSync, receiver.queueCommitDelayMs], ['/var/lib/tracepipe', 'none', 5]);
 });
 
 test('a full tracing_service block resolves every key', () => {
@@ -173,6 +180,10 @@ test('bad configs are typed errors with exact messages', () => {
       'TRACEPIPE_CONFIG_INVALID',
       'receiver.request_timeout_ms must be at least receiver.handshake_timeout_ms (5000), got 1000',
     ],
+    ['queue_sync unknown', { receiver: { queue_sync: 'sometimes' } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.queue_sync must be one of always, none, got "sometimes"'],
+    ['queue_sync a boolean', { receiver: { queue_sync: false } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.queue_sync must be one of always, none, got false'],
+    ['queue_commit_delay_ms too long', { receiver: { queue_commit_delay_ms: 1001 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.queue_commit_delay_ms must be an integer from 0 to 1000, got 1001'],
+    ['queue_commit_delay_ms a fraction', { receiver: { queue_commit_delay_ms: 0.5 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.queue_commit_delay_ms must be an integer from 0 to 1000, got 0.5'],
     ['max_retry_age_ms zero', { receiver: { max_retry_age_ms: 0 } }, 'TRACEPIPE_CONFIG_INVALID', 'receiver.max_retry_age_ms must be an integer from 1 to 86400000, got 0'],
     ['diag_addr bad', { diag_addr: 3000 }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got 3000'],
     ['diag_addr port too large', { diag_addr: ':70000' }, 'TRACEPIPE_CONFIG_INVALID', 'diag_addr must be an address host:port, :port or port, with a port from 0 to 65535, got ":70000"'],

@@ -1,18 +1,21 @@
 import { type HeapProfiler, Session } from 'node:inspector/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Bytes `run` allocates on the JS heap once the code is warm: the sampling heap profiler,
  * counting objects already collected; with `within`, only what was allocated with a matching
  * module on the stack (a function V8 inlined counts as its caller). Until V8 has optimized them,
  * functions box numbers that do not fit a small integer, and a busy machine may still be compiling
- * after a warm-up, so it takes the fewest bytes of a few rounds, stopping at the first under `enough`.
+ * after a warm-up, so it takes the fewest bytes of a few rounds, stopping at the first under `enough`;
+ * between rounds it pauses, so V8's background compiler can finish and install the optimized code.
  */
 export async function heapAllocations(run: () => void, enough: number, within?: RegExp): Promise<number> {
   const session = new Session();
   session.connect();
   try {
     let fewest = Infinity;
-    for (let round = 0; round < 5 && fewest >= enough; round++) {
+    for (let round = 0; round < 8 && fewest >= enough; round++) {
+      if (round > 0) await sleep(50);
       for (let i = 0; i < 4; i++) run();
       await session.post('HeapProfiler.startSampling', {
         samplingInterval: 64,

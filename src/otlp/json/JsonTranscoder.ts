@@ -6,8 +6,6 @@ import { ANY_VALUE, EVENT, JSON_KEY, KEY_VALUE, LINK, LIST, MAX_DEPTH, RESOURCE,
 /** Thrown (and caught) to hand a checked request to the decoder. */
 const NEEDS_DECODER = new Error('needs the decoder');
 
-const RESOURCE_SPANS_OPEN = bytes(`{"${JSON_KEY.resource_spans}":[`);
-const CLOSE_ARRAY_OBJECT = bytes(']}');
 const RESOURCE_OPEN = bytes(`{"${JSON_KEY.resource}":{`);
 const SCOPE_SPANS_KEY = bytes(`"${JSON_KEY.scope_spans}":[`);
 const SCOPE_OPEN = bytes(`{"${JSON_KEY.scope}":{`);
@@ -62,7 +60,7 @@ function field(name: string, open = ''): Field {
 
 const CLOSE_BRACKET = 0x5d;
 
-/** What a message's known tags are, for reading it in field order (see inFieldOrder). */
+/** What a message's known tags are, for reading it in field order (see nextTag). */
 const UNKNOWN = 0;
 const SINGULAR = 1;
 const REPEATED = 2;
@@ -86,16 +84,14 @@ const LINK_TAGS = tagKinds([
   [LINK.TRACE_ID, SINGULAR], [LINK.SPAN_ID, SINGULAR], [LINK.TRACE_STATE, SINGULAR],
   [LINK.ATTRIBUTES, REPEATED], [LINK.DROPPED_ATTRIBUTES_COUNT, SINGULAR], [LINK.FLAGS, SINGULAR],
 ]);
-const KEY_VALUE_TAGS = tagKinds([[KEY_VALUE.KEY, SINGULAR], [KEY_VALUE.VALUE, SINGULAR]]);
 const ANY_VALUE_TAGS = tagKinds(Object.values(ANY_VALUE).map((tag) => [tag, ONEOF]));
-const STATUS_TAGS = tagKinds([[STATUS_FIELDS.MESSAGE, SINGULAR], [STATUS_FIELDS.CODE, SINGULAR]]);
 
 /**
  * The n-th attribute of a span (or event) is very often byte for byte the n-th attribute of
  * the span before (same route, host, port, user agent…). Both are in the request being read,
  * and the JSON written for the earlier one is still in the output, so a match is one
  * comparison of input bytes and one copy within the output. Positions are per request and
- * forgotten whenever the output is taken back or the reader moves to other bytes.
+ * forgotten whenever the output is taken back.
  */
 const POSITIONS = 32;
 const SPAN_POSITIONS = 0;
@@ -140,8 +136,7 @@ const SPAN_ID_CLOSED = bytes(`","${JSON_KEY.span_id}":""`);
 export class JsonTranscoder {
   private readonly r = new ProtoReader();
   private readonly w = new JsonWriter();
-  /** Set while transcodeResourceSpans checks what it reads; `spanCount` counts the spans written. */
-  private checking = false;
+  /** The spans written by the current transcodeResourceSpans. */
   private spanCount = 0;
   private readonly seenFrom = new Int32Array(2 * POSITIONS).fill(-1);
   private readonly seenTo = new Int32Array(2 * POSITIONS);
@@ -152,30 +147,6 @@ export class JsonTranscoder {
   private readonly slotKeyLength = new Int32Array(KEY_SLOTS).fill(-1);
   private slotPrefixes: Uint8Array[][] = new Array<Uint8Array[]>(KEY_SLOTS).fill([]);
   private depth = 0;
-
-  /**
-   * OTLP/JSON `TracesData` bytes straight from protobuf `ExportTraceServiceRequest` bodies,
-   * optionally followed by `\n` (a capture-file line), with no span objects in between. The
-   * output is what JsonTraceEncoder writes for the spans decodeTracesProto would make of the same
-   * bytes (same fields, order and spelling; ResourceSpans and ScopeSpans without spans are left
-   * out), except that attribute lists are written as received, duplicate keys included.
-   * `allocate` gives the Buffer to fill, as for JsonTraceEncoder.encodeBytes. Bodies should have passed
-   * scanTracesProto; bytes that are not a valid message still only throw TRACEPIPE_INVALID_OTLP.
-   */
-  transcode(requests: readonly Uint8Array[], newline = false, allocate?: Allocate): Buffer {
-    this.w.begin(allocate);
-    this.w.putBytes(RESOURCE_SPANS_OPEN);
-    const listStart = this.w.pos;
-    for (let r = 0; r < requests.length; r++) {
-      try {
-        this.putRequest(requests[r]!, listStart);
-      } finally {
-        this.r.close();
-      }
-    }
-    this.w.putBytes(CLOSE_ARRAY_OBJECT);
-    return this.w.takeBytes(newline);
-  }
 
   /**
    * The forwarder's capture path in one pass: the OTLP/JSON of one protobuf request's
@@ -189,40 +160,35 @@ export class JsonTranscoder {
   transcodeResourceSpans(request: Uint8Array, allocate: Allocate): { json: Buffer; spanCount: number } | undefined {
     this.w.begin(allocate);
     this.spanCount = 0;
-    this.checking = true;
     try {
-      this.putRequest(request, 0);
+      this.putRequest(request);
       return { json: this.w.takeBytes(false), spanCount: this.spanCount };
     } catch (err) {
       if (err === NEEDS_DECODER || (err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP')) return undefined;
       throw err;
     } finally {
-      this.checking = false;
       this.r.close();
     }
   }
 
   /**
    * A protobuf string as a JSON string. What transcodeResourceSpans accepts must be what the
-   * decoder takes, which refuses strings that are not UTF-8, so it checks them.
+   * decoder takes, which refuses strings that are not UTF-8, so it checks them: only those the
+   * writer did not copy as plain ASCII, so most strings are walked once.
    */
   private putUtf8(from: number, to: number): void {
-    if (this.checking && !this.r.utf8(from, to)) throw NEEDS_DECODER;
-    this.w.putUtf8(this.r.buf, this.r.view, from, to);
+    if (!this.w.putUtf8(this.r.buf, this.r.view, from, to) && !this.r.utf8(from, to)) throw NEEDS_DECODER;
   }
 
-  /**
-   * The ResourceSpans of one request, each after a comma unless the output is still at
-   * `listStart` (the start of the list). The caller closes the reader.
-   */
-  private putRequest(request: Uint8Array, listStart: number): void {
+  /** The ResourceSpans of one request, comma-separated. The caller closes the reader. */
+  private putRequest(request: Uint8Array): void {
     this.r.open(request);
     this.forgetPositions();
     this.depth = 0;
     const end = this.r.buf.length;
     while (this.r.pos < end) {
       const tag = this.r.tag();
-      if (tag === TRACES_DATA.RESOURCE_SPANS) this.resourceSpans(this.r.lengthEnd(end), this.w.pos === listStart);
+      if (tag === TRACES_DATA.RESOURCE_SPANS) this.resourceSpans(this.r.lengthEnd(end), this.w.pos === 0);
       else this.r.skip(tag, end);
     }
   }
@@ -325,7 +291,7 @@ export class JsonTranscoder {
     const at = this.r.pos;
     const from = this.r.bytesAt(end);
     // Checked here too: a string of a resource or scope without spans is never written.
-    if (this.checking && !this.r.utf8(from, this.r.pos)) throw NEEDS_DECODER;
+    if (!this.r.utf8(from, this.r.pos)) throw NEEDS_DECODER;
     return at;
   }
 
@@ -418,56 +384,11 @@ export class JsonTranscoder {
 
   /**
    * Every encoder we know writes fields in field-number order, each singular field once, so the
-   * message writers below translate in one pass and give up (returning false) on anything else.
-   * This runs `write` instead over a copy of the message (from `from` to `end`) that is in that
-   * order: known fields sorted by number, only the last occurrence of a singular field or oneof
-   * member kept (decodeTracesProto's "last one wins"), unknown fields left out.
+   * message writers below translate in one pass and give up (returning false) on anything else:
+   * such a request goes to the decoder, which takes the last occurrence of a field or oneof member.
    */
-  private inFieldOrder(from: number, end: number, kinds: Uint8Array, write: (this: JsonTranscoder, end: number) => boolean): void {
-    this.r.seek(from);
-    const fields: { tag: number; at: number; to: number }[] = [];
-    let lastOneof = -1;
-    while (this.r.pos < end) {
-      const at = this.r.pos;
-      const tag = this.r.tag();
-      this.r.skip(tag, end);
-      const kind = tag < 256 ? kinds[tag]! : UNKNOWN;
-      if (kind === UNKNOWN) continue;
-      if (kind === SINGULAR) {
-        const earlier = fields.findIndex((f) => f.tag === tag);
-        if (earlier >= 0) fields.splice(earlier, 1);
-      } else if (kind === ONEOF) {
-        if (lastOneof >= 0) fields.splice(lastOneof, 1);
-        lastOneof = fields.length;
-      }
-      fields.push({ tag, at, to: this.r.pos });
-    }
-    this.r.checkEnd(end);
-    fields.sort((a, b) => (a.tag >>> 3) - (b.tag >>> 3) || a.at - b.at);
-    const copy = Buffer.concat(fields.map((f) => this.r.buf.subarray(f.at, f.to)));
-    const outer = this.r.save();
-    this.r.open(copy);
-    this.forgetPositions();
-    try {
-      if (!write.call(this, copy.length)) this.r.fail('cannot order fields');
-    } finally {
-      this.r.restore(outer);
-      this.forgetPositions();
-    }
-    this.r.seek(end);
-  }
-
-  /**
-   * After a one-pass writer gave up on a message (from `from` to `end`, its JSON begun at
-   * `mark`): the message again, through inFieldOrder. The writers are called directly on the
-   * hot path, each from its own call site, so that V8 can inline them.
-   */
-  private retryInFieldOrder(from: number, end: number, mark: number, kinds: Uint8Array, write: (this: JsonTranscoder, end: number) => boolean): void {
-    // Rewriting drops fields the decoder would still check, so a checked request goes to the decoder.
-    if (this.checking) throw NEEDS_DECODER;
-    this.w.rewind(mark);
-    this.forgetPositions();
-    this.inFieldOrder(from, end, kinds, write);
+  private inOrderOrDecoder(written: boolean): void {
+    if (!written) throw NEEDS_DECODER;
   }
 
   /** A string field's value at `pos`, as an object's next field unless empty. Returns whether it wrote it. */
@@ -492,9 +413,7 @@ export class JsonTranscoder {
 
   /** One KeyValue: `{"key":…,"value":…}`, the key left out when empty (as JsonTraceEncoder does). */
   private keyValue(end: number): void {
-    const from = this.r.pos;
-    const mark = this.w.pos;
-    if (!this.keyValueInOrder(end)) this.retryInFieldOrder(from, end, mark, KEY_VALUE_TAGS, this.keyValueInOrder);
+    this.inOrderOrDecoder(this.keyValueInOrder(end));
   }
 
   private keyValueInOrder(end: number): boolean {
@@ -580,7 +499,8 @@ export class JsonTranscoder {
       this.w.putBytes(COMMA_VALUE);
     });
     const prefixes = TYPE_OPENINGS.map((opening) => concatBytes(keyJson, opening));
-    if (n <= MAX_CACHED_KEY && this.r.utf8(from, to)) {
+    // putUtf8 has checked the key is UTF-8.
+    if (n <= MAX_CACHED_KEY) {
       const words = new Int32Array((n + 3) >> 2);
       new Uint8Array(words.buffer).set(this.r.buf.subarray(from, to));
       this.slotKey[slot] = words;
@@ -649,9 +569,7 @@ export class JsonTranscoder {
 
   /** An AnyValue: its one member, or `{}` when none is set. */
   private anyValue(end: number): void {
-    const from = this.r.pos;
-    const mark = this.w.pos;
-    if (!this.anyValueInOrder(end)) this.retryInFieldOrder(from, end, mark, ANY_VALUE_TAGS, this.anyValueInOrder);
+    this.inOrderOrDecoder(this.anyValueInOrder(end));
   }
 
   private anyValueInOrder(end: number): boolean {
@@ -737,9 +655,7 @@ export class JsonTranscoder {
   private span(end: number, first: boolean): void {
     this.spanCount++;
     if (!first) this.w.putByte(COMMA);
-    const from = this.r.pos;
-    const mark = this.w.pos;
-    if (!this.spanInOrder(end)) this.retryInFieldOrder(from, end, mark, SPAN_TAGS, this.spanInOrder);
+    this.inOrderOrDecoder(this.spanInOrder(end));
   }
 
   /**
@@ -843,7 +759,7 @@ export class JsonTranscoder {
     if (tag < 0) return false;
     this.r.checkEnd(end);
     // Any problem is the decoder's to report, in partial_success.
-    if (this.checking && this.r.spanIdsProblem(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentBytes) !== undefined) throw NEEDS_DECODER;
+    if (this.r.spanIdsProblem(traceIdAt, traceIdEnd, spanIdAt, spanIdEnd, parentBytes) !== undefined) throw NEEDS_DECODER;
     if (list !== 0) this.w.putByte(CLOSE_BRACKET);
     if (last < 2) this.w.putBytes(SPAN_ID_CLOSED);
     this.putFlags(flags);
@@ -877,9 +793,7 @@ export class JsonTranscoder {
   }
 
   private event(end: number): void {
-    const from = this.r.pos;
-    const mark = this.w.pos;
-    if (!this.eventInOrder(end)) this.retryInFieldOrder(from, end, mark, EVENT_TAGS, this.eventInOrder);
+    this.inOrderOrDecoder(this.eventInOrder(end));
   }
 
   private eventInOrder(end: number): boolean {
@@ -916,9 +830,7 @@ export class JsonTranscoder {
   }
 
   private link(end: number): void {
-    const from = this.r.pos;
-    const mark = this.w.pos;
-    if (!this.linkInOrder(end)) this.retryInFieldOrder(from, end, mark, LINK_TAGS, this.linkInOrder);
+    this.inOrderOrDecoder(this.linkInOrder(end));
   }
 
   private linkInOrder(end: number): boolean {
@@ -979,8 +891,7 @@ export class JsonTranscoder {
     const mark = this.w.pos;
     this.w.putBytes(STATUS);
     const fieldsStart = this.w.pos;
-    const from = this.r.pos;
-    if (!this.statusInOrder(end)) this.retryInFieldOrder(from, end, fieldsStart, STATUS_TAGS, this.statusInOrder);
+    this.inOrderOrDecoder(this.statusInOrder(end));
     if (this.w.pos === fieldsStart) return this.w.rewind(mark);
     this.w.putByte(CLOSE_BRACE);
   }

@@ -261,9 +261,11 @@ export class JsonWriter {
    * A JSON string literal from UTF-8 bytes (a protobuf string; `sourceView` is a DataView of
    * `source`). ASCII that JSON need not escape is copied as it is, four bytes at a time;
    * anything else is decoded (the readers refuse invalid UTF-8 before it gets here) and
-   * escaped, so the result is what putString writes for the decoded text.
+   * escaped, so the result is what putString writes for the decoded text. Returns true when the
+   * bytes were copied as they are: then they were ASCII, so UTF-8, and a caller that must check
+   * them need not walk them again.
    */
-  putUtf8(source: Uint8Array, sourceView: DataView, from: number, to: number): void {
+  putUtf8(source: Uint8Array, sourceView: DataView, from: number, to: number): boolean {
     const n = to - from;
     if (this.pos + n + 2 > this.buf.length) this.grow(n + 2);
     const v = this.view;
@@ -283,10 +285,12 @@ export class JsonWriter {
     }
     this.buf[p++] = QUOTE;
     this.pos = p;
+    return true;
   }
 
-  private putUtf8Escaped(source: Uint8Array, from: number, to: number): void {
+  private putUtf8Escaped(source: Uint8Array, from: number, to: number): false {
     this.putEscaped(Buffer.from(source.buffer, source.byteOffset + from, to - from).toString('utf8'));
+    return false;
   }
 
   /** A number as JavaScript prints it; non-negative safe integers without making a string. */

@@ -8,7 +8,7 @@ import { OtlpResource } from '../OtlpResource.js';
 import { OtlpSpan, type OtlpLink, type OtlpScope } from '../OtlpSpan.js';
 import { OtlpTraceState } from '../OtlpTraceState.js';
 import { setAttribute } from '../setAttribute.js';
-import { JSON_KEY, MAX_DEPTH } from '../schema.js';
+import { JSON_KEY, MAX_DEPTH, SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../schema.js';
 
 /**
  * Spans from OTLP/JSON (text, UTF-8 bytes or an already parsed value): a `TracesData` /
@@ -33,7 +33,7 @@ export function decodeTracesJson(value: string | Uint8Array | object): DecodeRes
   }
   if (!isObject(root)) fail('', 'expected a JSON object');
   const result: DecodeResult = { spans: [], rejected: 0, errors: [] };
-  const list = field(root, JSON_KEY.resource_spans, 'resource_spans');
+  const list = field(root, 'resource_spans');
   if (list !== undefined) {
     const items = array(list, 'resourceSpans');
     for (let i = 0; i < items.length; i++) resourceSpans(items[i], `resourceSpans[${i}]`, result);
@@ -118,17 +118,22 @@ export function parseExact(text: string): unknown {
 
 function isResourceSpans(value: Json): boolean {
   return (
-    field(value, JSON_KEY.scope_spans, 'scope_spans') !== undefined ||
-    field(value, JSON_KEY.instrumentation_library_spans, 'instrumentation_library_spans') !== undefined ||
-    value.resource !== undefined
+    field(value, 'scope_spans') !== undefined ||
+    field(value, 'instrumentation_library_spans') !== undefined ||
+    field(value, 'resource') !== undefined
   );
 }
 
-/** A field under its lowerCamelCase or snake_case name; null counts as absent, as in proto3 JSON. */
-function field(object: Json, camel: string, snake: string): unknown {
-  const v = object[camel];
+type ProtoName = keyof typeof JSON_KEY;
+
+/**
+ * A field by its proto name, under its OTLP/JSON (lowerCamelCase) key or the proto name itself;
+ * null counts as absent, as in proto3 JSON.
+ */
+function field(object: Json, name: ProtoName): unknown {
+  const v = object[JSON_KEY[name]];
   if (v !== undefined && v !== null) return v;
-  const s = object[snake];
+  const s = object[name];
   return s === null ? undefined : s;
 }
 
@@ -159,32 +164,17 @@ function uint32(value: unknown, path: string): number {
   return fail(path, 'expected an unsigned 32-bit integer');
 }
 
-function enumValue(value: unknown, names: Record<string, number>, path: string): number {
+function enumValue(value: unknown, names: Readonly<Record<string, number>>, path: string): number {
   if (value === undefined || value === null) return 0;
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (value instanceof JsonInteger) return Number(value.digits);
   if (typeof value === 'string') {
-    const known = names[value];
-    if (known !== undefined) return known;
+    // Own names only: `toString` is no enum value.
+    if (Object.hasOwn(names, value)) return names[value]!;
     if (/^-?[0-9]+$/.test(value)) return Number(value);
   }
   return fail(path, `expected one of ${Object.keys(names).join(', ')} or an integer`);
 }
-
-const SPAN_KINDS: Record<string, number> = {
-  SPAN_KIND_UNSPECIFIED: 0,
-  SPAN_KIND_INTERNAL: 1,
-  SPAN_KIND_SERVER: 2,
-  SPAN_KIND_CLIENT: 3,
-  SPAN_KIND_PRODUCER: 4,
-  SPAN_KIND_CONSUMER: 5,
-};
-
-const STATUS_CODES: Record<string, number> = {
-  STATUS_CODE_UNSET: 0,
-  STATUS_CODE_OK: 1,
-  STATUS_CODE_ERROR: 2,
-};
 
 const ZERO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
 
@@ -227,24 +217,24 @@ function traceState(value: unknown, path: string): OtlpTraceState | undefined {
 
 function resourceSpans(value: unknown, path: string, result: DecodeResult): void {
   const rs = object(value, path);
-  const res = field(rs, JSON_KEY.resource, 'resource');
+  const res = field(rs, 'resource');
   let attributes: Attributes = {};
   let dropped = 0;
   if (res !== undefined) {
     const r = object(res, `${path}.resource`);
-    attributes = attributeMap(field(r, JSON_KEY.attributes, 'attributes'), `${path}.resource.attributes`);
-    dropped = uint32(field(r, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.resource.droppedAttributesCount`);
+    attributes = attributeMap(field(r, 'attributes'), `${path}.resource.attributes`);
+    dropped = uint32(field(r, 'dropped_attributes_count'), `${path}.resource.droppedAttributesCount`);
   }
-  const schemaUrl = string(field(rs, JSON_KEY.schema_url, 'schema_url'), `${path}.schemaUrl`);
+  const schemaUrl = string(field(rs, 'schema_url'), `${path}.schemaUrl`);
   const resource = new OtlpResource(attributes, schemaUrl || undefined, dropped);
-  const scopes = array(field(rs, JSON_KEY.scope_spans, 'scope_spans'), `${path}.scopeSpans`);
+  const scopes = array(field(rs, 'scope_spans'), `${path}.scopeSpans`);
   for (let i = 0; i < scopes.length; i++) scopeSpans(scopes[i], `${path}.scopeSpans[${i}]`, resource, result, 'scope');
   const legacy = array(
-    field(rs, JSON_KEY.instrumentation_library_spans, 'instrumentation_library_spans'),
+    field(rs, 'instrumentation_library_spans'),
     `${path}.instrumentationLibrarySpans`,
   );
   for (let i = 0; i < legacy.length; i++) {
-    scopeSpans(legacy[i], `${path}.instrumentationLibrarySpans[${i}]`, resource, result, 'instrumentationLibrary');
+    scopeSpans(legacy[i], `${path}.instrumentationLibrarySpans[${i}]`, resource, result, 'instrumentation_library');
   }
 }
 
@@ -253,65 +243,66 @@ function scopeSpans(
   path: string,
   resource: OtlpResource,
   result: DecodeResult,
-  scopeKey: 'scope' | 'instrumentationLibrary',
+  scopeKey: 'scope' | 'instrumentation_library',
 ): void {
   const ss = object(value, path);
-  const raw = field(ss, scopeKey, scopeKey === 'scope' ? 'scope' : 'instrumentation_library');
+  const raw = field(ss, scopeKey);
   let name = '';
   let version = '';
   let attributes: Attributes | undefined;
   let dropped = 0;
   if (raw !== undefined) {
-    const s = object(raw, `${path}.${scopeKey}`);
-    name = string(s.name, `${path}.${scopeKey}.name`);
-    version = string(s.version, `${path}.${scopeKey}.version`);
-    const attrs = field(s, JSON_KEY.attributes, 'attributes');
-    if (attrs !== undefined) attributes = attributeMap(attrs, `${path}.${scopeKey}.attributes`);
-    dropped = uint32(field(s, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.${scopeKey}.droppedAttributesCount`);
+    const at = `${path}.${JSON_KEY[scopeKey]}`;
+    const s = object(raw, at);
+    name = string(field(s, 'name'), `${at}.name`);
+    version = string(field(s, 'version'), `${at}.version`);
+    const attrs = field(s, 'attributes');
+    if (attrs !== undefined) attributes = attributeMap(attrs, `${at}.attributes`);
+    dropped = uint32(field(s, 'dropped_attributes_count'), `${at}.droppedAttributesCount`);
   }
   const scope: OtlpScope = {
     name,
     version: version || undefined,
-    schemaUrl: string(field(ss, JSON_KEY.schema_url, 'schema_url'), `${path}.schemaUrl`) || undefined,
+    schemaUrl: string(field(ss, 'schema_url'), `${path}.schemaUrl`) || undefined,
     attributes,
     droppedAttributesCount: dropped,
   };
-  const spans = array(field(ss, JSON_KEY.spans, 'spans'), `${path}.spans`);
+  const spans = array(field(ss, 'spans'), `${path}.spans`);
   for (let i = 0; i < spans.length; i++) span(spans[i], `${path}.spans[${i}]`, resource, scope, result);
 }
 
 function span(value: unknown, path: string, resource: OtlpResource, scope: OtlpScope, result: DecodeResult): void {
   const s = object(value, path);
-  const traceId = id(field(s, JSON_KEY.trace_id, 'trace_id'), 24, `${path}.traceId`);
-  const spanId = id(field(s, JSON_KEY.span_id, 'span_id'), 12, `${path}.spanId`);
-  const parentId = id(field(s, JSON_KEY.parent_span_id, 'parent_span_id'), 12, `${path}.parentSpanId`);
-  const kind = enumValue(s.kind, SPAN_KINDS, `${path}.kind`);
-  const statusValue = s.status;
+  const traceId = id(field(s, 'trace_id'), 24, `${path}.traceId`);
+  const spanId = id(field(s, 'span_id'), 12, `${path}.spanId`);
+  const parentId = id(field(s, 'parent_span_id'), 12, `${path}.parentSpanId`);
+  const kind = enumValue(field(s, 'kind'), SPAN_KIND_NAMES, `${path}.kind`);
+  const statusValue = field(s, 'status');
   let status: SpanStatus = { code: 0 };
-  if (statusValue !== undefined && statusValue !== null) {
+  if (statusValue !== undefined) {
     const st = object(statusValue, `${path}.status`);
-    const code = enumValue(st.code, STATUS_CODES, `${path}.status.code`);
-    const message = string(st.message, `${path}.status.message`);
+    const code = enumValue(field(st, 'code'), STATUS_CODE_NAMES, `${path}.status.code`);
+    const message = string(field(st, 'message'), `${path}.status.message`);
     status = message === '' ? { code } : { code, message };
   }
-  const events = array(s.events, `${path}.events`).map((e, i) => event(e, `${path}.events[${i}]`));
-  const links = array(s.links, `${path}.links`).map((l, i) => link(l, `${path}.links[${i}]`));
+  const events = array(field(s, 'events'), `${path}.events`).map((e, i) => event(e, `${path}.events[${i}]`));
+  const links = array(field(s, 'links'), `${path}.links`).map((l, i) => link(l, `${path}.links[${i}]`));
   const init = {
     traceId: traceId.hex,
     spanId: spanId.hex,
     parentSpanId: parentId.hex,
-    traceState: traceState(field(s, JSON_KEY.trace_state, 'trace_state'), `${path}.traceState`),
-    flags: uint32(s.flags, `${path}.flags`),
-    name: string(s.name, `${path}.name`),
+    traceState: traceState(field(s, 'trace_state'), `${path}.traceState`),
+    flags: uint32(field(s, 'flags'), `${path}.flags`),
+    name: string(field(s, 'name'), `${path}.name`),
     kind: kind - 1,
-    startTime: time(field(s, JSON_KEY.start_time_unix_nano, 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
-    endTime: time(field(s, JSON_KEY.end_time_unix_nano, 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
-    attributes: attributeMap(s.attributes, `${path}.attributes`),
-    droppedAttributesCount: uint32(field(s, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
+    startTime: time(field(s, 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
+    endTime: time(field(s, 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
+    attributes: attributeMap(field(s, 'attributes'), `${path}.attributes`),
+    droppedAttributesCount: uint32(field(s, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
     events,
-    droppedEventsCount: uint32(field(s, JSON_KEY.dropped_events_count, 'dropped_events_count'), `${path}.droppedEventsCount`),
+    droppedEventsCount: uint32(field(s, 'dropped_events_count'), `${path}.droppedEventsCount`),
     links,
-    droppedLinksCount: uint32(field(s, JSON_KEY.dropped_links_count, 'dropped_links_count'), `${path}.droppedLinksCount`),
+    droppedLinksCount: uint32(field(s, 'dropped_links_count'), `${path}.droppedLinksCount`),
     status,
     resource,
     instrumentationScope: scope,
@@ -327,26 +318,26 @@ function span(value: unknown, path: string, resource: OtlpResource, scope: OtlpS
 function event(value: unknown, path: string): TimedEvent {
   const e = object(value, path);
   return {
-    time: time(field(e, JSON_KEY.time_unix_nano, 'time_unix_nano'), `${path}.timeUnixNano`),
-    name: string(e.name, `${path}.name`),
-    attributes: attributeMap(e.attributes, `${path}.attributes`),
-    droppedAttributesCount: uint32(field(e, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
+    time: time(field(e, 'time_unix_nano'), `${path}.timeUnixNano`),
+    name: string(field(e, 'name'), `${path}.name`),
+    attributes: attributeMap(field(e, 'attributes'), `${path}.attributes`),
+    droppedAttributesCount: uint32(field(e, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
   };
 }
 
 function link(value: unknown, path: string): OtlpLink {
   const l = object(value, path);
-  const flags = uint32(l.flags, `${path}.flags`);
+  const flags = uint32(field(l, 'flags'), `${path}.flags`);
   return {
     context: {
-      traceId: id(field(l, JSON_KEY.trace_id, 'trace_id'), 24, `${path}.traceId`).hex,
-      spanId: id(field(l, JSON_KEY.span_id, 'span_id'), 12, `${path}.spanId`).hex,
+      traceId: id(field(l, 'trace_id'), 24, `${path}.traceId`).hex,
+      spanId: id(field(l, 'span_id'), 12, `${path}.spanId`).hex,
       traceFlags: flags & 0xff,
       isRemote: (flags & 0x200) !== 0,
-      traceState: traceState(field(l, JSON_KEY.trace_state, 'trace_state'), `${path}.traceState`),
+      traceState: traceState(field(l, 'trace_state'), `${path}.traceState`),
     },
-    attributes: attributeMap(l.attributes, `${path}.attributes`),
-    droppedAttributesCount: uint32(field(l, JSON_KEY.dropped_attributes_count, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
+    attributes: attributeMap(field(l, 'attributes'), `${path}.attributes`),
+    droppedAttributesCount: uint32(field(l, 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
     flags,
   };
 }
@@ -357,8 +348,8 @@ function attributeMap(value: unknown, path: string, depth = 0): Attributes {
   const list = array(value, path);
   for (let i = 0; i < list.length; i++) {
     const kv = object(list[i], `${path}[${i}]`);
-    const v = kv.value;
-    setAttribute(map, string(kv.key, `${path}[${i}].key`), v === undefined || v === null ? null : anyValue(v, `${path}[${i}].value`, depth));
+    const v = field(kv, 'value');
+    setAttribute(map, string(field(kv, 'key'), `${path}[${i}].key`), v === undefined ? null : anyValue(v, `${path}[${i}].value`, depth));
   }
   return map;
 }
@@ -374,22 +365,22 @@ const INT64 = /^-?[0-9]+$/;
 function anyValue(value: unknown, path: string, depth: number): unknown {
   const v = object(value, path);
   let x: unknown;
-  if ((x = field(v, JSON_KEY.string_value, 'string_value')) !== undefined) return string(x, `${path}.stringValue`);
-  if ((x = field(v, JSON_KEY.bool_value, 'bool_value')) !== undefined) {
+  if ((x = field(v, 'string_value')) !== undefined) return string(x, `${path}.stringValue`);
+  if ((x = field(v, 'bool_value')) !== undefined) {
     if (typeof x !== 'boolean') fail(`${path}.boolValue`, 'expected a boolean');
     return x;
   }
-  if ((x = field(v, JSON_KEY.int_value, 'int_value')) !== undefined) return int64(x, `${path}.intValue`);
-  if ((x = field(v, JSON_KEY.double_value, 'double_value')) !== undefined) return double(x, `${path}.doubleValue`);
-  if ((x = field(v, JSON_KEY.array_value, 'array_value')) !== undefined) {
+  if ((x = field(v, 'int_value')) !== undefined) return int64(x, `${path}.intValue`);
+  if ((x = field(v, 'double_value')) !== undefined) return double(x, `${path}.doubleValue`);
+  if ((x = field(v, 'array_value')) !== undefined) {
     const inner = enter(path, depth);
-    const values = array(object(x, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
+    const values = array(field(object(x, `${path}.arrayValue`), 'values'), `${path}.arrayValue.values`);
     return values.map((item, i) => (item === null ? null : anyValue(item, `${path}.arrayValue.values[${i}]`, inner)));
   }
-  if ((x = field(v, JSON_KEY.kvlist_value, 'kvlist_value')) !== undefined) {
-    return attributeMap(object(x, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, enter(path, depth));
+  if ((x = field(v, 'kvlist_value')) !== undefined) {
+    return attributeMap(field(object(x, `${path}.kvlistValue`), 'values'), `${path}.kvlistValue.values`, enter(path, depth));
   }
-  if ((x = field(v, JSON_KEY.bytes_value, 'bytes_value')) !== undefined) {
+  if ((x = field(v, 'bytes_value')) !== undefined) {
     const text = string(x, `${path}.bytesValue`);
     if (!BASE64.test(text) || text.length % 4 === 1) fail(`${path}.bytesValue`, 'expected base64');
     return new Uint8Array(Buffer.from(text, 'base64'));

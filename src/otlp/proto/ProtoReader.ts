@@ -15,13 +15,6 @@ type NodeBuffer = Buffer & { latin1Slice(start: number, end: number): string };
 const EMPTY = Buffer.alloc(0) as NodeBuffer;
 const EMPTY_VIEW = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
 
-/** Where the reader is, to come back to after reading other bytes (a message rewritten in order). */
-export interface ReaderState {
-  readonly buf: NodeBuffer;
-  readonly view: DataView;
-  readonly pos: number;
-}
-
 export class ProtoReader {
   buf: NodeBuffer = EMPTY;
   /** The same bytes, for reading four at a time. */
@@ -38,16 +31,6 @@ export class ProtoReader {
   close(): void {
     this.buf = EMPTY;
     this.view = EMPTY_VIEW;
-  }
-
-  save(): ReaderState {
-    return { buf: this.buf, view: this.view, pos: this.pos };
-  }
-
-  restore(state: ReaderState): void {
-    this.buf = state.buf;
-    this.view = state.view;
-    this.pos = state.pos;
   }
 
   seek(at: number): void {

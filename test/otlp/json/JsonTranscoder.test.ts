@@ -8,7 +8,8 @@ import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js'
 import { JsonTraceEncoder } from '../../../src/otlp/json/JsonTraceEncoder.js';
 import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
 import { JsonTranscoder } from '../../../src/otlp/json/JsonTranscoder.js';
-import { TracepipeError } from '../../../src/errors.js';
+import type { Allocate } from '../../../src/otlp/json/JsonWriter.js';
+import { joinedResourceSpans } from '../../../src/otlp/joinedResourceSpans.js';
 import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
 import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
 import { makeTestSpans } from '../../support/makeTestSpans.js';
@@ -25,8 +26,20 @@ function viaSpans(...requests: Uint8Array[]): string {
   return jsonEncoder.encode(requests.flatMap((r) => decodeTracesProto(r).spans));
 }
 
+/** A Buffer of the size asked for, always the same memory, as the forwarder's LineBufferPool lends. */
+function pool(): Allocate {
+  const slab = Buffer.alloc(4 << 20);
+  return (size: number) => slab.subarray(0, size);
+}
+
+/** What the forwarder writes for the requests: each one's ResourceSpans, joined into one TracesData. */
 function transcoded(...requests: Uint8Array[]): string {
-  return transcoder.transcode(requests).toString('utf8');
+  const parts = requests.map((request) => {
+    const result = transcoder.transcodeResourceSpans(request, Buffer.allocUnsafe);
+    assert.ok(result !== undefined, 'taken without the decoder');
+    return result.json;
+  });
+  return Buffer.concat(joinedResourceSpans(parts, false)).toString('utf8');
 }
 
 const FIXTURES: [string, () => Promise<readonly ReadableSpan[]> | readonly ReadableSpan[]][] = [
@@ -49,7 +62,7 @@ function spanInFieldOrder(fields: [number, (w: protobuf.Writer) => void][]): Uin
   return protobuf.Writer.create().uint32(0x0a).bytes(resource).finish();
 }
 
-describe('JsonTranscoder.transcode', () => {
+describe('JsonTranscoder.transcodeResourceSpans: the JSON it writes', () => {
   for (const [name, make] of FIXTURES) {
     it(`writes exactly what decode + JsonTraceEncoder.encode writes: ${name}`, async () => {
       const spans = await make();
@@ -61,18 +74,17 @@ describe('JsonTranscoder.transcode', () => {
     });
   }
 
-  it('joins several requests into one line, in order, with the newline when asked', async () => {
+  it('gives ResourceSpans that join, request after request, into the line the span path writes', async () => {
     const a = protoEncoder.encode(await makeTestSpans(3));
     const b = protoEncoder.encode(makeOtlpSpans());
-    const line = transcoder.transcode([a, b], true).toString('utf8');
-    assert.equal(line, `${viaSpans(a, b)}\n`);
-    assert.equal(line.indexOf('\n'), line.length - 1);
+    const line = transcoded(a, b);
+    assert.equal(line, viaSpans(a, b));
     const parsed = JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
     const count = parsed.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)).length;
     assert.equal(count, 3 + makeOtlpSpans().length);
   });
 
-  it('writes the fields in the canonical order whatever their order on the wire', () => {
+  it('writes the fields in the canonical order, and hands a span whose fields are out of order to the decoder, which writes the same', () => {
     const fields: [number, (w: protobuf.Writer) => void][] = [
       [1, (w) => w.uint32(0x0a).bytes(TRACE_ID)],
       [2, (w) => w.uint32(0x12).bytes(SPAN_ID)],
@@ -91,20 +103,19 @@ describe('JsonTranscoder.transcode', () => {
       '"name":"GET /","kind":2,"startTimeUnixNano":"1763700000000000005","endTimeUnixNano":"1763700000000000105",' +
       '"attributes":[{"key":"a","value":{"intValue":"7"}}],"status":{"message":"bad","code":2},"flags":769}]}]}]}';
     assert.equal(transcoded(forward), expected);
-    assert.equal(transcoded(backward), expected);
+    assert.equal(transcoder.transcodeResourceSpans(backward, pool()), undefined);
     assert.equal(viaSpans(backward), expected);
   });
 
-  it('repeats attributes from span to span exactly, also around a span whose fields are out of order', () => {
+  it('repeats attributes from span to span exactly', () => {
     const attributes = (i: number) =>
       protobuf.Writer.create()
         .uint32(0x4a).fork().uint32(0x0a).string('http.route').uint32(0x12).fork().uint32(0x0a).string('/a').ldelim().ldelim()
         .uint32(0x4a).fork().uint32(0x0a).string('n').uint32(0x12).fork().uint32(0x18).int64(i % 2).ldelim().ldelim()
         .finish();
     const inOrder = (i: number) => Buffer.concat([SPAN.encode(SPAN.fromObject({ traceId: TRACE_ID, spanId: SPAN_ID, name: `s${i}` })).finish(), attributes(i)]);
-    const outOfOrder = (i: number) => Buffer.concat([attributes(i), SPAN.encode(SPAN.fromObject({ traceId: TRACE_ID, spanId: SPAN_ID, name: `s${i}` })).finish()]);
     const scope = protobuf.Writer.create();
-    [inOrder(0), inOrder(1), outOfOrder(2), inOrder(3), inOrder(4)].forEach((span) => scope.uint32(0x12).bytes(span));
+    [0, 1, 2, 3, 4].forEach((i) => scope.uint32(0x12).bytes(inOrder(i)));
     const body = protobuf.Writer.create().uint32(0x0a).bytes(protobuf.Writer.create().uint32(0x12).bytes(scope.finish()).finish()).finish();
     assert.equal(transcoded(body), viaSpans(body));
     const spans = (JSON.parse(transcoded(body)) as { resourceSpans: [{ scopeSpans: [{ spans: { name: string; attributes: unknown[] }[] }] }] })
@@ -136,7 +147,7 @@ describe('JsonTranscoder.transcode', () => {
     assert.equal(transcoded(new Uint8Array(0)), '{"resourceSpans":[]}');
   });
 
-  it('takes the last member of a oneof and the last of a repeated scalar field, as protobuf requires', () => {
+  it('hands a oneof set twice or a singular field repeated to the decoder, which takes the last, as protobuf requires', () => {
     const anyValue = protobuf.Writer.create().uint32(0x0a).string('first').uint32(0x18).int64(5).finish();
     const keyValue = protobuf.Writer.create().uint32(0x0a).string('k').uint32(0x12).bytes(anyValue).finish();
     const body = spanInFieldOrder([
@@ -146,11 +157,17 @@ describe('JsonTranscoder.transcode', () => {
       [9, (w) => w.uint32(0x4a).bytes(keyValue)],
       [5, (w) => w.uint32(0x2a).string('new name')],
     ]);
-    const json = JSON.parse(transcoded(body)) as { resourceSpans: [{ scopeSpans: [{ spans: [{ name: string; attributes: unknown }] }] }] };
+    assert.equal(transcoder.transcodeResourceSpans(body, pool()), undefined);
+    const oneofTwice = spanInFieldOrder([
+      [1, (w) => w.uint32(0x0a).bytes(TRACE_ID)],
+      [2, (w) => w.uint32(0x12).bytes(SPAN_ID)],
+      [9, (w) => w.uint32(0x4a).bytes(keyValue)],
+    ]);
+    assert.equal(transcoder.transcodeResourceSpans(oneofTwice, pool()), undefined);
+    const json = JSON.parse(viaSpans(body)) as { resourceSpans: [{ scopeSpans: [{ spans: [{ name: string; attributes: unknown }] }] }] };
     const span = json.resourceSpans[0].scopeSpans[0].spans[0];
     assert.equal(span.name, 'new name');
     assert.deepStrictEqual(span.attributes, [{ key: 'k', value: { intValue: '5' } }]);
-    assert.equal(transcoded(body), viaSpans(body));
   });
 
   it('writes attribute lists as received, duplicate keys included', () => {
@@ -193,50 +210,42 @@ describe('JsonTranscoder.transcode', () => {
       ['abcdXf', 'abcdYf', 'abcdXf'],
     );
     const many = protoEncoder.encode(await makeTestSpans(3000));
-    const line = transcoder.transcode([many], true);
+    const line = transcoded(many);
     assert.ok(line.length > 1024 * 1024, 'the line outgrows the writer\'s first buffer');
-    assert.equal(line.toString('utf8'), `${viaSpans(many)}\n`);
+    assert.equal(line, viaSpans(many));
   });
 
   it('writes straight into the Buffer `allocate` gives and returns a view of it; a line that outgrows it still comes out whole', async () => {
     const body = protoEncoder.encode(await makeTestSpans(4));
     const slab = Buffer.alloc(1 << 17, 0x78);
     let asked = 0;
-    const line = transcoder.transcode([body], true, (size) => {
+    const json = transcoder.transcodeResourceSpans(body, (size) => {
       asked = size;
       return slab.subarray(0, size);
-    });
-    assert.equal(line.buffer, slab.buffer);
-    assert.equal(line.byteOffset, 0);
-    assert.ok(asked >= line.length, `asked for ${asked} bytes, wrote ${line.length}`);
-    assert.equal(line.toString('utf8'), `${viaSpans(body)}\n`);
-    assert.equal(slab[line.length], 0x78, 'nothing is written past the line');
+    })!.json;
+    assert.equal(json.buffer, slab.buffer);
+    assert.equal(json.byteOffset, 0);
+    assert.ok(asked >= json.length, `asked for ${asked} bytes, wrote ${json.length}`);
+    assert.equal(`{"resourceSpans":[${json.toString('utf8')}]}`, viaSpans(body));
+    assert.equal(slab[json.length], 0x78, 'nothing is written past the ResourceSpans');
     const big = protoEncoder.encode(await makeTestSpans(500));
     const tiny = Buffer.alloc(16);
-    const grown = transcoder.transcode([big], true, () => tiny);
+    const grown = transcoder.transcodeResourceSpans(big, () => tiny)!.json;
     assert.notEqual(grown.buffer, tiny.buffer);
-    assert.equal(grown.toString('utf8'), `${viaSpans(big)}\n`);
-    assert.equal(transcoder.transcode([body]).toString('utf8'), viaSpans(body), 'and the next document is the writer\'s own again');
+    assert.equal(`{"resourceSpans":[${grown.toString('utf8')}]}`, viaSpans(big));
   });
 
-  it('throws TRACEPIPE_INVALID_OTLP for bytes that are not a message, and is usable afterwards', async () => {
+  it('hands bytes that are not a message to the decoder (which refuses them), and is usable afterwards', async () => {
     const good = protoEncoder.encode(await makeTestSpans(2));
     for (const bad of [good.subarray(0, good.length - 3), Buffer.from([0x0a, 0x7f, 0x00]), Buffer.from([0x0f])]) {
-      assert.throws(
-        () => transcoder.transcode([bad]),
-        (err: unknown) => err instanceof TracepipeError && err.code === 'TRACEPIPE_INVALID_OTLP',
-      );
+      assert.equal(transcoder.transcodeResourceSpans(bad, pool()), undefined);
+      assert.throws(() => decodeTracesProto(bad), { code: 'TRACEPIPE_INVALID_OTLP' });
     }
     assert.equal(transcoded(good), viaSpans(good));
   });
 });
 
-describe('JsonTranscoder.transcodeResourceSpans', () => {
-  const pool = () => {
-    const slab = Buffer.alloc(4 << 20);
-    return (size: number) => slab.subarray(0, size);
-  };
-
+describe('JsonTranscoder.transcodeResourceSpans: what it takes and what it hands to the decoder', () => {
   it('writes the ResourceSpans of a valid request, without the TracesData around them, and counts its spans', async () => {
     for (const spans of [await makeSdkSpans(), makeOtlpSpans(), await makeTestSpans(40)]) {
       const body = protoEncoder.encode(spans);
@@ -255,6 +264,11 @@ describe('JsonTranscoder.transcodeResourceSpans', () => {
       ['scope name of a scope without spans', field(0x0a, Buffer.concat([field(0x12, field(0x0a, field(0x0a, Buffer.from([0xc3])))), goodScope]))],
       ['schema URL of a resource without spans', Buffer.concat([field(0x0a, field(0x1a, Buffer.from([0xff]))), field(0x0a, goodScope)])],
       ['span name', field(0x0a, field(0x12, field(0x12, Buffer.concat([SPAN.encode({ traceId: TRACE_ID, spanId: SPAN_ID }).finish(), Buffer.from([0x2a, 0x01, 0x80])]))))],
+      // ASCII copied four bytes at a time until one bad byte: the writer's fast path must not let it through.
+      ['attribute value with one bad byte among ASCII', field(0x0a, field(0x12, field(0x12, Buffer.concat([
+        SPAN.encode({ traceId: TRACE_ID, spanId: SPAN_ID }).finish(),
+        field(0x4a, Buffer.concat([field(0x0a, Buffer.from('k')), field(0x12, field(0x0a, Buffer.from([0x61, 0x62, 0x63, 0x64, 0xc0, 0x65, 0x66, 0x67, 0x68])))])),
+      ]))))],
     ];
     for (const [name, body] of cases) {
       assert.throws(() => decodeTracesProto(body), { code: 'TRACEPIPE_INVALID_OTLP' }, name);

@@ -173,6 +173,9 @@ describe('decodeTracesJson', () => {
       ['"text"', /expected a JSON object/],
       ['{"resourceSpans":{}}', /resourceSpans: expected an array/],
       ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_BOGUS"}]}]}]}', /spans\[0\]\.kind: expected one of SPAN_KIND_UNSPECIFIED/],
+      // A name every object has is no enum value.
+      ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"toString"}]}]}]}', /spans\[0\]\.kind: expected one of SPAN_KIND_UNSPECIFIED/],
+      ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"status":{"code":"constructor"}}]}]}]}', /status\.code: expected one of STATUS_CODE_UNSET/],
       ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"-5"}]}]}]}', /startTimeUnixNano: expected unsigned 64-bit/],
       ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":7}]}]}]}', /spans\[0\]\.name: expected a string/],
       ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"a","value":{"intValue":"1.5"}}]}]}]}]}', /attributes\[0\]\.value\.intValue: expected a 64-bit integer/],
