@@ -24,7 +24,7 @@ export class PresetIdGenerator implements IdGenerator {
   }
 
   generateTraceId(): string {
-    if (this.hi < 0) return this.pool.traceId(this.pool.bits28(), this.pool.bits28());
+    if (this.hi < 0) return this.pool.randomTraceId();
     const id = this.pool.traceId(this.hi, this.lo);
     this.hi = -1;
     return id;

@@ -151,7 +151,7 @@ export class SamplingTracer implements Tracer {
     }
     if (this.always) {
       shared.stats.sampled++;
-      if (this.compact !== undefined) return this.compactSpan(name, options, shared.ids.generateTraceId(), this.rootTraceState, TRACE_FLAG_RANDOM, undefined);
+      if (this.compact !== undefined) return this.compactSpan(name, options, shared.pool.randomTraceId(), this.rootTraceState, TRACE_FLAG_RANDOM, undefined);
       return withTraceFlags(this.sdk.startSpan(name, options, ctx), TRACE_FLAG_RANDOM);
     }
     const hi = shared.pool.bits28();

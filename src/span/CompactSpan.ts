@@ -61,6 +61,9 @@ const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
 const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
 
+/** The performance clock's origin, fixed for the process: its getter boxes a new number on every read. */
+const TIME_ORIGIN = otperformance.timeOrigin;
+
 /**
  * A sampled span that records its attributes into parallel arrays (`SpanAttributes`) and allocates
  * events and links only when it gets some, with the SDK span's behaviour (`SpanImpl`, sdk-trace 2.x)
@@ -86,7 +89,6 @@ export class CompactSpan implements Span, ReadableSpan {
   ended = false;
   private readonly context: SpanContext;
   private readonly limits: SpanLimits;
-  private readonly lengthLimit: number;
   private readonly performanceStart: number;
   private readonly performanceOffset: number;
   private readonly startTimeProvided: boolean;
@@ -97,17 +99,17 @@ export class CompactSpan implements Span, ReadableSpan {
     const now = Date.now();
     this.context = init.spanContext;
     this.performanceStart = otperformance.now();
-    this.performanceOffset = now - (this.performanceStart + otperformance.timeOrigin);
+    this.performanceOffset = now - (this.performanceStart + TIME_ORIGIN);
     this.startTimeProvided = init.startTime != null;
     this.limits = init.limits;
-    this.lengthLimit = init.limits.attributeValueLengthLimit ?? 0;
     this.recorded = new SpanAttributes(init.limits);
     this.onEnd = init.onEnd;
     this.name = init.name;
     this.parentSpanContext = init.parentSpanContext;
     this.kind = init.kind ?? SpanKind.INTERNAL;
     if (init.links) for (const link of init.links) this.addLink(link);
-    this.startTime = this.time(init.startTime ?? now);
+    // `time(now)` would read the performance clock only to find an epoch time above it.
+    this.startTime = init.startTime == null ? millisToHrTime(now) : this.time(init.startTime);
     this.resource = init.resource;
     this.instrumentationScope = init.scope;
     if (init.attributes != null) this.recorded.setAll(init.attributes);
@@ -226,6 +228,7 @@ export class CompactSpan implements Span, ReadableSpan {
     if (this.droppedEventsCount > 0) diag.warn(`Dropped ${this.droppedEventsCount} events because eventCountLimit reached`);
     if (this.droppedLinksCount > 0) diag.warn(`Dropped ${this.droppedLinksCount} links because linkCountLimit reached`);
     this.ended = true;
+    this.recorded.dropIndex();
     this.onEnd(this);
   }
 
@@ -285,7 +288,7 @@ export class CompactSpan implements Span, ReadableSpan {
         dropped++;
         continue;
       }
-      attributes[key] = truncateAttributeValue(sanitized[key]!, this.lengthLimit);
+      attributes[key] = truncateAttributeValue(sanitized[key]!, this.limits.attributeValueLengthLimit ?? 0);
       count++;
     }
     return { attributes, count, dropped };

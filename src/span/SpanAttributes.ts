@@ -30,13 +30,11 @@ export class SpanAttributes {
   dropped = 0;
   /** Entry position by key, built once there are more keys than a scan handles well. */
   private index: Map<string, number> | undefined;
-  private readonly countLimit: number;
-  private readonly lengthLimit: number;
-
-  constructor(limits: AttributeLimits) {
-    this.countLimit = limits.attributeCountLimit ?? Infinity;
-    this.lengthLimit = limits.attributeValueLengthLimit ?? 0;
-  }
+  /**
+   * The shared limits object, read when setting: copied into fields, an unlimited (Infinity)
+   * limit would be a number boxed for every span.
+   */
+  constructor(private readonly limits: AttributeLimits) {}
 
   get size(): number {
     return this.entries.length >> 1;
@@ -61,11 +59,11 @@ export class SpanAttributes {
       return;
     }
     const at = this.find(key);
-    if (at < 0 && this.size >= this.countLimit) {
+    if (at < 0 && this.size >= (this.limits.attributeCountLimit ?? Infinity)) {
       this.dropped++;
       return;
     }
-    const stored = truncateAttributeValue(value, this.lengthLimit);
+    const stored = truncateAttributeValue(value, this.limits.attributeValueLengthLimit ?? 0);
     if (at >= 0) {
       this.entries[at + 1] = stored;
       return;
@@ -91,6 +89,11 @@ export class SpanAttributes {
     const entries = this.entries;
     for (let i = 0; i < entries.length; i += 2) out[entries[i] as string] = entries[i + 1] as AttributeValue;
     return out;
+  }
+
+  /** Drops the key index once nothing more will be set (the span ended): a queued span need not carry it. */
+  dropIndex(): void {
+    this.index = undefined;
   }
 
   clear(): void {
