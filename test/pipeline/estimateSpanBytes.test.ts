@@ -4,20 +4,10 @@ import { test } from 'node:test';
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createTracing } from '../../src/createTracing.js';
-import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
 import { silentLogger } from '../../src/logger.js';
 import { estimateSpanBytes } from '../../src/pipeline/estimateSpanBytes.js';
 import { CompactSpan } from '../../src/span/CompactSpan.js';
-
-/** Takes every batch and keeps nothing: the spans measured are the ones the test holds. */
-const discarding: TraceExporter<'protobuf'> = {
-  wireForm: 'protobuf',
-  maxBatchBytes: 4 * 1024 * 1024,
-  export: () => Promise.resolve(),
-  probe: () => Promise.resolve(),
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
+import { discardingExporter } from '../support/discardingExporter.js';
 
 /** The factor the estimate may be off by, either way, from the heap a held span really retains. */
 const FACTOR = 1.5;
@@ -61,7 +51,7 @@ for (const kind of ['CompactSpan', "the SDK's span"] as const) {
     const tracing = createTracing(
       { tracing_service: { enabled: true, exporter_url: 'grpc://127.0.0.1:4317', sampling_rate_per_million: 1_000_000 } },
       {
-        exporter: discarding,
+        exporter: discardingExporter,
         logger: silentLogger,
         // A span processor of the user's makes the pipeline keep the SDK's span.
         ...(kind === 'CompactSpan' ? {} : { spanProcessors: [{ onStart() {}, onEnd() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() }] }),

@@ -1,39 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { workloadLoop } from '../../src/bench/workloadLoop.js';
 import { createTracing } from '../../src/createTracing.js';
 import { silentLogger } from '../../src/logger.js';
-import type { TraceExporter } from '../../src/exporters/TraceExporter.js';
 import { heapAllocations } from '../support/heapAllocations.js';
-
-/** Takes every batch and keeps nothing: what is measured is the span's path, not an exporter's. */
-const discarding: TraceExporter<'protobuf'> = {
-  wireForm: 'protobuf',
-  maxBatchBytes: 4 * 1024 * 1024,
-  export: () => Promise.resolve(),
-  probe: () => Promise.resolve(),
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
+import { discardingExporter } from '../support/discardingExporter.js';
 
 // A file of its own, as the unsampled one: V8's type feedback for startSpan is per process.
 test('heap allocated per sampled span of the workload (start + 5 attributes + end, into the export queue) stays within its budget', async () => {
   const tracing = createTracing(
     { tracing_service: { enabled: true, exporter_url: 'grpc://127.0.0.1:4317', sampling_rate_per_million: 1_000_000 } },
-    { exporter: discarding, logger: silentLogger },
+    { exporter: discardingExporter, logger: silentLogger },
   );
   const tracer = tracing.tracer('t');
   const spans = 10_000;
-  const bytes = await heapAllocations(() => {
-    for (let i = 0; i < spans; i++) {
-      const span = tracer.startSpan('GET /api/items');
-      span.setAttribute('http.request.method', 'GET');
-      span.setAttribute('http.response.status_code', 200);
-      span.setAttribute('url.path', '/api/items');
-      span.setAttribute('server.port', 8080);
-      span.setAttribute('app.request.sequence', i);
-      span.end();
-    }
-  }, 1_000 * spans);
+  const loop = workloadLoop(tracer);
+  const bytes = await heapAllocations(() => loop(spans, 0), 1_000 * spans);
   // Measured ≈ 840 bytes: the CompactSpan, its context and attribute store (≈ 400 with the two
   // performance-clock numbers it keeps), the attribute array's growth (≈ 170), the start and end
   // times (≈ 150), the ids (≈ 85: two slices and a share of their pool window's hex text). It was
