@@ -230,3 +230,20 @@ test('without spanProcessors a sampled span is a CompactSpan, exported as it is'
   assert.deepEqual(exporter.spans, [span]);
   await tracing.shutdown();
 });
+
+test('importing tracepipe and building a pipeline in code loads neither prom-client nor yaml (diagnostics and config files load them when used)', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const script = `
+    import { createRequire } from 'node:module';
+    const { createTracing } = await import(${JSON.stringify(index)});
+    const tracing = createTracing({ tracing_service: { enabled: true, exporter_url: 'grpc://127.0.0.1:4317', sampling_rate_per_million: 1000000 } });
+    tracing.tracer('t').startSpan('s').end();
+    await tracing.shutdown();
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify(['prom-client', 'yaml'].filter((p) => loaded.some((f) => f.includes('/node_modules/' + p + '/')))));
+  `;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+  assert.deepEqual(JSON.parse(stdout), []);
+});

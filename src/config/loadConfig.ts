@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { TracepipeConfig } from './TracepipeConfig.js';
 import { validateConfig } from './validateConfig.js';
+
+/** yaml is loaded when a file is read, not when tracepipe is imported: ~8 MB of RSS a library pipeline configured in code should not pay. */
+const requireOnUse = createRequire(import.meta.url);
 
 /** Reads a `tracepipe.yaml` (top level holds `tracing_service:`) and validates it. */
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): TracepipeConfig {
@@ -12,6 +16,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (cause) {
     throw new ConfigError(`config file ${path} cannot be read: ${(cause as Error).message}`, { code: 'TRACEPIPE_CONFIG_FILE', cause });
   }
+  const { parseDocument } = requireOnUse('yaml') as typeof Yaml;
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;

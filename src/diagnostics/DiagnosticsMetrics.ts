@@ -1,4 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { VERSION } from '../version.js';
 import type { HeartbeatMonitor } from './HeartbeatMonitor.js';
 import type { DropReason, PipelineStats, Transport } from '../stats/PipelineStats.js';
@@ -12,15 +14,23 @@ const BATCH_SPANS_BUCKETS = [1, 8, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192
  * the global one, so several services and the application's own metrics do not collide.
  * Counters mirror PipelineStats at scrape time, so the hot path only increments numbers.
  */
+/**
+ * prom-client is loaded when a diagnostics service is built, not when tracepipe is imported: it
+ * adds ~13 MB of RSS, which a library pipeline without diagnostics should not pay.
+ */
+const requireOnUse = createRequire(import.meta.url);
+
 export class DiagnosticsMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly scrapes: Counter<'code'>;
   private readonly unsubscribe: () => void;
 
   constructor(stats: PipelineStats, readiness: Readiness, heartbeats: HeartbeatMonitor) {
+    const prom = requireOnUse('prom-client') as typeof PromClient;
+    this.registry = new prom.Registry();
     const registers = [this.registry];
 
-    new Gauge({
+    new prom.Gauge({
       name: 'process_state',
       help: 'State of the tracepipe process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting.',
       registers,
@@ -28,17 +38,18 @@ export class DiagnosticsMetrics {
         this.set(PROCESS_STATE_VALUE[readiness.state]);
       },
     });
-    new Gauge({
+    new prom.Gauge({
       name: 'tracepipe_build_info',
       help: 'Build information of tracepipe; always 1.',
       labelNames: ['version', 'node_version'],
       registers,
     }).set({ version: VERSION, node_version: process.version }, 1);
 
-    mirrorCounter(registers, 'tracepipe_spans_received_total', 'Spans received by the forwarder and queued for forwarding, by transport.', ['transport'], () =>
+    mirrorCounter(prom,registers, 'tracepipe_spans_received_total', 'Spans received by the forwarder and queued for forwarding, by transport.', ['transport'], () =>
       (Object.keys(stats.received) as Transport[]).map((transport) => [{ transport }, stats.received[transport]]),
     );
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_spans_sampling_decisions_total',
       'Spans started by the provider, by sampling decision (sampled, not_sampled).',
@@ -49,25 +60,28 @@ export class DiagnosticsMetrics {
       ],
     );
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_spans_sampled_out_total',
       'Spans the forwarder accepted and did not forward because receiver.sampling_rate_per_million sampled their trace out.',
       [],
       () => [[{}, stats.sampledOut]],
     );
-    mirrorCounter(registers, 'tracepipe_spans_exported_total', 'Spans the exporter delivered.', [], () => [[{}, stats.exported]]);
-    mirrorCounter(registers, 'tracepipe_spans_export_failed_total', 'Spans in exports that failed for good, after retries.', [], () => [
+    mirrorCounter(prom,registers, 'tracepipe_spans_exported_total', 'Spans the exporter delivered.', [], () => [[{}, stats.exported]]);
+    mirrorCounter(prom,registers, 'tracepipe_spans_export_failed_total', 'Spans in exports that failed for good, after retries.', [], () => [
       [{}, stats.exportFailed],
     ]);
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_spans_dropped_total',
       'Spans dropped before delivery, by reason (queue_full, invalid, shutdown, export_failed, too_large).',
       ['reason'],
       () => (Object.keys(stats.dropped) as DropReason[]).map((reason) => [{ reason }, stats.dropped[reason]]),
     );
-    mirrorCounter(registers, 'tracepipe_export_retries_total', 'Export attempts that were retried.', [], () => [[{}, stats.retries]]);
+    mirrorCounter(prom,registers, 'tracepipe_export_retries_total', 'Export attempts that were retried.', [], () => [[{}, stats.retries]]);
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_queue_replayed_spans_total',
       'Spans read back from the durable queue log at start and forwarded again (undelivered ones, and delivered ones the log had not yet trimmed: repeats).',
@@ -75,6 +89,7 @@ export class DiagnosticsMetrics {
       () => [[{}, stats.queueReplayedSpans]],
     );
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_queue_torn_records_total',
       'Records of the durable queue log found torn at start (a write cut short by a crash) and skipped.',
@@ -82,6 +97,7 @@ export class DiagnosticsMetrics {
       () => [[{}, stats.queueTornRecords]],
     );
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_queue_log_syncs_total',
       'fdatasyncs of the durable queue log; each acknowledges every request appended since the previous one (group commit).',
@@ -89,6 +105,7 @@ export class DiagnosticsMetrics {
       () => [[{}, stats.queueLogSyncs()]],
     );
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_receiver_requests_total',
       'Export requests the forwarder answered, by transport and status code (HTTP status or gRPC code).',
@@ -99,14 +116,15 @@ export class DiagnosticsMetrics {
           return [{ transport, code }, n];
         }),
     );
-    mirrorCounter(registers, 'tracepipe_file_written_bytes_total', 'Bytes the file exporter wrote.', [], () => [[{}, stats.fileBytesWritten]]);
-    mirrorCounter(registers, 'tracepipe_file_lines_written_total', 'Lines (OTLP/JSON requests) the file exporter wrote.', [], () => [
+    mirrorCounter(prom,registers, 'tracepipe_file_written_bytes_total', 'Bytes the file exporter wrote.', [], () => [[{}, stats.fileBytesWritten]]);
+    mirrorCounter(prom,registers, 'tracepipe_file_lines_written_total', 'Lines (OTLP/JSON requests) the file exporter wrote.', [], () => [
       [{}, stats.fileLinesWritten],
     ]);
-    mirrorCounter(registers, 'tracepipe_file_rotations_total', 'Capture files the file exporter rotated.', [], () => [[{}, stats.fileRotations]]);
-    mirrorCounter(registers, 'tracepipe_file_deleted_total', 'Capture files deleted by retention.', [], () => [[{}, stats.fileDeletedByRetention]]);
-    mirrorCounter(registers, 'tracepipe_file_write_errors_total', 'Writes the file exporter failed.', [], () => [[{}, stats.fileWriteErrors]]);
+    mirrorCounter(prom,registers, 'tracepipe_file_rotations_total', 'Capture files the file exporter rotated.', [], () => [[{}, stats.fileRotations]]);
+    mirrorCounter(prom,registers, 'tracepipe_file_deleted_total', 'Capture files deleted by retention.', [], () => [[{}, stats.fileDeletedByRetention]]);
+    mirrorCounter(prom,registers, 'tracepipe_file_write_errors_total', 'Writes the file exporter failed.', [], () => [[{}, stats.fileWriteErrors]]);
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_file_oversize_spans_total',
       'Spans written alone on a capture line longer than max_line_bytes, since one span cannot be split.',
@@ -114,6 +132,7 @@ export class DiagnosticsMetrics {
       () => [[{}, stats.fileOversizeSpans]],
     );
     mirrorCounter(
+      prom,
       registers,
       'tracepipe_heartbeats_total',
       'Readiness heartbeats, by source (export, probe) and outcome (success, failure).',
@@ -125,7 +144,7 @@ export class DiagnosticsMetrics {
         }),
     );
 
-    new Gauge({
+    new prom.Gauge({
       name: 'tracepipe_queue_spans',
       help: 'Spans waiting in the export queue.',
       registers,
@@ -133,7 +152,7 @@ export class DiagnosticsMetrics {
         this.set(stats.queueSpans());
       },
     });
-    new Gauge({
+    new prom.Gauge({
       name: 'tracepipe_queue_bytes',
       help: 'Estimated bytes of the spans waiting in the export queue.',
       registers,
@@ -142,7 +161,7 @@ export class DiagnosticsMetrics {
       },
     });
 
-    new Gauge({
+    new prom.Gauge({
       name: 'tracepipe_queue_log_bytes',
       help: 'Bytes the durable queue log takes on disk, against receiver.queue_max_disk_bytes.',
       registers,
@@ -151,14 +170,14 @@ export class DiagnosticsMetrics {
       },
     });
 
-    const duration = new Histogram({
+    const duration = new prom.Histogram({
       name: 'tracepipe_export_duration_seconds',
       help: 'Duration of finished exports (retries included), by outcome (success, failure).',
       labelNames: ['outcome'],
       buckets: EXPORT_SECONDS_BUCKETS,
       registers,
     });
-    const batch = new Histogram({
+    const batch = new prom.Histogram({
       name: 'tracepipe_export_batch_spans',
       help: 'Spans per finished export, by outcome (success, failure).',
       labelNames: ['outcome'],
@@ -175,7 +194,7 @@ export class DiagnosticsMetrics {
       batch.observe(labels, spans);
     });
 
-    this.scrapes = new Counter({
+    this.scrapes = new prom.Counter({
       name: 'tracepipe_metrics_scrapes_total',
       help: 'Scrapes of /metrics, by HTTP status code.',
       labelNames: ['code'],
@@ -184,7 +203,7 @@ export class DiagnosticsMetrics {
     this.scrapes.inc({ code: '200' }, 0);
     this.scrapes.inc({ code: '500' }, 0);
 
-    collectDefaultMetrics({ register: this.registry });
+    prom.collectDefaultMetrics({ register: this.registry });
   }
 
   get contentType(): string {
@@ -212,13 +231,14 @@ type Labels<T extends string> = Partial<Record<T, string>>;
 
 /** A counter whose values are copied from plain numbers when scraped. */
 function mirrorCounter<T extends string>(
+  prom: typeof PromClient,
   registers: Registry[],
   name: string,
   help: string,
   labelNames: readonly T[],
   read: () => Array<[Labels<T>, number]>,
 ): void {
-  new Counter<T>({
+  new prom.Counter<T>({
     name,
     help,
     labelNames,
