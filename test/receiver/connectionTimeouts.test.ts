@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import type { RawReceiver } from '../../src/config/RawConfig.js';
 import { silentLogger } from '../../src/logger.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
 import { makeCerts } from '../support/certs.js';
@@ -38,25 +39,19 @@ function closedByServer(socket: Socket, since: number): Promise<number> {
   });
 }
 
+/** A forwarder to `sink` on these listeners, with the tests' short timeouts. */
+function startBounded(sink: OtlpSink, listeners: RawReceiver): Promise<Forwarder> {
+  const receiver = { ...listeners, handshake_timeout_ms: HANDSHAKE_MS, request_timeout_ms: REQUEST_MS, idle_timeout_ms: IDLE_MS };
+  return startForwarder({ tracing_service: { exporter_url: sink.grpcUrl }, receiver }, { logger: silentLogger });
+}
+
 describe('receiver connection bounds', () => {
   let sink: OtlpSink;
   let forwarder: Forwarder;
 
   before(async () => {
     sink = await OtlpSink.start();
-    forwarder = await startForwarder(
-      {
-        tracing_service: { exporter_url: sink.grpcUrl },
-        receiver: {
-          grpc_listen: '127.0.0.1:0',
-          http_listen: '127.0.0.1:0',
-          handshake_timeout_ms: HANDSHAKE_MS,
-          request_timeout_ms: REQUEST_MS,
-          idle_timeout_ms: IDLE_MS,
-        },
-      },
-      { logger: silentLogger },
-    );
+    forwarder = await startBounded(sink, { grpc_listen: '127.0.0.1:0', http_listen: '127.0.0.1:0' });
   });
 
   after(async () => {
@@ -173,20 +168,7 @@ describe('receiver connection bounds with TLS', () => {
     const certs = await makeCerts();
     ca = readFileSync(certs.caCert);
     sink = await OtlpSink.start();
-    forwarder = await startForwarder(
-      {
-        tracing_service: { exporter_url: sink.grpcUrl },
-        receiver: {
-          grpc_listen: '127.0.0.1:0',
-          http_listen: '',
-          tls: { cert_file: certs.serverCert, key_file: certs.serverKey },
-          handshake_timeout_ms: HANDSHAKE_MS,
-          request_timeout_ms: REQUEST_MS,
-          idle_timeout_ms: IDLE_MS,
-        },
-      },
-      { logger: silentLogger },
-    );
+    forwarder = await startBounded(sink, { grpc_listen: '127.0.0.1:0', http_listen: '', tls: { cert_file: certs.serverCert, key_file: certs.serverKey } });
   });
 
   after(async () => {
