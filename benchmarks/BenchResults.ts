@@ -51,6 +51,11 @@ export interface BenchResults {
   workload?: Partial<Record<ThroughputContender, WorkloadSample[]>>;
   encoding?: Partial<Record<Encoder, EncodingSample[]>>;
   forwarding?: Partial<Record<ForwardPath, ForwardSample[]>>;
+  /**
+   * `--baseline`: another build's forwarder on one core, run right after this build's in each
+   * repetition (sample i of each was measured side by side).
+   */
+  forwardingBaseline?: { commit: string; samples: ForwardSample[] };
   /** Why the one-core forwarding run was left out, when it was. */
   forwardingOneCoreSkipped?: string;
   /** `tracepipe ui` indexing a generated capture, then searching it. */

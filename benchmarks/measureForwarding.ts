@@ -76,12 +76,17 @@ export function oneCoreUnavailable(): string | undefined {
   return probe.status === 0 ? undefined : 'taskset (util-linux) is not available';
 }
 
-/** One forwarding run: forwarder, sender and destination each in their own process. */
+/**
+ * One forwarding run: forwarder, sender and destination each in their own process.
+ * `forwarderScript`: another build's `dist/benchmarks/forwardWorker.js` to measure instead of
+ * this one's (`npm run bench -- --baseline DIR`), with the same senders and destination.
+ */
 export async function measureForwarding(
   path: ForwardPath,
   durationMs: number,
   sinkGrpcPort: number,
   forwarderNodeArgs: string[] = [],
+  forwarderScript = FORWARDER,
 ): Promise<ForwardSample> {
   const dir = await mkdtemp(join(tmpdir(), 'tracepipe-bench-fwd-'));
   try {
@@ -92,7 +97,7 @@ export async function measureForwarding(
     const forwarderArgs = ['--to', to];
     if (shape.durable !== undefined) forwarderArgs.push('--queue-dir', join(dir, 'queue'), '--queue-sync', shape.durable);
     const forwarder = await spawnServiceWorker<{ grpcAddress: string; httpAddress: string }, ForwarderReport>(
-      FORWARDER,
+      forwarderScript,
       forwarderArgs,
       forwarderNodeArgs,
       forwarderPrefix,

@@ -6,7 +6,7 @@ import { FORWARDER_HEAP_GROWING_PERCENT } from '../src/receiver/tuneHeapForForwa
 import type { BenchResults } from './BenchResults.js';
 import type { Destination, ThroughputContender } from './createThroughputPipeline.js';
 import type { Encoder } from './encodingWorker.js';
-import { FORWARD_WARMUP_MS, type ForwardPath } from './measureForwarding.js';
+import { FORWARD_WARMUP_MS, type ForwardPath, type ForwardSample } from './measureForwarding.js';
 import type { ThroughputSample } from './throughputWorker.js';
 import { UI_SEARCH_RUNS, UI_SEARCHES } from './uiSearches.js';
 
@@ -56,6 +56,11 @@ const DURABLE_TWINS = [
   ['grpc-to-grpc-durable', 'grpc-to-grpc'],
 ] as const satisfies ReadonlyArray<readonly [ForwardPath, ForwardPath]>;
 const DURABLE_MIN_RATIO = 0.75;
+/**
+ * "No worse than run-to-run noise" for the one-core forwarding figure against another build
+ * (`--baseline`): side-by-side pairs of the same build differ by up to ±10% on this shared machine.
+ */
+const BASELINE_MIN_RATIO = 0.95;
 const DURABLE_MAX_RSS_MB = 200;
 
 interface Target {
@@ -275,6 +280,24 @@ function targets(r: BenchResults): Target[] {
         verdict: rate >= 150_000 && rss < 150 ? 'PASS' : 'MISS',
       });
     } else out.push(notMeasured(figure, stock, goal, 'forwarding'));
+  }
+
+  if (r.forwardingBaseline !== undefined) {
+    const { commit, samples: base } = r.forwardingBaseline;
+    const mine = r.forwarding?.['grpc-to-file-one-core'] ?? [];
+    const figure = `forwarding OTLP/gRPC → file on one core, against the forwarder of ${commit} in the same run (issue 15)`;
+    const goal = `≥ ${BASELINE_MIN_RATIO}× ${commit}'s, pair by pair`;
+    const pairs = Math.min(mine.length, base.length);
+    if (pairs > 0) {
+      const ratios = summarize(Array.from({ length: pairs }, (_, i) => mine[i]!.spansPerSec / base[i]!.spansPerSec));
+      out.push({
+        figure,
+        stock: '—',
+        goal,
+        measured: `this build ${perSec(pick(mine, (s) => s.spansPerSec).median)} spans/s, ${commit} ${perSec(pick(base, (s) => s.spansPerSec).median)}: **${ratios.median.toFixed(2)}×** (median of ${pairs} side-by-side pairs, ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)})`,
+        verdict: ratios.median >= BASELINE_MIN_RATIO ? 'PASS' : 'MISS',
+      });
+    } else out.push(notMeasured(figure, '—', goal, 'forwarding'));
   }
 
   for (const [durablePath, memoryPath] of DURABLE_TWINS) {
@@ -539,14 +562,27 @@ function forwardingSection(r: BenchResults): string[] {
       : `The run with the forwarder confined to one core was left out: ${r.forwardingOneCoreSkipped}.`,
     '',
   );
-  const rows = (Object.keys(FORWARD_LABEL) as ForwardPath[]).flatMap((p) => {
-    const s = r.forwarding?.[p];
+  if (r.forwardingBaseline !== undefined) {
+    out.push(
+      `*Baseline*: the forwarder of another build (${r.forwardingBaseline.commit}, \`--baseline\`) on one core, with the same senders and destination, run right beside this build's one-core run in each repetition; its row below, and the ratio of each side-by-side pair in the targets.`,
+      '',
+    );
+  }
+  const runs: { label: string; path: ForwardPath | undefined; s: ForwardSample[] | undefined }[] = (Object.keys(FORWARD_LABEL) as ForwardPath[]).map((p) => ({
+    label: FORWARD_LABEL[p],
+    path: p,
+    s: r.forwarding?.[p],
+  }));
+  if (r.forwardingBaseline !== undefined) {
+    runs.push({ label: `${FORWARD_LABEL['grpc-to-file-one-core']}: forwarder of ${r.forwardingBaseline.commit}`, path: undefined, s: r.forwardingBaseline.samples });
+  }
+  const rows = runs.flatMap(({ label, path: p, s }) => {
     if (!s?.length) return [];
     const twin = p === 'grpc-to-file-durable-no-sync' ? 'grpc-to-file' : DURABLE_TWINS.find(([durable]) => durable === p)?.[1];
     const memory = twin === undefined ? undefined : r.forwarding?.[twin];
     return [
       [
-        FORWARD_LABEL[p],
+        label,
         ranged(pick(s, (x) => x.spansPerSec), perSec),
         memory?.length ? ratio(pick(s, (x) => x.spansPerSec).median, pick(memory, (x) => x.spansPerSec).median) : '—',
         num(pick(s, (x) => x.cpuUsPerSpan).median, 2),

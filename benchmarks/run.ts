@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,7 +28,9 @@ import type { UiIndexSample } from './uiSearches.js';
  * `npm run bench`: every section of the benchmark, each measurement in a fresh process,
  * then docs/benchmarks.md, the overhead chart and the raw samples are rewritten.
  * Flags: --quick (3 shorter repetitions), --sections a,b (a subset), --out-dir DIR,
- * --cpu-prof DIR (every measured process writes a V8 CPU profile there).
+ * --cpu-prof DIR (every measured process writes a V8 CPU profile there), --baseline DIR (a built
+ * checkout of another commit: its forwarder is run on one core beside this one's, interleaved,
+ * to show whether a change made that figure worse in the same run; see benchmarks/README.md).
  */
 const SECTIONS: readonly SectionName[] = ['overhead', 'throughput', 'burst', 'workload', 'encoding', 'forwarding', 'ui'];
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     'out-dir': { type: 'string' },
     repetitions: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const quick = values.quick!;
@@ -66,7 +71,17 @@ const sections = new Set((values.sections?.split(',') ?? SECTIONS) as SectionNam
 const outDir = resolve(values['out-dir'] ?? 'docs');
 const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : [];
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const baseline = values.baseline === undefined ? undefined : baselineForwarder(resolve(values.baseline));
 const started = performance.now();
+
+/** The other build's forwarder and its commit; checked before anything runs, not ten minutes in. */
+function baselineForwarder(dir: string): { script: string; commit: string } {
+  const script = join(dir, 'dist', 'benchmarks', 'forwardWorker.js');
+  if (!existsSync(script)) throw new Error(`--baseline ${dir}: no ${script} (run npm ci there first, which builds it)`);
+  const git = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (git.status !== 0) throw new Error(`--baseline ${dir}: not a git checkout: ${git.stderr.trim()}`);
+  return { script, commit: git.stdout.trim() };
+}
 
 async function calibrate(runs: number) {
   const samples: number[] = [];
@@ -205,13 +220,19 @@ await section('forwarding', async () => {
   // Each durable run next to its memory-queue twin, so their ratio compares neighbours.
   const paths: ForwardPath[] = ['grpc-to-file', 'grpc-to-file-durable', 'grpc-to-file-durable-no-sync', 'grpc-to-grpc', 'grpc-to-grpc-durable', 'http-to-grpc'];
   if (oneCore === undefined) paths.push('grpc-to-file-one-core');
-  const samples = await runInterleaved(
-    paths.map((p) => ({ name: p, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) })),
-    settings.repetitions,
-    (name, s) =>
-      log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB${s.syncsPerSec === undefined ? '' : `, ${Math.round(s.syncsPerSec)} log syncs/s`}`),
+  const contenders = paths.map((p) => ({ name: p as string, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) }));
+  // Right after this build's one-core run, so each pair shares the machine's phase.
+  const baselineName = `grpc-to-file-one-core@${baseline?.commit}`;
+  if (baseline !== undefined && oneCore === undefined) {
+    contenders.push({ name: baselineName, measure: () => measureForwarding('grpc-to-file-one-core', settings.forwardMs, sink!.grpcPort, nodeArgs, baseline.script) });
+  }
+  const samples = await runInterleaved(contenders, settings.repetitions, (name, s) =>
+    log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB${s.syncsPerSec === undefined ? '' : `, ${Math.round(s.syncsPerSec)} log syncs/s`}`),
   );
+  const baselineSamples = samples.get(baselineName);
+  samples.delete(baselineName);
   results.forwarding = Object.fromEntries(samples);
+  if (baseline !== undefined && baselineSamples !== undefined) results.forwardingBaseline = { commit: baseline.commit, samples: baselineSamples };
 });
 
 await section('ui', async () => {
