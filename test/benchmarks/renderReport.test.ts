@@ -150,6 +150,31 @@ test('the forwarding target is judged on the one-core run, with the unconfined r
   assert.ok(withoutTaskset.includes('The run with the forwarder confined to one core was left out: taskset (util-linux) is not available.'));
 });
 
+test('with --baseline, the one-core figure is judged pair by pair against the other build run beside it', () => {
+  const base: BenchResults = { ...results, errors: {} };
+  const baselineRow = (md: string) => md.split('\n').find((l) => l.startsWith('| forwarding OTLP/gRPC → file on one core, against the forwarder of 0a9e521'))!;
+  // Pairs 1.00, 0.90 and 1.05: median 1.00, though this build's median (150k) is below the baseline's (160k).
+  const md = renderReport({
+    ...base,
+    forwarding: { 'grpc-to-file-one-core': [forwarded(160_000, 130), forwarded(135_000, 130), forwarded(150_000, 130)] },
+    forwardingBaseline: { commit: '0a9e521', samples: [forwarded(160_000, 120), forwarded(150_000, 120), forwarded(142_857, 120)] },
+  });
+  assert.equal(
+    baselineRow(md),
+    '| forwarding OTLP/gRPC → file on one core, against the forwarder of 0a9e521 in the same run (issue 15) | — | ≥ 0.95× 0a9e521\'s, pair by pair | this build 150k spans/s, 0a9e521 150k: **1.00×** (median of 3 side-by-side pairs, 0.90–1.05) | PASS |',
+  );
+  assert.ok(md.includes('| OTLP/gRPC in → `file://` out, forwarder on one core: forwarder of 0a9e521 | 150k (143k–160k) | — | 6.50 | 120 | 0 | 0 | — |'));
+  assert.ok(md.includes('*Baseline*: the forwarder of another build (0a9e521, `--baseline`)'));
+  const slower = renderReport({
+    ...base,
+    forwarding: { 'grpc-to-file-one-core': [forwarded(140_000, 130)] },
+    forwardingBaseline: { commit: '0a9e521', samples: [forwarded(150_000, 120)] },
+  });
+  assert.match(baselineRow(slower), /\*\*0\.93×\*\* \(median of 1 side-by-side pairs, 0\.93–0\.93\) \| \*\*MISS\*\* \|$/);
+  // Without --baseline there is no such row.
+  assert.equal(baselineRow(renderReport({ ...base, forwarding: { 'grpc-to-file-one-core': [forwarded(160_000, 130)] } })), undefined);
+});
+
 /** The target rows of a report whose figure mentions the durable queue. */
 function durableTargets(md: string): string[] {
   return md.split('\n').filter((l) => l.startsWith('| durable queue throughput') || l.startsWith('| forwarder peak RSS with the durable queue'));
