@@ -1,6 +1,8 @@
 // The public API: what a service, an operator's script or a tool needs, and nothing internal.
 // docs/api.md describes each name.
 
+import type { startForwarder as StartForwarder } from './receiver/startForwarder.js';
+
 // Tracing for a service
 export { createTracing, type CreateTracingOptions, type Tracing } from './createTracing.js';
 export { PerMillionSampler } from './sampling/PerMillionSampler.js';
@@ -22,7 +24,17 @@ export { EncodedSpans, type EncodedRequest, type WireForm } from './pipeline/Enc
 export { toSdkSpanExporter } from './exporters/toSdkSpanExporter.js';
 
 // Forwarding
-export { startForwarder, type Forwarder, type ForwarderOptions } from './receiver/startForwarder.js';
+export type { Forwarder, ForwarderOptions } from './receiver/startForwarder.js';
+
+/**
+ * Starts the OTLP receiver(s) and forwards what they accept (see receiver/startForwarder.ts).
+ * Loaded on the first call, so a service that only traces does not load the receivers and
+ * grpc-js's server with tracepipe.
+ */
+export async function startForwarder(...args: Parameters<typeof StartForwarder>): ReturnType<typeof StartForwarder> {
+  const { startForwarder: start } = await import('./receiver/startForwarder.js');
+  return start(...args);
+}
 
 // Counters, diagnostics, logging
 export { PipelineStats, type DropReason, type ExportOutcome } from './stats/PipelineStats.js';

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { type Context, context, defaultTextMapSetter, propagation, ProxyTracerProvider, type Span, trace } from '@opentelemetry/api';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -246,4 +249,30 @@ test('importing tracepipe and building a pipeline in code loads neither prom-cli
   `;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
   assert.deepEqual(JSON.parse(stdout), []);
+});
+
+test('importing tracepipe loads grpc-js and protobufjs only for a pipeline that needs them (a gRPC exporter), not for one exporting to file://', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const dir = await mkdtemp(join(tmpdir(), 'tracepipe-lazy-'));
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const loadedFor = async (exporterUrl: string) => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { createTracing } = await import(${JSON.stringify(index)});
+      const tracing = createTracing({ tracing_service: { enabled: true, exporter_url: ${JSON.stringify(exporterUrl)}, sampling_rate_per_million: 1000000 } });
+      tracing.tracer('t').startSpan('s').end();
+      await tracing.shutdown();
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify(['@grpc/grpc-js', 'protobufjs'].filter((p) => loaded.some((f) => f.includes('/node_modules/' + p + '/')))));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    return JSON.parse(stdout) as string[];
+  };
+  try {
+    assert.deepEqual(await loadedFor(`file://${dir}`), []);
+    assert.deepEqual(await loadedFor('grpc://127.0.0.1:1'), ['@grpc/grpc-js', 'protobufjs']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,5 +1,6 @@
+import type { Type } from 'protobufjs';
 import type { PipelineStats } from '../stats/PipelineStats.js';
-import { ExportTraceServiceResponse } from '../otlp/otlpRoot.js';
+import { OtlpMessages } from '../otlp/OtlpMessages.js';
 import type { Logger } from '../logger.js';
 import { BurstLog } from './BurstLog.js';
 
@@ -16,6 +17,7 @@ const NONE: PartialSuccessInfo = { rejectedSpans: 0, errorMessage: '' };
  */
 export class PartialSuccess {
   private readonly log: BurstLog;
+  private readonly response: Type;
 
   constructor(
     private readonly stats: PipelineStats,
@@ -23,6 +25,7 @@ export class PartialSuccess {
     private readonly target: string,
   ) {
     this.log = new BurstLog(logger, 'warn');
+    this.response = new OtlpMessages().ExportTraceServiceResponse;
   }
 
   /** Counts what the server rejected (never more than was sent) and returns that number. */
@@ -43,10 +46,10 @@ export class PartialSuccess {
    * From a protobuf response body. An empty body means every span was accepted, and so does one
    * that is not an ExportTraceServiceResponse: the server answered success, so the batch was taken.
    */
-  static fromProto(bytes: Uint8Array): PartialSuccessInfo {
+  fromProto(bytes: Uint8Array): PartialSuccessInfo {
     if (bytes.length === 0) return NONE;
     try {
-      const response = ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(bytes), { longs: Number }) as {
+      const response = this.response.toObject(this.response.decode(bytes), { longs: Number }) as {
         partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
       };
       return fromFields(response.partialSuccess);

@@ -1,11 +1,15 @@
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs';
+
+/** protobufjs is loaded when these messages are first needed (an error body), not at import. */
+const requireOnUse = createRequire(import.meta.url);
 
 /**
  * google.rpc.Status, the error body of OTLP/HTTP and gRPC's `grpc-status-details-bin`, with the
  * google.rpc.RetryInfo detail a server uses to ask for a delay (OTLP spec, "Failures").
  * Declared inline: four small well-known messages, not worth shipping .proto files for.
  */
-const root = protobuf.Root.fromJSON({
+const DESCRIPTOR = {
   nested: {
     google: {
       nested: {
@@ -30,10 +34,20 @@ const root = protobuf.Root.fromJSON({
       },
     },
   },
-});
+};
 
-export const RpcStatus: protobuf.Type = root.lookupType('google.rpc.Status');
-export const RetryInfo: protobuf.Type = root.lookupType('google.rpc.RetryInfo');
+/** The two messages, built from DESCRIPTOR: whoever encodes them often (the receiver) makes one and keeps it. */
+export class RpcStatusMessages {
+  readonly RpcStatus: Protobuf.Type;
+  readonly RetryInfo: Protobuf.Type;
+
+  constructor() {
+    const root = (requireOnUse('protobufjs') as typeof Protobuf).Root.fromJSON(DESCRIPTOR);
+    this.RpcStatus = root.lookupType('google.rpc.Status');
+    this.RetryInfo = root.lookupType('google.rpc.RetryInfo');
+  }
+}
+
 export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 
 export interface DecodedRpcStatus {
@@ -43,8 +57,8 @@ export interface DecodedRpcStatus {
   retryDelayMs: number | undefined;
 }
 
-/** Decodes a google.rpc.Status; undefined when the bytes are not one. */
-export function decodeRpcStatus(bytes: Uint8Array): DecodedRpcStatus | undefined {
+/** Decodes a google.rpc.Status; undefined when the bytes are not one. Error paths only: the messages are built per call unless given. */
+export function decodeRpcStatus(bytes: Uint8Array, { RpcStatus, RetryInfo }: RpcStatusMessages = new RpcStatusMessages()): DecodedRpcStatus | undefined {
   try {
     const status = RpcStatus.toObject(RpcStatus.decode(bytes), { longs: Number, defaults: true }) as {
       code: number;

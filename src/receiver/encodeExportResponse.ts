@@ -1,4 +1,7 @@
-import { ExportTraceServiceResponse } from '../otlp/otlpRoot.js';
+import { OtlpMessages } from '../otlp/OtlpMessages.js';
+
+/** Built once with the receiver, which answers every request with one. */
+const { ExportTraceServiceResponse } = new OtlpMessages();
 
 /** Every span accepted: `partial_success` stays unset (OTLP spec, "Full Success"). */
 const FULL_SUCCESS_PROTO = ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create({})).finish();

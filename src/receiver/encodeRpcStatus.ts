@@ -1,4 +1,7 @@
-import { RETRY_INFO_TYPE_URL, RetryInfo, RpcStatus } from '../exporters/decodeRpcStatus.js';
+import { RETRY_INFO_TYPE_URL, RpcStatusMessages } from '../exporters/decodeRpcStatus.js';
+
+/** Built once with the receiver (which loads protobufjs anyway): refusals under overload are encoded per request. */
+const { RpcStatus, RetryInfo } = new RpcStatusMessages();
 
 /**
  * A `google.rpc.Status` in protobuf form: the body of an OTLP/HTTP error and the

@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/otlp/otlpRoot.js';
+import { OtlpMessages } from '../../src/otlp/OtlpMessages.js';
 import { silentLogger } from '../../src/logger.js';
 import { EXPORT_PATH } from '../../src/receiver/GrpcReceiver.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { readCapturedSpans } from '../support/readCapturedSpans.js';
 import { waitFor } from '../support/waitFor.js';
+
+const { ExportTraceServiceRequest, ExportTraceServiceResponse } = new OtlpMessages();
 
 const LIMIT = 4096;
 const pass = (b: Buffer): Buffer => b;

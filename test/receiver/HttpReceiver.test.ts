@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/otlp/otlpRoot.js';
+import { OtlpMessages } from '../../src/otlp/OtlpMessages.js';
 import { decodeRpcStatus } from '../../src/exporters/decodeRpcStatus.js';
 import { silentLogger } from '../../src/logger.js';
 import { type Forwarder, startForwarder } from '../../src/receiver/startForwarder.js';
@@ -13,6 +13,8 @@ import { httpPost } from '../support/httpPost.js';
 import { makeTestSpans } from '../support/makeTestSpans.js';
 import { readCapturedSpans } from '../support/readCapturedSpans.js';
 import { waitFor } from '../support/waitFor.js';
+
+const { ExportTraceServiceRequest, ExportTraceServiceResponse } = new OtlpMessages();
 
 const LIMIT = 4096;
 const PROTO = { 'content-type': 'application/x-protobuf' };

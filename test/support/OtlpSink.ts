@@ -33,9 +33,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Metadata, Server, ServerCredentials, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition } from '@grpc/grpc-js';
-import { ExportTraceServiceResponse } from '../../src/otlp/otlpRoot.js';
-import { RETRY_INFO_TYPE_URL, RetryInfo, RpcStatus } from '../../src/exporters/decodeRpcStatus.js';
+import { OtlpMessages } from '../../src/otlp/OtlpMessages.js';
+import { RETRY_INFO_TYPE_URL, RpcStatusMessages } from '../../src/exporters/decodeRpcStatus.js';
 import { plainSpansFromJson, plainSpansFromProto, type PlainSpan } from './plainSpans.js';
+
+const { ExportTraceServiceResponse } = new OtlpMessages();
+const { RetryInfo, RpcStatus } = new RpcStatusMessages();
 
 export type GrpcFailure = keyof typeof GrpcStatus & string;
 export type Failure = GrpcFailure | number;

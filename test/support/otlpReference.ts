@@ -17,7 +17,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import protobuf from 'protobufjs';
 import { OtlpDouble } from '../../src/otlp/OtlpDouble.js';
 import { OtlpSpan } from '../../src/otlp/OtlpSpan.js';
-import { TracesData } from '../../src/otlp/otlpRoot.js';
+import { OtlpMessages } from '../../src/otlp/OtlpMessages.js';
+
+const { TracesData } = new OtlpMessages();
 
 export const TO_OBJECT: protobuf.IConversionOptions = { longs: String, bytes: String, enums: Number, defaults: false };
 

@@ -9,7 +9,9 @@
  *   plainValue(anyValue)        one AnyValue (protobufjs object form) → plain JS value
  */
 import type protobuf from 'protobufjs';
-import { ExportTraceServiceRequest } from '../../src/otlp/otlpRoot.js';
+import { OtlpMessages } from '../../src/otlp/OtlpMessages.js';
+
+const { ExportTraceServiceRequest } = new OtlpMessages();
 
 /** An attribute value as plain JS: int64 is a number when safe, else a bigint; bytes a Buffer. */
 export type PlainValue = string | number | bigint | boolean | Buffer | null | PlainValue[] | { [key: string]: PlainValue };

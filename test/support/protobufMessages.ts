@@ -2,7 +2,9 @@
  * Hand-made OTLP protobuf messages for the decoder, scanner, transcoder and intake tests, built
  * with protobufjs from our .proto files (protobufjs object form: ids as Buffers).
  */
-import { TracesData } from '../../src/otlp/otlpRoot.js';
+import { OtlpMessages } from '../../src/otlp/OtlpMessages.js';
+
+const { TracesData } = new OtlpMessages();
 
 export const SPAN = TracesData.lookupType('opentelemetry.proto.trace.v1.Span');
 

@@ -1,4 +1,5 @@
-import { Client, Metadata, type ChannelOptions } from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import type * as Grpc from '@grpc/grpc-js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { DEFAULT_MAX_EXPORT_BATCH_BYTES, type GrpcTarget } from '../../config/ExporterTarget.js';
 import type { TlsMaterial } from '../../config/TracepipeConfig.js';
@@ -34,6 +35,9 @@ export interface GrpcTraceExporterOptions {
 
 const passThrough = (bytes: Buffer): Buffer => bytes;
 
+/** grpc-js is loaded when a gRPC exporter is made, not when tracepipe is imported (~40 ms and several MB a `file://` pipeline never uses). */
+const requireOnUse = createRequire(import.meta.url);
+
 /**
  * OTLP/gRPC `TraceService/Export` on @grpc/grpc-js. The request bytes come from our own
  * encoder (pass-through serializers), so no intermediate message objects are built; requests
@@ -43,20 +47,22 @@ const passThrough = (bytes: Buffer): Buffer => bytes;
 export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
   readonly wireForm = 'protobuf';
   readonly maxBatchBytes: number;
-  private readonly client: Client;
+  private readonly client: Grpc.Client;
   private readonly timeoutMs: number;
   private readonly partial: PartialSuccess;
   private readonly description: string;
   private readonly inFlight: InFlight;
   private readonly encoder = new ProtoTraceEncoder();
-  private readonly metadata = new Metadata();
+  private readonly metadata: Grpc.Metadata;
 
   constructor(target: GrpcTarget, options: GrpcTraceExporterOptions) {
+    const grpc = requireOnUse('@grpc/grpc-js') as typeof Grpc;
+    this.metadata = new grpc.Metadata();
     this.timeoutMs = options.timeoutMs;
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_EXPORT_BATCH_BYTES;
     for (const [name, value] of Object.entries(options.headers ?? {})) this.metadata.set(name, value);
     this.description = `grpc ${target.address}${options.tls ? ' (TLS)' : ''}${target.compression === 'gzip' ? ' gzip' : ''}`;
-    const channelOptions: ChannelOptions = {
+    const channelOptions: Grpc.ChannelOptions = {
       'grpc.primary_user_agent': `tracepipe/${VERSION}`,
       // grpc-js backs off reconnecting up to 120 s by default; a collector that comes back
       // should be used within one retry wait, not minutes later.
@@ -64,7 +70,7 @@ export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
       'grpc.max_reconnect_backoff_ms': 5_000,
       ...(target.compression === 'gzip' && { 'grpc.default_compression_algorithm': GZIP }),
     };
-    this.client = new Client(target.address, grpcChannelCredentials(options.tls), channelOptions);
+    this.client = new grpc.Client(target.address, grpcChannelCredentials(options.tls), channelOptions);
     this.partial = new PartialSuccess(options.stats, options.logger, this.description);
     this.inFlight = new InFlight(this.description);
   }
@@ -80,7 +86,7 @@ export class GrpcTraceExporter implements ExportTransport<'protobuf'> {
 
   async send(body: Buffer, spanCount: number, deadline: number): Promise<number> {
     const response = await this.inFlight.run(() => this.call(body, deadline));
-    return this.partial.count(PartialSuccess.fromProto(response), spanCount);
+    return this.partial.count(this.partial.fromProto(response), spanCount);
   }
 
   /** An empty export: proves the connection, the TLS handshake and the service in one round trip. */

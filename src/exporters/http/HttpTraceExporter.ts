@@ -176,6 +176,6 @@ export class HttpTraceExporter implements ExportTransport {
 
   private readPartialSuccess(response: Response): PartialSuccessInfo {
     const json = (response.headers['content-type'] ?? '').includes('json');
-    return json ? PartialSuccess.fromJson(response.body.toString('utf8')) : PartialSuccess.fromProto(response.body);
+    return json ? PartialSuccess.fromJson(response.body.toString('utf8')) : this.partial.fromProto(response.body);
   }
 }

@@ -3,11 +3,13 @@ import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
 import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
-import { ExportTraceServiceRequest } from '../../../src/otlp/otlpRoot.js';
+import { OtlpMessages } from '../../../src/otlp/OtlpMessages.js';
 import { makeRealisticSpans } from '../../../benchmarks/makeRealisticSpans.js';
 import { ENCODING_MODULES, heapAllocations } from '../../support/heapAllocations.js';
 import { makeOtlpSpans, makeSdkSpans } from '../../support/everyFieldSpans.js';
 import { asUtf8, decodeWithProtobufjs, expectedTracesObject, TO_OBJECT } from '../../support/otlpReference.js';
+
+const { ExportTraceServiceRequest } = new OtlpMessages();
 
 const protoEncoder = new ProtoTraceEncoder();
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import protobuf from 'protobufjs';
 import { JsonTranscoder } from '../../../src/otlp/json/JsonTranscoder.js';
-import { ExportTraceServiceRequest } from '../../../src/otlp/otlpRoot.js';
+import { OtlpMessages } from '../../../src/otlp/OtlpMessages.js';
 import { decodeTracesProto } from '../../../src/otlp/proto/decodeTracesProto.js';
 import { ProtoTraceEncoder } from '../../../src/otlp/proto/ProtoTraceEncoder.js';
 import { scanTracesProto } from '../../../src/otlp/proto/scanTracesProto.js';
@@ -12,6 +12,8 @@ import { makeTestSpans } from '../../support/makeTestSpans.js';
 import { forEachCorruptedBody, mutate, prng, protobufFixtures as fixtures } from '../../support/protobufFuzz.js';
 import { type Field, copyTree, faultTree, parse, serialize } from '../../support/protobufTree.js';
 import { GOOD, SPAN, message } from '../../support/protobufMessages.js';
+
+const { ExportTraceServiceRequest } = new OtlpMessages();
 
 const protoEncoder = new ProtoTraceEncoder();
 
