@@ -1,23 +1,8 @@
 import { join } from 'node:path';
 import { context, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter as OfficialGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as OfficialProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace';
-import { parseExporterUrl } from '../src/config/parseExporterUrl.js';
-import { DEFAULTS } from '../src/config/validateConfig.js';
-import { createTracing } from '../src/createTracing.js';
-import { PipelineStats } from '../src/stats/PipelineStats.js';
-import { createExporter } from '../src/exporters/createExporter.js';
-import { silentLogger } from '../src/logger.js';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { CountingSpanExporter } from './CountingSpanExporter.js';
-import { StockFileSpanExporter } from './StockFileSpanExporter.js';
 
 export type ThroughputContender = 'tracepipe' | 'stock';
 export type Destination = 'file' | 'grpc' | 'http';
@@ -44,20 +29,32 @@ export interface ThroughputPipeline {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-function officialExporter(destination: Destination, options: DestinationOptions): SpanExporter {
+/**
+ * Each contender's modules are loaded only in its own process, as a service using it would load
+ * them: the official exporters (and their grpc-js and protobufjs) only where stock sends with
+ * them, tracepipe through its package entry point. Loaded together, each process's peak RSS
+ * carried the other contender's modules too.
+ */
+async function officialExporter(destination: Destination, options: DestinationOptions): Promise<SpanExporter> {
   switch (destination) {
-    case 'file':
+    case 'file': {
+      const { StockFileSpanExporter } = await import('./StockFileSpanExporter.js');
       return new StockFileSpanExporter(join(options.dir, 'stock.jsonl'));
-    case 'grpc':
-      return new OfficialGrpcExporter({ url: `http://127.0.0.1:${options.grpcPort}` });
-    case 'http':
-      return new OfficialProtoExporter({ url: `http://127.0.0.1:${options.httpPort}/v1/traces` });
+    }
+    case 'grpc': {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
+      return new OTLPTraceExporter({ url: `http://127.0.0.1:${options.grpcPort}` });
+    }
+    case 'http': {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+      return new OTLPTraceExporter({ url: `http://127.0.0.1:${options.httpPort}/v1/traces` });
+    }
   }
 }
 
 /** The stock SDK as documented: ParentBased(TraceIdRatioBased(1)) + BatchSpanProcessor with its defaults. */
-function stockPipeline(destination: Destination, options: DestinationOptions): ThroughputPipeline {
-  const exporter = new CountingSpanExporter(officialExporter(destination, options));
+async function stockPipeline(destination: Destination, options: DestinationOptions): Promise<ThroughputPipeline> {
+  const exporter = new CountingSpanExporter(await officialExporter(destination, options));
   const provider = new TracerProvider({
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(1) }),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
@@ -89,7 +86,8 @@ function destinationUrl(destination: Destination, options: DestinationOptions): 
  * createTracing with its defaults; the exporter its URL names is built as createTracing would
  * build it and passed in behind a counter, so delivered spans are counted the same way as stock's.
  */
-function tracepipePipeline(destination: Destination, options: DestinationOptions): ThroughputPipeline {
+async function tracepipePipeline(destination: Destination, options: DestinationOptions): Promise<ThroughputPipeline> {
+  const { createExporter, createTracing, DEFAULTS, parseExporterUrl, PipelineStats, silentLogger } = await import('../src/index.js');
   const url = destinationUrl(destination, options);
   const stats = new PipelineStats();
   const inner = createExporter(parseExporterUrl(url), { timeoutMs: DEFAULTS.exportTimeoutMs, stats, logger: silentLogger });
@@ -128,6 +126,6 @@ export function createThroughputPipeline(
   contender: ThroughputContender,
   destination: Destination,
   options: DestinationOptions,
-): ThroughputPipeline {
+): Promise<ThroughputPipeline> {
   return contender === 'stock' ? stockPipeline(destination, options) : tracepipePipeline(destination, options);
 }

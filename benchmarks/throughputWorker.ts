@@ -41,7 +41,7 @@ const { values } = parseArgs({
   },
 });
 const durationMs = Number(values['duration-ms']);
-const pipeline = createThroughputPipeline(values.contender as ThroughputContender, values.destination as Destination, {
+const pipeline = await createThroughputPipeline(values.contender as ThroughputContender, values.destination as Destination, {
   dir: values.dir ?? '',
   grpcPort: Number(values['grpc-port']),
   httpPort: Number(values['http-port']),

@@ -27,7 +27,7 @@ const { values } = parseArgs({
 });
 const durationMs = Number(values['duration-ms']);
 const chunk = Number(values.chunk);
-const pipeline = createThroughputPipeline(values.contender as ThroughputContender, 'file', {
+const pipeline = await createThroughputPipeline(values.contender as ThroughputContender, 'file', {
   dir: values.dir ?? '',
   grpcPort: 0,
   httpPort: 0,
