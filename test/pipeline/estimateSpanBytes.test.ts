@@ -3,6 +3,7 @@ import { Session } from 'node:inspector/promises';
 import { test } from 'node:test';
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { startWorkloadSpan } from '../../src/bench/workloadLoop.js';
 import { createTracing } from '../../src/createTracing.js';
 import { silentLogger } from '../../src/logger.js';
 import { estimateSpanBytes } from '../../src/pipeline/estimateSpanBytes.js';
@@ -15,12 +16,7 @@ const SPANS = 20_000;
 
 /** The workload's span plus `extra` string attributes of fresh strings (the shape the estimate is least sure of). */
 function makeSpan(tracer: Tracer, i: number, extra: number): Span {
-  const span = tracer.startSpan('GET /api/items');
-  span.setAttribute('http.request.method', 'GET');
-  span.setAttribute('http.response.status_code', 200);
-  span.setAttribute('url.path', '/api/items');
-  span.setAttribute('server.port', 8080);
-  span.setAttribute('app.request.sequence', i);
+  const span = startWorkloadSpan(tracer, i);
   for (let a = 0; a < extra; a++) span.setAttribute(`app.extra.${a}`, `value ${a} of span ${i}`);
   span.end();
   return span;
