@@ -294,7 +294,7 @@ function targets(r: BenchResults): Target[] {
         figure,
         stock: '—',
         goal,
-        measured: `this build ${perSec(pick(mine, (s) => s.spansPerSec).median)} spans/s, ${commit} ${perSec(pick(base, (s) => s.spansPerSec).median)}: **${ratios.median.toFixed(2)}×** (median of ${pairs} side-by-side pairs, ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)})`,
+        measured: `this build ${perSec(pick(mine, (s) => s.spansPerSec).median)} spans/s, ${commit} ${perSec(pick(base, (s) => s.spansPerSec).median)}: **${ratios.median.toFixed(2)}×** (median of ${pairs} side-by-side pair${pairs === 1 ? '' : 's'}, ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)})`,
         verdict: ratios.median >= BASELINE_MIN_RATIO ? 'PASS' : 'MISS',
       });
     } else out.push(notMeasured(figure, '—', goal, 'forwarding'));

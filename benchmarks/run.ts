@@ -222,17 +222,19 @@ await section('forwarding', async () => {
   if (oneCore === undefined) paths.push('grpc-to-file-one-core');
   const contenders = paths.map((p) => ({ name: p as string, measure: () => measureForwarding(p, settings.forwardMs, sink!.grpcPort, nodeArgs) }));
   // Right after this build's one-core run, so each pair shares the machine's phase.
-  const baselineName = `grpc-to-file-one-core@${baseline?.commit}`;
-  if (baseline !== undefined && oneCore === undefined) {
-    contenders.push({ name: baselineName, measure: () => measureForwarding('grpc-to-file-one-core', settings.forwardMs, sink!.grpcPort, nodeArgs, baseline.script) });
+  const compared = oneCore === undefined ? baseline : undefined;
+  const baselineName = `grpc-to-file-one-core@${compared?.commit}`;
+  if (compared !== undefined) {
+    contenders.push({ name: baselineName, measure: () => measureForwarding('grpc-to-file-one-core', settings.forwardMs, sink!.grpcPort, nodeArgs, compared.script) });
   }
   const samples = await runInterleaved(contenders, settings.repetitions, (name, s) =>
     log(`  ${name}: ${Math.round(s.spansPerSec)} spans/s, RSS ${s.peakRssMB.toFixed(0)} MB${s.syncsPerSec === undefined ? '' : `, ${Math.round(s.syncsPerSec)} log syncs/s`}`),
   );
-  const baselineSamples = samples.get(baselineName);
-  samples.delete(baselineName);
+  if (compared !== undefined) {
+    results.forwardingBaseline = { commit: compared.commit, samples: samples.get(baselineName)! };
+    samples.delete(baselineName);
+  }
   results.forwarding = Object.fromEntries(samples);
-  if (baseline !== undefined && baselineSamples !== undefined) results.forwardingBaseline = { commit: baseline.commit, samples: baselineSamples };
 });
 
 await section('ui', async () => {

@@ -170,7 +170,7 @@ test('with --baseline, the one-core figure is judged pair by pair against the ot
     forwarding: { 'grpc-to-file-one-core': [forwarded(140_000, 130)] },
     forwardingBaseline: { commit: '0a9e521', samples: [forwarded(150_000, 120)] },
   });
-  assert.match(baselineRow(slower), /\*\*0\.93×\*\* \(median of 1 side-by-side pairs, 0\.93–0\.93\) \| \*\*MISS\*\* \|$/);
+  assert.match(baselineRow(slower), /\*\*0\.93×\*\* \(median of 1 side-by-side pair, 0\.93–0\.93\) \| \*\*MISS\*\* \|$/);
   // Without --baseline there is no such row.
   assert.equal(baselineRow(renderReport({ ...base, forwarding: { 'grpc-to-file-one-core': [forwarded(160_000, 130)] } })), undefined);
 });
